@@ -1,0 +1,31 @@
+# mpmd: the two commands are `make run` and `make test`.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build run test clean format
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Serves www/ on port 8080 with conf/mpmd.conf (event engine), in the foreground.
+run: build
+	$(BUILD)/mpmd -f conf/mpmd.conf -D FOREGROUND
+
+# Builds and runs every test through ctest.
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+format:
+	find src include tools tests bench examples -name '*.[ch]pp' 2>/dev/null | xargs -r clang-format -i
+
+clean:
+	rm -rf $(BUILD)

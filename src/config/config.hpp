@@ -1,0 +1,99 @@
+// The typed configuration produced by the parser from Apache-syntax files.
+// Defaults are Apache's (shared/reference/apache-mpm.md) unless noted.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mpmd::config {
+
+using Millis = std::chrono::milliseconds;
+
+struct ListenAddress {
+  std::string host;  // "" = all addresses (IPv4 and IPv6), "0.0.0.0", "::1", ...
+  uint16_t port = 0;
+  std::string origin;  // "file:line" of the Listen directive, for error messages
+};
+
+enum class LogLevel { emerg, alert, crit, error, warn, notice, info, debug };
+
+struct CustomLog {
+  std::string path;    // resolved against ServerRoot; "-" or "/dev/stdout" = stdout
+  std::string format;  // the LogFormat string (nickname already resolved)
+};
+
+enum class Access { unset, granted, denied, ip_list };
+
+// One <Location> block (prefix match, later blocks win, as in Apache).
+struct Location {
+  std::string path;
+  std::string handler;  // SetHandler: "server-status", "metrics", an application, "" = default
+  Access access = Access::unset;
+  std::vector<std::string> require_ip;  // Require ip ADDR|CIDR ...
+};
+
+struct StaticFiles {
+  std::string document_root;  // absolute
+  std::vector<std::string> directory_index{"index.html"};
+  bool follow_symlinks = false;  // Options FollowSymLinks
+  bool indexes = false;          // Options Indexes (directory listings)
+  std::string types_config;      // TypesConfig, absolute ("" = built-in minimal table)
+  std::map<std::string, std::string> add_types;  // extension (lower case, no dot) -> type
+  std::string default_type = "application/octet-stream";
+  bool file_etag = true;
+  uint64_t max_cached_file_size = 64 * 1024;  // files up to this size may be served from memory
+};
+
+struct Mpm {
+  std::string name = "event";  // event | worker | prefork
+  int start_servers = 0;       // 0 = number of online cores (event default, ours)
+  int min_spare_servers = 5;
+  int max_spare_servers = 10;
+  int min_spare_threads = 75;
+  int max_spare_threads = 250;
+  int threads_per_child = 25;
+  int thread_limit = 64;
+  int server_limit = 0;         // 0 = engine default (256 prefork, 16 worker/event)
+  int max_request_workers = 0;  // 0 = engine default
+  uint64_t max_connections_per_child = 0;
+  int listen_backlog = 511;
+  Millis graceful_shutdown_timeout{0};
+};
+
+struct Http {
+  size_t limit_request_line = 8190;
+  size_t limit_request_field_size = 8190;
+  size_t limit_request_fields = 100;
+  uint64_t limit_request_body = 1073741824;
+  bool keep_alive = true;
+  Millis keep_alive_timeout{5000};
+  uint32_t max_keepalive_requests = 100;
+  Millis timeout{60000};
+  std::string server_tokens = "full";  // ServerTokens: full|prod|...
+};
+
+struct Logs {
+  std::string error_log;  // "" or "-" = stderr
+  LogLevel log_level = LogLevel::warn;
+  std::map<std::string, std::string> formats;  // LogFormat nickname -> format
+  std::vector<CustomLog> custom_logs;
+};
+
+struct Config {
+  std::string file;         // the main config file, absolute
+  std::string server_root;  // ServerRoot, absolute (default: directory of the main file's parent)
+  std::string server_name;  // ServerName ("" = gethostname())
+  std::string pid_file;     // PidFile, absolute ("" = none)
+  std::vector<ListenAddress> listen;
+  std::vector<std::string> defines;  // -D names, for <IfDefine>
+  Mpm mpm;
+  Http http;
+  StaticFiles files;
+  Logs logs;
+  std::vector<Location> locations;
+};
+
+}  // namespace mpmd::config

@@ -1,0 +1,99 @@
+// http::Connection: one HTTP/1.x connection as a sans-IO state machine.
+//
+// The engine owns the socket. It reads into read_buffer(), reports the count
+// with on_read(), writes what output() lists and reports it with on_written().
+// The Connection parses, calls the Handler, serialises the response and says
+// what it wants next. The same object is driven by a blocking loop (prefork,
+// worker) and by epoll (event); tests drive it with strings.
+//
+//   engine loop (blocking form):
+//     while (!conn.finished()) {
+//       if (conn.has_output()) { n = write(conn.output()); conn.on_written(n); continue; }
+//       if (!conn.wants_read()) break;            // closing: nothing more to read
+//       n = read(fd, conn.read_buffer());
+//       n > 0 ? conn.on_read(n) : conn.on_eof();
+//     }
+//   timeouts: the engine applies KeepAliveTimeout while conn.idle(), else
+//   Timeout, and on expiry calls conn.on_timeout() (408 if mid-request).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "http/handler.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "util/clock.hpp"
+
+namespace mpmd::http {
+
+// Apache's names and defaults.
+struct Limits {
+  size_t request_line = 8190;         // LimitRequestLine -> 414
+  size_t request_field_size = 8190;   // LimitRequestFieldSize -> 431
+  size_t request_fields = 100;        // LimitRequestFields (0 = unlimited) -> 431
+  uint64_t request_body = 1073741824; // LimitRequestBody (0 = unlimited) -> 413
+};
+
+struct Settings {
+  Limits limits;
+  bool keep_alive = true;              // KeepAlive
+  uint32_t max_keepalive_requests = 100;  // MaxKeepAliveRequests (0 = unlimited)
+  std::string server_header = "mpmd";  // value of the Server field; empty = omit
+};
+
+// One slice of pending output, in order. Memory slices can be gathered into
+// one writev; a file slice is sent with sendfile (or pread+write).
+struct OutputSlice {
+  std::string_view bytes;  // memory slice when fd < 0
+  int fd = -1;             // file slice when >= 0
+  uint64_t offset = 0;     // file offset of the slice's first byte
+  uint64_t length = 0;     // file slice length
+  uint64_t size() const { return fd >= 0 ? length : bytes.size(); }
+};
+
+class Connection {
+ public:
+  Connection(const Settings& settings, Handler& handler, ExchangeObserver* observer,
+             const util::Clock& clock, util::DateCache& dates, const Peer& peer);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Space to read into (at least 1 byte, grows as limits allow).
+  std::span<char> read_buffer();
+  // `n` bytes were read into read_buffer(); parse and run what is complete.
+  void on_read(size_t n);
+  // The peer closed its sending side (read returned 0).
+  void on_eof();
+  // The engine's timer expired: 408 and close if a request is partly received,
+  // otherwise close quietly.
+  void on_timeout();
+  // The socket failed (reset, EPIPE): abandon output, log, finish.
+  void on_error();
+
+  bool has_output() const;
+  // Pending output slices in order; at most `max` of them.
+  std::span<const OutputSlice> output(size_t max = 64);
+  // `n` bytes of output() were written.
+  void on_written(size_t n);
+
+  // True when the engine should read more (no output pending, not closing).
+  bool wants_read() const;
+  // Between requests with nothing buffered: KeepAliveTimeout applies.
+  bool idle() const;
+  // All output written and the connection must now be closed.
+  bool finished() const;
+  // Requests completed on this connection so far.
+  uint32_t requests() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mpmd::http

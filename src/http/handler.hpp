@@ -1,0 +1,38 @@
+// The interfaces the HTTP core calls: the handler that answers a request and the
+// observer that learns of each finished exchange (the access log).
+#pragma once
+
+#include <cstdint>
+
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "util/clock.hpp"
+
+namespace mpmd::http {
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Fills `response` (status 200, no headers, empty body on entry). Never throws
+  // on expected failures: sets an error status instead.
+  virtual void handle(const Request& request, Response& response) = 0;
+};
+
+// What happened on the wire for one request/response exchange.
+struct Exchange {
+  uint64_t header_bytes_sent = 0;  // status line and header fields
+  uint64_t body_bytes_sent = 0;    // body bytes actually written (for %B / %b)
+  util::Usec end = 0;              // when the last byte was handed to the kernel
+  bool completed = true;           // false if the connection failed mid-response
+};
+
+class ExchangeObserver {
+ public:
+  virtual ~ExchangeObserver() = default;
+  // Called once per response, after it was written (or abandoned).
+  // `request` may be only partly filled for requests rejected while parsing.
+  virtual void on_exchange(const Request& request, const Response& response,
+                           const Exchange& exchange) = 0;
+};
+
+}  // namespace mpmd::http
