@@ -5,6 +5,8 @@ CMAKE_FLAGS ?=
 
 .PHONY: all deps build run test clean format
 
+-include bench/bench.mk
+
 all: build
 
 deps:
