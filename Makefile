@@ -5,7 +5,6 @@ CMAKE_FLAGS ?=
 
 .PHONY: all deps build run test clean format
 
--include bench/bench.mk
 
 all: build
 
@@ -31,3 +30,6 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# Benchmark targets (make bench, make bench-quick) live with the harness.
+-include bench/bench.mk
