@@ -1,0 +1,72 @@
+// The access log: CustomLog sinks fed by every finished exchange.
+//
+// Use one AccessLog per thread (each engine thread, each prefork child); an
+// AccessLog is not thread-safe itself. Lines are buffered per sink and written
+// only as whole lines, each batch with one write() on an O_APPEND descriptor,
+// so AccessLogs in different threads and processes appending to the same
+// file never interleave or tear lines. (For a pipe or FIFO, stdout included,
+// a batch is cut at line ends to at most PIPE_BUF bytes, the size the kernel
+// writes atomically.) The engine calls flush() at least once a second and at
+// exit, and reopen() on graceful restart (after logrotate moved the files).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "http/handler.hpp"
+#include "log/log_format.hpp"
+
+namespace mpmd::log {
+
+class AccessLog final : public http::ExchangeObserver {
+ public:
+  static constexpr size_t kDefaultBufferSize = 64 * 1024;
+
+  explicit AccessLog(size_t buffer_size = kDefaultBufferSize) : buffer_size_(buffer_size) {}
+  ~AccessLog() override;  // flushes and closes
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
+  // Adds a sink: `path` ("-" or "/dev/stdout" = standard output) and a LogFormat
+  // string (nicknames already resolved). Returns "" or an error message.
+  std::string add(std::string_view path, std::string_view format);
+  // Adds every CustomLog / TransferLog of the configuration; "" or the first error.
+  std::string add_all(const config::Logs& logs);
+
+  // ServerName for %v / %V in every sink.
+  void set_server_name(const std::string& name);
+
+  void on_exchange(const http::Request& request, const http::Response& response,
+                   const http::Exchange& exchange) override;
+
+  // Writes every buffered line. Returns false if a write failed (lines are dropped).
+  bool flush();
+  // Flushes, then reopens every file by its path (stdout is kept).
+  // Returns "" or the first error; a sink that cannot be reopened keeps its old file.
+  std::string reopen();
+
+  size_t sink_count() const { return sinks_.size(); }
+  // Bytes waiting in the buffer of sink `i` (for tests and the status page).
+  size_t buffered(size_t i) const { return sinks_[i].buffer.size(); }
+
+ private:
+  struct Sink {
+    std::string path;
+    CompiledFormat format;
+    int fd = -1;
+    bool owns_fd = false;
+    size_t max_write = 0;  // 0 = unlimited (regular file), else PIPE_BUF
+    std::string buffer;
+  };
+
+  static std::string open_sink(Sink& sink);
+  static bool write_out(Sink& sink);
+
+  std::vector<Sink> sinks_;
+  size_t buffer_size_;
+};
+
+}  // namespace mpmd::log

@@ -1,0 +1,42 @@
+// Stable message IDs of the error log, one per message site ("MPMD0001: ...").
+// Operators grep and alert on them; never reuse or renumber an ID. Add new IDs
+// at the end of the list with the next free number (and say which area logs it).
+#pragma once
+
+#include <string_view>
+
+namespace mpmd::log::ids {
+
+// supervisor / main
+inline constexpr std::string_view kStartup = "MPMD0001";          // server started, engine and pid
+inline constexpr std::string_view kListenFailed = "MPMD0002";     // bind/listen failed
+inline constexpr std::string_view kChildExited = "MPMD0003";      // a child exited (status/signal)
+inline constexpr std::string_view kChildRespawned = "MPMD0004";   // a child was re-forked
+inline constexpr std::string_view kConfigError = "MPMD0005";      // configuration rejected
+inline constexpr std::string_view kAcceptFailed = "MPMD0006";     // accept() failed
+inline constexpr std::string_view kShutdown = "MPMD0007";         // shutting down
+inline constexpr std::string_view kGracefulRestart = "MPMD0008";  // graceful restart requested/done
+inline constexpr std::string_view kFileOpenFailed =
+    "MPMD0009";  // a file (log, pid, ...) failed to open
+inline constexpr std::string_view kRequestRejected =
+    "MPMD0010";  // request rejected (4xx while parsing)
+inline constexpr std::string_view kConfigWarning =
+    "MPMD0011";  // configuration accepted with a warning
+inline constexpr std::string_view kMaxRequestWorkers = "MPMD0012";  // reached MaxRequestWorkers
+inline constexpr std::string_view kServerBusy = "MPMD0013";      // spawning fast: server seems busy
+inline constexpr std::string_view kScoreboardFull = "MPMD0014";  // no free scoreboard slot
+inline constexpr std::string_view kRestart = "MPMD0015";         // (non-graceful) restart, SIGHUP
+inline constexpr std::string_view kAccessLogWriteFailed = "MPMD0016";  // access log write() failed
+inline constexpr std::string_view kLogReopened = "MPMD0017";           // log files reopened
+inline constexpr std::string_view kHandlerError = "MPMD0018";          // a handler failed (500)
+inline constexpr std::string_view kPidFile = "MPMD0019";  // PidFile written / stale / failed
+inline constexpr std::string_view kSignal = "MPMD0020";   // signal received
+inline constexpr std::string_view kEventLoopFailed =
+    "MPMD0021";  // engine: epoll/signalfd failure (mpm)
+inline constexpr std::string_view kChildRecycled =
+    "MPMD0022";                                              // MaxConnectionsPerChild reached (mpm)
+inline constexpr std::string_view kForkFailed = "MPMD0023";  // fork() failed (supervisor)
+inline constexpr std::string_view kChildBackoff =
+    "MPMD0024";  // children die at start-up: backing off (supervisor)
+
+}  // namespace mpmd::log::ids
