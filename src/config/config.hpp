@@ -61,6 +61,7 @@ struct Mpm {
   uint64_t max_connections_per_child = 0;
   int listen_backlog = 511;
   Millis graceful_shutdown_timeout{0};
+  std::string origin;  // "file:line" of the MPM/LoadModule line that chose `name`; "" = default
 };
 
 struct Http {
@@ -73,6 +74,7 @@ struct Http {
   uint32_t max_keepalive_requests = 100;
   Millis timeout{60000};
   std::string server_tokens = "full";  // ServerTokens: full|prod|...
+  bool enable_sendfile = true;         // EnableSendfile
 };
 
 struct Logs {

@@ -1,0 +1,414 @@
+// Core, MPM and HTTP-limit directive rows (Apache httpd core.c, mpm_common.c,
+// the MPMs' own directives) with Apache's defaults and clamps.
+#include <unistd.h>
+
+#include <climits>
+#include <filesystem>
+
+#include "config/address.hpp"
+#include "config/parser.hpp"
+#include "util/strings.hpp"
+
+namespace mpmd::config {
+namespace {
+
+constexpr long kMaxServers = 200000;  // prefork's hard ServerLimit (worker/event: 20000)
+constexpr long kMaxThreads = 100000;  // event's hard ThreadLimit (worker: 20000)
+
+std::string origin_of(const DirectiveCall& c) {
+  return c.file + ":" + std::to_string(c.line);
+}
+
+std::string ignored(Config&, const DirectiveCall&) {
+  return "";
+}
+
+// An int MPM setting in [INT_MIN, max]; values < 1 become 1 with a warning
+// (Apache: "values <1 become 1, with a warning").
+Setter count_at_least_one(int Mpm::*field, long max) {
+  return [field, max](Config& cfg, const DirectiveCall& c) -> std::string {
+    int v = 0;
+    if (auto err = parse_int(c.args[0], INT_MIN, max, v); !err.empty()) return err;
+    if (v < 1) {
+      c.warn("value " + std::to_string(v) + " is below 1, using 1");
+      v = 1;
+    }
+    cfg.mpm.*field = v;
+    return "";
+  };
+}
+
+Setter count_in_range(int Mpm::*field, long min, long max) {
+  return [field, min, max](Config& cfg, const DirectiveCall& c) -> std::string {
+    return parse_int(c.args[0], min, max, cfg.mpm.*field);
+  };
+}
+
+Setter size_in_range(size_t Http::*field, uint64_t min, uint64_t max) {
+  return [field, min, max](Config& cfg, const DirectiveCall& c) -> std::string {
+    auto v = util::parse_u64(c.args[0]);
+    if (!v || *v < min || *v > max) {
+      return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+             ", not '" + c.args[0] + "'";
+    }
+    cfg.http.*field = size_t(*v);
+    return "";
+  };
+}
+
+Setter deprecated_alias(std::string_view replacement, Setter target) {
+  return [replacement, target](Config& cfg, const DirectiveCall& c) -> std::string {
+    c.warn("deprecated, use " + std::string(replacement) + " instead");
+    return target(cfg, c);
+  };
+}
+
+std::string choose_mpm(Config& cfg, const DirectiveCall& c, const std::string& name) {
+  if (!cfg.mpm.origin.empty()) {
+    if (cfg.mpm.name == name) {
+      c.warn("MPM " + name + " already chosen at " + cfg.mpm.origin + ", skipping");
+      return "";
+    }
+    return "cannot choose MPM " + name + ": MPM " + cfg.mpm.name + " was chosen at " +
+           cfg.mpm.origin + " (only one MPM can be used)";
+  }
+  cfg.mpm.name = name;
+  cfg.mpm.origin = origin_of(c);
+  return "";
+}
+
+std::string set_mpm(Config& cfg, const DirectiveCall& c) {
+  std::string name = util::to_lower(c.args[0]);
+  if (name != "event" && name != "worker" && name != "prefork") {
+    return "must be event, worker or prefork, not '" + c.args[0] + "'";
+  }
+  return choose_mpm(cfg, c, name);
+}
+
+std::string load_module(Config& cfg, const DirectiveCall& c) {
+  std::string module = util::to_lower(c.args[0]);
+  for (const char* name : {"event", "worker", "prefork"}) {
+    if (module == std::string("mpm_") + name + "_module") return choose_mpm(cfg, c, name);
+  }
+  if (is_builtin_module(module)) return "";  // compiled into mpmd
+  c.warn("module " + c.args[0] +
+         " ignored: mpmd loads no modules; directives it provides will be unknown");
+  return "";
+}
+
+std::string set_server_root(Config& cfg, const DirectiveCall& c) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::absolute(fs::path(c.args[0]), ec).lexically_normal();
+  if (ec || !fs::is_directory(p, ec)) return "must be a valid directory: '" + c.args[0] + "'";
+  std::string s = p.string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  cfg.server_root = s;
+  return "";
+}
+
+std::string set_listen(Config& cfg, const DirectiveCall& c) {
+  ListenAddress a;
+  if (auto err = parse_listen_address(c.args[0], a); !err.empty()) return err;
+  if (c.args.size() == 2) {
+    if (util::iequals(c.args[1], "https")) return "TLS not supported (protocol https)";
+    if (!util::iequals(c.args[1], "http")) return "unknown protocol '" + c.args[1] + "' (use http)";
+  }
+  for (const auto& l : cfg.listen) {
+    if (l.host == a.host && l.port == a.port) {
+      c.warn(c.args[0] + " already listed at " + l.origin + ", ignoring the duplicate");
+      return "";
+    }
+  }
+  a.origin = origin_of(c);
+  cfg.listen.push_back(std::move(a));
+  return "";
+}
+
+std::string set_user_or_group(Config&, const DirectiveCall& c) {
+  c.warn(geteuid() == 0 ? "ignored: mpmd does not switch user or group (it keeps running as root)"
+                        : "ignored: mpmd does not switch user or group");
+  return "";
+}
+
+std::string set_max_connections_per_child(Config& cfg, const DirectiveCall& c) {
+  auto v = util::parse_u64(c.args[0]);
+  if (!v) return "must be a non-negative integer (0 = unlimited), not '" + c.args[0] + "'";
+  cfg.mpm.max_connections_per_child = *v;
+  return "";
+}
+
+std::string set_max_keepalive_requests(Config& cfg, const DirectiveCall& c) {
+  auto v = util::parse_u64(c.args[0]);
+  if (!v || *v > UINT32_MAX) {
+    return "must be an integer from 0 (unlimited) to " + std::to_string(UINT32_MAX) + ", not '" +
+           c.args[0] + "'";
+  }
+  cfg.http.max_keepalive_requests = uint32_t(*v);
+  return "";
+}
+
+std::string set_server_tokens(Config& cfg, const DirectiveCall& c) {
+  const std::string& a = c.args[0];
+  std::string value;
+  if (util::iequals(a, "full"))
+    value = "full";
+  else if (util::iequals(a, "os"))
+    value = "os";
+  else if (util::iequals(a, "min") || util::iequals(a, "minimal"))
+    value = "minimal";
+  else if (util::iequals(a, "minor"))
+    value = "minor";
+  else if (util::iequals(a, "major"))
+    value = "major";
+  else if (util::iequals(a, "prod") || util::iequals(a, "productonly"))
+    value = "prod";
+  else
+    return "must be Prod, Major, Minor, Min, OS or Full, not '" + a + "'";
+  cfg.http.server_tokens = value;
+  return "";
+}
+
+std::string set_hostname_lookups(Config&, const DirectiveCall& c) {
+  const std::string& a = c.args[0];
+  if (util::iequals(a, "off")) return "";
+  if (util::iequals(a, "on") || util::iequals(a, "double")) {
+    c.warn("not supported: client addresses are never resolved to names");
+    return "";
+  }
+  return "must be On, Off or Double, not '" + a + "'";
+}
+
+std::string set_add_default_charset(Config&, const DirectiveCall& c) {
+  if (!util::iequals(c.args[0], "off")) c.warn("not supported, ignored");
+  return "";
+}
+
+std::string set_allow_override(Config&, const DirectiveCall& c) {
+  if (!(c.args.size() == 1 && util::iequals(c.args[0], "none"))) {
+    c.warn("ignored: mpmd never reads .htaccess files");
+  }
+  return "";
+}
+
+std::string set_handler(Config&, const DirectiveCall& c) {
+  if (c.location == nullptr) return "only allowed inside <Location>";
+  c.location->handler = util::iequals(c.args[0], "none") ? "" : c.args[0];
+  return "";
+}
+
+// Several Require lines in one section grant access if any of them does
+// (Apache's implicit <RequireAny>).
+std::string set_require(Config&, const DirectiveCall& c) {
+  const auto& a = c.args;
+  Access access = Access::unset;
+  std::vector<std::string> ips;
+  if (util::iequals(a[0], "all")) {
+    if (a.size() != 2) return "usage: Require all granted|denied";
+    if (util::iequals(a[1], "granted"))
+      access = Access::granted;
+    else if (util::iequals(a[1], "denied"))
+      access = Access::denied;
+    else
+      return "usage: Require all granted|denied, not '" + a[1] + "'";
+  } else if (util::iequals(a[0], "ip")) {
+    if (a.size() < 2) return "usage: Require ip ADDRESS|NETWORK...";
+    for (size_t i = 1; i < a.size(); ++i) {
+      if (auto err = check_ip_or_cidr(a[i]); !err.empty()) return err;
+      ips.push_back(a[i]);
+    }
+    access = Access::ip_list;
+  } else {
+    return "'Require " + a[0] + "' is not supported (only 'all granted|denied' and 'ip ...')";
+  }
+  Location* loc = c.location;
+  if (loc == nullptr) {  // <Directory>: not enforced yet
+    if (access != Access::granted) {
+      c.warn("ignored inside <Directory> (not enforced yet); use <Location> to restrict access");
+    }
+    return "";
+  }
+  if (loc->access == Access::granted) return "";  // any rule granting everyone wins
+  if (access == Access::granted) {
+    loc->access = Access::granted;
+    loc->require_ip.clear();
+  } else if (access == Access::ip_list) {
+    loc->access = Access::ip_list;
+    loc->require_ip.insert(loc->require_ip.end(), ips.begin(), ips.end());
+  } else if (loc->access == Access::unset) {
+    loc->access = Access::denied;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::vector<Directive> core_directives() {
+  constexpr unsigned kAny = kServer | kLocation | kDirectory;
+  constexpr long kMax = INT_MAX;
+  using M = Mpm;
+  using H = Http;
+  return {
+      // Parser-interpreted rows (no setter).
+      {"Include", 1, 1, kAny, nullptr,
+       "Include PATH|GLOB - reads config files; relative to ServerRoot; a directory reads all "
+       "files below it; no match is an error"},
+      {"IncludeOptional", 1, 1, kAny, nullptr,
+       "IncludeOptional PATH|GLOB - like Include, but a missing file or no match is not an "
+       "error"},
+      {"Define", 1, 2, kServer, nullptr,
+       "Define NAME [VALUE] - defines NAME for <IfDefine> and ${NAME} (like -D NAME)"},
+      {"<IfModule", 1, 1, kAny, nullptr,
+       "<IfModule [!]MODULE> ... </IfModule> - contents apply if MODULE is (not) in mpmd: the "
+       "chosen mpm_{event,worker,prefork}_module (the MPM line must come first), core_module, "
+       "http_module, unixd_module, status_module, log_config_module, mime_module, dir_module, "
+       "authz_core_module, authz_host_module, or their mod_NAME.c forms"},
+      {"<IfDefine", 1, 1, kAny, nullptr,
+       "<IfDefine [!]NAME> ... </IfDefine> - contents apply if NAME is (not) defined by -D or "
+       "Define"},
+      {"<Location", 1, 1, kServer, nullptr,
+       "<Location /PATH> ... </Location> - settings for URLs starting with /PATH; later blocks "
+       "win"},
+      {"<Directory", 1, 1, kServer, nullptr,
+       "<Directory DIR> ... </Directory> - accepted; its contents apply to the whole server for "
+       "now (Require inside it is not enforced)"},
+      {"<VirtualHost", 1, -1, kServer, nullptr,
+       "<VirtualHost ADDR...> ... </VirtualHost> - not supported yet: its contents apply to the "
+       "whole server (with a warning)"},
+
+      // Server.
+      {"ServerRoot", 1, 1, kServer, set_server_root,
+       "ServerRoot DIR - base of relative paths (default: the parent of the directory holding "
+       "the main config file, e.g. the repository root for conf/mpmd.conf)"},
+      {"ServerName", 1, 1, kServer,
+       [](Config& cfg, const DirectiveCall& c) {
+         cfg.server_name = c.args[0];
+         return std::string();
+       },
+       "ServerName [scheme://]HOST[:PORT] - the server's own name (default: the host name)"},
+      {"ServerAdmin", 1, 1, kServer, ignored, "ServerAdmin EMAIL|URL - accepted and ignored"},
+      {"PidFile", 1, 1, kServer,
+       [](Config& cfg, const DirectiveCall& c) {
+         cfg.pid_file = c.resolve(c.args[0]);
+         return std::string();
+       },
+       "PidFile FILE - file holding the master's process ID, relative to ServerRoot (default: "
+       "none)"},
+      {"Listen", 1, 2, kServer, set_listen,
+       "Listen [IP:]PORT [http] - address to accept connections on: 8080, 127.0.0.1:8080, "
+       "[::1]:8080 (https is not supported); at least one is needed"},
+      {"User", 1, 1, kServer, set_user_or_group, "User NAME - accepted and ignored (warning)"},
+      {"Group", 1, 1, kServer, set_user_or_group, "Group NAME - accepted and ignored (warning)"},
+      {"ServerTokens", 1, 1, kServer, set_server_tokens,
+       "ServerTokens Prod|Major|Minor|Min|OS|Full - detail of the Server header (default Full)"},
+      {"Mutex", 1, -1, kServer, ignored,
+       "Mutex MECHANISM [NAME] - accepted and ignored (mpmd uses no accept mutex)"},
+      {"EnableSendfile", 1, 1, kServer | kDirectory,
+       [](Config& cfg, const DirectiveCall& c) {
+         return parse_flag(c.args[0], cfg.http.enable_sendfile);
+       },
+       "EnableSendfile On|Off - send files with sendfile(2) (default On)"},
+      {"EnableMMAP", 1, 1, kServer | kDirectory,
+       [](Config&, const DirectiveCall& c) {
+         bool unused = false;
+         return parse_flag(c.args[0], unused);
+       },
+       "EnableMMAP On|Off - accepted and ignored"},
+      {"HostnameLookups", 1, 1, kServer | kDirectory, set_hostname_lookups,
+       "HostnameLookups On|Off|Double - only Off is supported (On warns)"},
+      {"AddDefaultCharset", 1, 1, kServer | kLocation | kDirectory, set_add_default_charset,
+       "AddDefaultCharset On|Off|CHARSET - only Off is supported (others warn)"},
+      {"AccessFileName", 1, -1, kServer, ignored,
+       "AccessFileName NAME... - accepted and ignored (.htaccess files are never read)"},
+      {"AllowOverride", 1, -1, kDirectory, set_allow_override,
+       "AllowOverride None|All|... - accepted; anything but None warns (.htaccess files are "
+       "never read)"},
+
+      // MPM.
+      {"MPM", 1, 1, kServer, set_mpm,
+       "MPM event|worker|prefork - the engine (default event); same as LoadModule "
+       "mpm_NAME_module"},
+      {"LoadModule", 2, 2, kServer, load_module,
+       "LoadModule MODULE FILE - mpm_{event,worker,prefork}_module chooses the engine; other "
+       "modules are built in or ignored with a warning"},
+      {"StartServers", 1, 1, kServer, count_at_least_one(&M::start_servers, kMaxServers),
+       "StartServers N - child processes created at startup (default: prefork 5, worker 3, "
+       "event: number of cores); <1 becomes 1"},
+      {"MinSpareServers", 1, 1, kServer, count_at_least_one(&M::min_spare_servers, kMaxServers),
+       "MinSpareServers N - prefork: fewest idle children (default 5); <1 becomes 1"},
+      {"MaxSpareServers", 1, 1, kServer, count_in_range(&M::max_spare_servers, 0, kMaxServers),
+       "MaxSpareServers N - prefork: most idle children (default 10)"},
+      {"MinSpareThreads", 1, 1, kServer, count_at_least_one(&M::min_spare_threads, kMax),
+       "MinSpareThreads N - worker/event: fewest idle threads (default 75); <1 becomes 1"},
+      {"MaxSpareThreads", 1, 1, kServer, count_in_range(&M::max_spare_threads, 0, kMax),
+       "MaxSpareThreads N - worker/event: most idle threads (default 250)"},
+      {"ThreadsPerChild", 1, 1, kServer, count_at_least_one(&M::threads_per_child, kMaxThreads),
+       "ThreadsPerChild N - worker/event: threads per child (default 25, at most ThreadLimit)"},
+      {"ThreadLimit", 1, 1, kServer, count_at_least_one(&M::thread_limit, kMaxThreads),
+       "ThreadLimit N - worker/event: upper bound of ThreadsPerChild (default 64, max 100000)"},
+      {"ServerLimit", 1, 1, kServer, count_at_least_one(&M::server_limit, kMaxServers),
+       "ServerLimit N - most child processes (default: prefork 256, worker/event 16; max "
+       "200000)"},
+      {"MaxRequestWorkers", 1, 1, kServer, count_at_least_one(&M::max_request_workers, kMax),
+       "MaxRequestWorkers N - most simultaneous requests (default: prefork 256, worker/event "
+       "400)"},
+      {"MaxClients", 1, 1, kServer,
+       deprecated_alias("MaxRequestWorkers", count_at_least_one(&M::max_request_workers, kMax)),
+       "MaxClients N - deprecated name of MaxRequestWorkers"},
+      {"MaxConnectionsPerChild", 1, 1, kServer, set_max_connections_per_child,
+       "MaxConnectionsPerChild N - a child exits after N connections (default 0 = never)"},
+      {"MaxRequestsPerChild", 1, 1, kServer,
+       deprecated_alias("MaxConnectionsPerChild", set_max_connections_per_child),
+       "MaxRequestsPerChild N - deprecated name of MaxConnectionsPerChild"},
+      {"ListenBacklog", 1, 1, kServer, count_in_range(&M::listen_backlog, 1, kMax),
+       "ListenBacklog N - length of the pending-connection queue (default 511)"},
+      {"GracefulShutdownTimeout", 1, 1, kServer,
+       [](Config& cfg, const DirectiveCall& c) {
+         return parse_seconds(c.args[0], cfg.mpm.graceful_shutdown_timeout);
+       },
+       "GracefulShutdownTimeout SECONDS - graceful stop waits this long (default 0 = forever)"},
+
+      // HTTP.
+      {"Timeout", 1, 1, kServer,
+       [](Config& cfg, const DirectiveCall& c) {
+         return parse_seconds(c.args[0], cfg.http.timeout);
+       },
+       "Timeout SECONDS[ms] - per read/write timeout (default 60)"},
+      {"KeepAlive", 1, 1, kServer,
+       [](Config& cfg, const DirectiveCall& c) {
+         return parse_flag(c.args[0], cfg.http.keep_alive);
+       },
+       "KeepAlive On|Off - persistent connections (default On)"},
+      {"KeepAliveTimeout", 1, 1, kServer,
+       [](Config& cfg, const DirectiveCall& c) {
+         return parse_seconds(c.args[0], cfg.http.keep_alive_timeout);
+       },
+       "KeepAliveTimeout SECONDS|MILLISms - idle time before closing a persistent connection "
+       "(default 5; 300ms is allowed)"},
+      {"MaxKeepAliveRequests", 1, 1, kServer, set_max_keepalive_requests,
+       "MaxKeepAliveRequests N - requests per connection (default 100, 0 = unlimited)"},
+      {"LimitRequestLine", 1, 1, kServer, size_in_range(&H::limit_request_line, 1, 1u << 30),
+       "LimitRequestLine BYTES - longest request line (default 8190; longer gets 414)"},
+      {"LimitRequestFieldSize", 1, 1, kServer,
+       size_in_range(&H::limit_request_field_size, 1, 1u << 30),
+       "LimitRequestFieldSize BYTES - longest header line (default 8190; longer gets 400)"},
+      {"LimitRequestFields", 1, 1, kServer, size_in_range(&H::limit_request_fields, 0, kMax),
+       "LimitRequestFields N - most header lines (default 100, 0 = unlimited)"},
+      {"LimitRequestBody", 1, 1, kServer,
+       [](Config& cfg, const DirectiveCall& c) {
+         return parse_size(c.args[0], cfg.http.limit_request_body);
+       },
+       "LimitRequestBody BYTES - largest request body (default 1073741824, 0 = unlimited; "
+       "larger gets 413)"},
+
+      // Locations.
+      {"SetHandler", 1, 1, kLocation, set_handler,
+       "SetHandler NAME|None - handler for a <Location>: server-status, metrics, an "
+       "application"},
+      {"Require", 1, -1, kLocation | kDirectory, set_require,
+       "Require all granted|denied, Require ip ADDR|NET... - who may access a <Location>; "
+       "several lines grant if any does"},
+  };
+}
+
+}  // namespace mpmd::config
