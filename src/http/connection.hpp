@@ -33,17 +33,17 @@ namespace mpmd::http {
 
 // Apache's names and defaults.
 struct Limits {
-  size_t request_line = 8190;         // LimitRequestLine -> 414
-  size_t request_field_size = 8190;   // LimitRequestFieldSize -> 431
-  size_t request_fields = 100;        // LimitRequestFields (0 = unlimited) -> 431
-  uint64_t request_body = 1073741824; // LimitRequestBody (0 = unlimited) -> 413
+  size_t request_line = 8190;          // LimitRequestLine -> 414
+  size_t request_field_size = 8190;    // LimitRequestFieldSize -> 431
+  size_t request_fields = 100;         // LimitRequestFields (0 = unlimited) -> 431
+  uint64_t request_body = 1073741824;  // LimitRequestBody (0 = unlimited) -> 413
 };
 
 struct Settings {
   Limits limits;
-  bool keep_alive = true;              // KeepAlive
+  bool keep_alive = true;                 // KeepAlive
   uint32_t max_keepalive_requests = 100;  // MaxKeepAliveRequests (0 = unlimited)
-  std::string server_header = "mpmd";  // value of the Server field; empty = omit
+  std::string server_header = "mpmd";     // value of the Server field; empty = omit
 };
 
 // One slice of pending output, in order. Memory slices can be gathered into

@@ -59,13 +59,13 @@ struct Request {
   std::string_view request_line;  // first line without CRLF, for %r
   Version version = Version::http11;
   Headers headers;
-  std::string body;                 // de-chunked body
-  Headers trailers;                 // chunked trailers, if any
-  bool keep_alive = true;           // the client allows keep-alive
-  util::Usec start = 0;             // when the first byte of the request arrived
-  const Peer* peer = nullptr;       // never null while a handler runs
-  uint64_t bytes_received = 0;      // head + body bytes on the wire, for %I
-  uint32_t index_on_connection = 0; // 0 for the first request on a connection
+  std::string body;                  // de-chunked body
+  Headers trailers;                  // chunked trailers, if any
+  bool keep_alive = true;            // the client allows keep-alive
+  util::Usec start = 0;              // when the first byte of the request arrived
+  const Peer* peer = nullptr;        // never null while a handler runs
+  uint64_t bytes_received = 0;       // head + body bytes on the wire, for %I
+  uint32_t index_on_connection = 0;  // 0 for the first request on a connection
 };
 
 }  // namespace mpmd::http

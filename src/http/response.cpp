@@ -1,0 +1,182 @@
+#include "http/response.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "util/strings.hpp"
+
+namespace mpmd::http {
+
+OpenFile::~OpenFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Body::append(std::string text) {
+  if (text.empty()) return;
+  size_ += text.size();
+  const bool moves = segments_.size() == segments_.capacity();
+  Segment& seg = segments_.emplace_back();
+  seg.text = std::move(text);
+  seg.bytes = seg.text;
+  if (moves) {
+    // The vector reallocated: short strings live inside their Segment, so
+    // re-point every owned-text segment at its (moved) text.
+    for (Segment& s : segments_) {
+      if (!s.owner && !s.file) s.bytes = s.text;
+    }
+  }
+}
+
+void Body::append_shared(std::shared_ptr<const std::string> data, size_t offset, size_t length) {
+  if (!data || length == 0) return;
+  offset = std::min(offset, data->size());
+  length = std::min(length, data->size() - offset);
+  Segment& seg = segments_.emplace_back();
+  seg.bytes = std::string_view(data->data() + offset, length);
+  seg.owner = std::move(data);
+  size_ += length;
+}
+
+void Body::append_file(std::shared_ptr<const OpenFile> file, uint64_t offset, uint64_t length) {
+  if (!file || length == 0) return;
+  Segment& seg = segments_.emplace_back();
+  seg.file = std::move(file);
+  seg.offset = offset;
+  seg.length = length;
+  size_ += length;
+}
+
+void Body::clear() {
+  segments_.clear();
+  size_ = 0;
+}
+
+void Response::set_header(std::string_view name, std::string value) {
+  auto it = std::find_if(headers.begin(), headers.end(),
+                         [&](const ResponseHeader& h) { return util::iequals(h.name, name); });
+  if (it == headers.end()) {
+    headers.push_back({std::string(name), std::move(value)});
+    return;
+  }
+  it->value = std::move(value);
+  auto rest = std::remove_if(it + 1, headers.end(),
+                             [&](const ResponseHeader& h) { return util::iequals(h.name, name); });
+  headers.erase(rest, headers.end());
+}
+
+void Response::add_header(std::string_view name, std::string value) {
+  headers.push_back({std::string(name), std::move(value)});
+}
+
+std::string_view Response::header(std::string_view name) const {
+  for (const ResponseHeader& h : headers) {
+    if (util::iequals(h.name, name)) return h.value;
+  }
+  return {};
+}
+
+void Response::clear() {
+  status = 200;
+  headers.clear();
+  body.clear();
+  head_only = false;
+  close = false;
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 203:
+      return "Non-Authoritative Information";
+    case 204:
+      return "No Content";
+    case 205:
+      return "Reset Content";
+    case 206:
+      return "Partial Content";
+    case 300:
+      return "Multiple Choices";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 411:
+      return "Length Required";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 416:
+      return "Range Not Satisfiable";
+    case 417:
+      return "Expectation Failed";
+    case 421:
+      return "Misdirected Request";
+    case 422:
+      return "Unprocessable Content";
+    case 426:
+      return "Upgrade Required";
+    case 428:
+      return "Precondition Required";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
+  }
+}
+
+}  // namespace mpmd::http
