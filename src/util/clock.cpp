@@ -13,7 +13,7 @@ constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 void format_into(std::time_t t, char* out) {
   struct tm tm;
   gmtime_r(&t, &tm);
-  std::snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+  std::snprintf(out, 64, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
                 kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
@@ -32,7 +32,7 @@ Usec SystemClock::now() const {
 }
 
 std::string format_http_date(std::time_t t) {
-  char buf[32];
+  char buf[64];
   format_into(t, buf);
   return std::string(buf, 29);
 }

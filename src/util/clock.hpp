@@ -50,7 +50,7 @@ class DateCache {
 
  private:
   std::time_t second_ = -1;
-  char text_[32] = {};
+  char text_[64] = {};
 };
 
 }  // namespace mpmd::util
