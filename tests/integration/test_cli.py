@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Suite cli: the command line (-t, -v, -k stop, -X, serve) and the logs it writes."""
+
+import os
+import re
+import subprocess
+import unittest
+
+import mpmd_harness as h
+
+UA = "mpmd-integ/1.0"
+REFERER = "http://referer.test/page"
+
+
+def run_mpmd(*args, timeout=20):
+    p = subprocess.run([h.MPMD, *args], capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout + p.stderr
+
+
+class PerTestServer(unittest.TestCase):
+    """Each test gets a fresh (not yet started) server, stopped afterwards."""
+
+    def setUp(self):
+        self.server = h.Server()
+
+    def tearDown(self):
+        self.server.stop()
+
+    def require_mpmd(self):
+        if os.environ.get("MPMD_STANDIN"):
+            self.skipTest("needs the mpmd binary")
+
+
+class ConfigTest(PerTestServer):
+    def test_syntax_ok(self):
+        self.require_mpmd()
+        rc, out = run_mpmd("-t", "-f", str(self.server.conf))
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Syntax OK", out)
+
+    def write_with(self, line_text):
+        """Inserts LINE_TEXT as line 4 of the config; returns the line number."""
+        lines = self.server.conf.read_text().splitlines()
+        lines.insert(3, line_text)
+        self.server.conf.write_text("\n".join(lines) + "\n")
+        return 4
+
+    def test_unknown_directive(self):
+        self.require_mpmd()
+        line = self.write_with("NoSuchDirective on")
+        rc, out = run_mpmd("-t", "-f", str(self.server.conf))
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, re.escape(str(self.server.conf)) + ":%d: NoSuchDirective" % line)
+        self.assertNotIn("Syntax OK", out)
+
+    def test_bad_argument(self):
+        self.require_mpmd()
+        line = self.write_with("StartServers many")
+        rc, out = run_mpmd("-t", "-f", str(self.server.conf))
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, re.escape(str(self.server.conf)) + ":%d: StartServers" % line)
+
+    def test_bad_config_refuses_to_start(self):
+        self.require_mpmd()
+        self.write_with("NoSuchDirective on")
+        rc, out = run_mpmd("-f", str(self.server.conf), "-D", "FOREGROUND", timeout=10)
+        self.assertNotEqual(rc, 0, out)
+        self.assertFalse(h.port_accepts(self.server.port))
+
+    def test_version(self):
+        self.require_mpmd()
+        rc, out = run_mpmd("-v")
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"(?i)mpmd.*\d+\.\d+\.\d+")
+
+
+class Control(PerTestServer):
+    def test_stop_with_pid_file(self):
+        self.require_mpmd()
+        self.server.start()
+        master = self.server.proc.pid
+        pid_text = h.wait_until(
+            lambda: self.server.pid_file.exists() and self.server.pid_file.read_text().strip(), 5
+        )
+        self.assertEqual(pid_text, str(master), "PidFile must hold the master's pid")
+        rc, out = run_mpmd("-f", str(self.server.conf), "-k", "stop")
+        self.assertEqual(rc, 0, out)
+        try:
+            self.server.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.fail("master still running 10 s after -k stop")
+        self.assertFalse(h.wait_until(lambda: h.group_members(master), 5, 0.1) and
+                         h.group_members(master), "processes left: %s" % h.group_members(master))
+        self.assertTrue(h.wait_until(lambda: not self.server.pid_file.exists(), 5),
+                        "PidFile not removed")
+        self.assertFalse(h.port_accepts(self.server.port))
+
+    def test_single_process_mode(self):
+        self.require_mpmd()
+        self.server.start(["-X", "-f", str(self.server.conf)])
+        resp, _ = h.exchange(self.server.port, b"GET /4k.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.body, h.content_4k())
+        self.assertEqual(self.server.children(), [], "-X must not fork children")
+
+    def test_serve_directory(self):
+        self.require_mpmd()
+        self.server.start(["serve", str(self.server.docroot), "--port", str(self.server.port),
+                           "--mpm", self.server.engine])
+        resp, _ = h.exchange(self.server.port, b"GET /4k.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.body, h.content_4k())
+        resp, _ = h.exchange(self.server.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.body, h.INDEX_HTML)
+
+
+class Logs(h.ServerTestCase):
+    def test_access_log_combined(self):
+        req = ("GET /index.html?q=1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: %s\r\n"
+               "Referer: %s\r\n\r\n" % (UA, REFERER)).encode()
+        resp, _ = h.exchange(self.server.port, req)
+        self.assertEqual(resp.status, 200)
+        pattern = re.compile(
+            r'127\.0\.0\.1 - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] '
+            r'"GET /index\.html\?q=1 HTTP/1\.1" 200 %d "%s" "%s"'
+            % (len(h.INDEX_HTML), re.escape(REFERER), re.escape(UA))
+        )
+
+        def logged():
+            try:
+                lines = self.server.access_log.read_text().splitlines()
+            except OSError:
+                return None
+            return [line for line in lines if pattern.fullmatch(line)]
+
+        found = h.wait_until(logged, 3.0, 0.1)
+        self.assertTrue(found, "no combined line for the request within 3 s; access log:\n%s"
+                        % h.tail(self.server.access_log, 10))
+
+    def test_error_log_has_stable_ids(self):
+        h.exchange(self.server.port, b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+
+        def lines():
+            try:
+                return [x for x in self.server.error_log.read_text().splitlines() if x.strip()]
+            except OSError:
+                return []
+
+        got = h.wait_until(lines, 3.0, 0.1)
+        self.assertTrue(got, "error log empty 3 s after start")
+        without = [x for x in got if not re.search(r"\bMPMD\d+\b", x)]
+        self.assertEqual(without, [], "error-log lines without a stable ID (MPMD<digits>)")
+
+
+if __name__ == "__main__":
+    h.main()
