@@ -1,0 +1,74 @@
+// The static file handler: DocumentRoot, DirectoryIndex, Options
+// FollowSymLinks / Indexes, TypesConfig / AddType, FileETag, conditional and
+// range requests (RFC 9110), for GET, HEAD and OPTIONS.
+//
+// handle() may run on several threads at once. Small files
+// (<= max_cached_file_size) are kept in memory with their header values
+// precomputed; a hit is one hash lookup under a shard mutex, no system call.
+// Entries are revalidated (path resolved again, identity compared) once they
+// are a second old by the given clock. Larger files are resolved per request
+// and sent as a file segment, for sendfile.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "handlers/static_files/file_cache.hpp"
+#include "handlers/static_files/mime_types.hpp"
+#include "handlers/static_files/opener.hpp"
+#include "http/handler.hpp"
+#include "util/clock.hpp"
+
+namespace mpmd::static_files {
+
+struct Options {
+  CacheLimits cache;
+  bool force_realpath_fallback = false;  // tests: behave as on a kernel without openat2
+};
+
+class StaticFiles final : public http::Handler {
+ public:
+  // Never throws for bad settings: check ok() / error() (DocumentRoot missing,
+  // TypesConfig unreadable). A handler that is not ok() answers 500.
+  StaticFiles(const config::StaticFiles& settings, const util::Clock& clock, Options options = {});
+
+  // Returns null and sets `error` if the settings can't be used.
+  static std::unique_ptr<StaticFiles> create(const config::StaticFiles& settings,
+                                             const util::Clock& clock, std::string& error,
+                                             Options options = {});
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  void handle(const http::Request& request, http::Response& response) override;
+
+  const FileCache& cache() const { return cache_; }
+  const MimeTypes& mime_types() const { return mime_; }
+  OpenMode open_mode() const { return opener_.mode(); }
+
+ private:
+  // Resolves the request path to a file entry (maybe `cached`, revalidated), or
+  // fills `response` with an error, redirect or listing and returns null.
+  std::shared_ptr<const FileEntry> resolve(const http::Request& request, http::Response& response,
+                                           util::Usec now,
+                                           const std::shared_ptr<const FileEntry>& cached);
+  std::shared_ptr<FileEntry> make_entry(int fd, const struct stat& st, std::string_view name,
+                                        util::Usec now) const;
+  void serve(const http::Request& request, const std::shared_ptr<const FileEntry>& entry,
+             http::Response& response, util::Usec now);
+  std::string next_boundary();
+
+  config::StaticFiles settings_;
+  const util::Clock& clock_;
+  MimeTypes mime_;
+  Opener opener_;
+  FileCache cache_;
+  std::string error_;
+  uint64_t boundary_seed_ = 0;
+  std::atomic<uint64_t> boundary_counter_{0};
+};
+
+}  // namespace mpmd::static_files
