@@ -1,0 +1,243 @@
+#include "log/access_log.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mpmd::log {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/mpmd-log-test-XXXXXX";
+    char* p = mkdtemp(tmpl);
+    EXPECT_NE(p, nullptr);
+    path_ = p ? p : "/tmp";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) {
+      out.push_back(text.substr(start) + "<no newline>");
+      break;
+    }
+    out.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+// One request whose header values live in the caller's strings.
+struct Exchange {
+  http::Peer peer;
+  http::Request req;
+  http::Response resp;
+  http::Exchange ex;
+  Exchange() {
+    peer.address = "127.0.0.1";
+    req.peer = &peer;
+    req.method_text = "GET";
+    req.request_line = "GET / HTTP/1.1";
+    req.path = "/";
+  }
+  void log(AccessLog& log) { log.on_exchange(req, resp, ex); }
+};
+
+TEST(AccessLog, BuffersUntilFlush) {
+  TempDir dir;
+  AccessLog log;
+  ASSERT_EQ(log.add(dir.file("access.log"), "%h \"%r\" %>s"), "");
+  Exchange e;
+  e.log(log);
+  e.log(log);
+  EXPECT_EQ(slurp(dir.file("access.log")), "");
+  EXPECT_GT(log.buffered(0), 0u);
+  EXPECT_TRUE(log.flush());
+  EXPECT_EQ(log.buffered(0), 0u);
+  EXPECT_EQ(slurp(dir.file("access.log")),
+            "127.0.0.1 \"GET / HTTP/1.1\" 200\n127.0.0.1 \"GET / HTTP/1.1\" 200\n");
+}
+
+TEST(AccessLog, WritesWhenBufferFillsAndOnDestruction) {
+  TempDir dir;
+  std::string path = dir.file("a.log");
+  {
+    AccessLog log(64);
+    ASSERT_EQ(log.add(path, "%r"), "");  // 15 bytes a line
+    Exchange e;
+    for (int i = 0; i < 5; ++i) e.log(log);
+    std::string text = slurp(path);
+    EXPECT_EQ(text.size(), 75u);  // the 5th line filled the 64-byte buffer
+  }
+  EXPECT_EQ(slurp(path).size(), 75u);
+  Exchange e;
+  {
+    AccessLog log(1 << 20);
+    ASSERT_EQ(log.add(path, "%r"), "");
+    e.log(log);
+  }  // destructor flushes
+  EXPECT_EQ(slurp(path).size(), 90u);
+}
+
+TEST(AccessLog, SeveralSinksEachWithItsFormat) {
+  TempDir dir;
+  AccessLog log;
+  ASSERT_EQ(log.add(dir.file("one.log"), "%s"), "");
+  ASSERT_EQ(log.add(dir.file("two.log"), "%m %U"), "");
+  EXPECT_EQ(log.sink_count(), 2u);
+  Exchange e;
+  e.log(log);
+  log.flush();
+  EXPECT_EQ(slurp(dir.file("one.log")), "200\n");
+  EXPECT_EQ(slurp(dir.file("two.log")), "GET /\n");
+}
+
+TEST(AccessLog, AddAllAndServerName) {
+  TempDir dir;
+  config::Logs logs;
+  logs.custom_logs.push_back({dir.file("v.log"), "%v %s"});
+  AccessLog log;
+  ASSERT_EQ(log.add_all(logs), "");
+  log.set_server_name("www.example");
+  Exchange e;
+  e.log(log);
+  log.flush();
+  EXPECT_EQ(slurp(dir.file("v.log")), "www.example 200\n");
+}
+
+TEST(AccessLog, Errors) {
+  AccessLog log;
+  EXPECT_NE(log.add("/nonexistent-dir/x/access.log", "%h"), "");
+  TempDir dir;
+  std::string e = log.add(dir.file("x.log"), "%h %Z");
+  EXPECT_NE(e.find("%Z"), std::string::npos) << e;
+  EXPECT_EQ(log.sink_count(), 0u);
+  EXPECT_EQ(log.add("-", "%h"), "");  // standard output
+  EXPECT_EQ(log.reopen(), "");        // stdout is kept
+}
+
+TEST(AccessLog, ReopenAfterRename) {
+  TempDir dir;
+  std::string path = dir.file("access.log");
+  AccessLog log;
+  ASSERT_EQ(log.add(path, "%U"), "");
+  Exchange e;
+  e.req.path = "/before";
+  e.log(log);
+  log.flush();
+  fs::rename(path, dir.file("access.log.1"));
+  e.req.path = "/still-old";  // buffered before reopen: goes to the old file
+  e.log(log);
+  ASSERT_EQ(log.reopen(), "");
+  e.req.path = "/after";
+  e.log(log);
+  log.flush();
+  EXPECT_EQ(slurp(dir.file("access.log.1")), "/before\n/still-old\n");
+  EXPECT_EQ(slurp(path), "/after\n");
+}
+
+// Each writer logs `lines` lines "W<writer> <seq> <pad>", pad of varying length,
+// through its own AccessLog with a small buffer (many write() calls).
+void write_lines(const std::string& path, int writer, int lines) {
+  AccessLog log(4096);
+  if (!log.add(path, "W%{X-Writer}i %{X-Seq}i %{X-Pad}i").empty()) return;
+  Exchange e;
+  std::string w = std::to_string(writer);
+  for (int i = 0; i < lines; ++i) {
+    std::string seq = std::to_string(i);
+    std::string pad(size_t(1 + (i * 37 + writer * 11) % 700), char('a' + writer % 26));
+    e.req.headers.clear();
+    e.req.headers.add("X-Writer", w);
+    e.req.headers.add("X-Seq", seq);
+    e.req.headers.add("X-Pad", pad);
+    e.log(log);
+  }
+}
+
+void expect_intact(const std::string& path, int writers, int lines) {
+  std::map<int, std::vector<bool>> seen;
+  size_t count = 0;
+  for (const std::string& line : lines_of(slurp(path))) {
+    ++count;
+    int w = -1, seq = -1;
+    char pad[1024] = {};
+    ASSERT_EQ(std::sscanf(line.c_str(), "W%d %d %1000s", &w, &seq, pad), 3) << line;
+    ASSERT_TRUE(w >= 0 && w < writers && seq >= 0 && seq < lines) << line;
+    std::string expected_pad(size_t(1 + (seq * 37 + w * 11) % 700), char('a' + w % 26));
+    ASSERT_EQ(line, "W" + std::to_string(w) + " " + std::to_string(seq) + " " + expected_pad);
+    auto& s = seen[w];
+    s.resize(size_t(lines));
+    EXPECT_FALSE(s[size_t(seq)]) << "duplicate " << line;
+    s[size_t(seq)] = true;
+  }
+  EXPECT_EQ(count, size_t(writers) * size_t(lines));
+}
+
+TEST(AccessLog, ThreadsNeverTearLines) {
+  TempDir dir;
+  std::string path = dir.file("threads.log");
+  constexpr int kWriters = 8;
+  constexpr int kLines = 3000;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) threads.emplace_back(write_lines, path, w, kLines);
+  for (auto& t : threads) t.join();
+  expect_intact(path, kWriters, kLines);
+}
+
+TEST(AccessLog, ProcessesNeverTearLines) {
+  TempDir dir;
+  std::string path = dir.file("procs.log");
+  constexpr int kWriters = 6;
+  constexpr int kLines = 3000;
+  std::vector<pid_t> children;
+  for (int w = 0; w < kWriters; ++w) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      write_lines(path, w, kLines);
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  expect_intact(path, kWriters, kLines);
+}
+
+}  // namespace
+}  // namespace mpmd::log
