@@ -28,7 +28,9 @@ std::string ignored(Config&, const DirectiveCall&) {
 Setter count_at_least_one(int Mpm::*field, long max) {
   return [field, max](Config& cfg, const DirectiveCall& c) -> std::string {
     int v = 0;
-    if (auto err = parse_int(c.args[0], INT_MIN, max, v); !err.empty()) return err;
+    if (!parse_int(c.args[0], INT_MIN, max, v).empty()) {
+      return "must be an integer from 1 to " + std::to_string(max) + ", not '" + c.args[0] + "'";
+    }
     if (v < 1) {
       c.warn("value " + std::to_string(v) + " is below 1, using 1");
       v = 1;

@@ -1,0 +1,290 @@
+#include "config/parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace mpmd::config {
+namespace {
+
+ParseResult parse(std::string_view text) {
+  Parser p({core_directives()});
+  return p.parse_text(text, "conf/mpmd.conf", "/srv/mpmd");
+}
+
+bool contains(const std::vector<std::string>& v, std::string_view needle) {
+  return std::any_of(v.begin(), v.end(),
+                     [&](const std::string& s) { return s.find(needle) != std::string::npos; });
+}
+
+TEST(CoreDirectives, EveryRowHasHelpStartingWithItsName) {
+  for (const auto& d : core_directives()) {
+    std::string_view help = d.help;
+    std::string_view name = d.name;
+    EXPECT_EQ(help.substr(0, name.size()), name) << name;
+    EXPECT_GT(help.size(), name.size() + 5) << name;
+  }
+}
+
+TEST(CoreDirectives, HelpDocumentsServerRootDefault) {
+  Parser p({});
+  ASSERT_NE(p.find("ServerRoot"), nullptr);
+  EXPECT_NE(p.find("ServerRoot")->help.find("parent of the directory holding the main config"),
+            std::string::npos);
+}
+
+TEST(Listen, FormsProtocolsAndDuplicates) {
+  auto r = parse(
+      "Listen 8080\nListen 127.0.0.1:8081 http\nListen [::1]:8082\nListen 8080\n"
+      "Listen 443 https\nListen 80 ftp\nListen 70000\n");
+  ASSERT_EQ(r.config.listen.size(), 3u);
+  EXPECT_EQ(r.config.listen[0].host, "");
+  EXPECT_EQ(r.config.listen[0].port, 8080);
+  EXPECT_EQ(r.config.listen[0].origin, r.config.file + ":1");
+  EXPECT_EQ(r.config.listen[1].host, "127.0.0.1");
+  EXPECT_EQ(r.config.listen[2].host, "::1");
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:4: Listen: 8080 already listed at"),
+            std::string::npos);
+  ASSERT_EQ(r.errors.size(), 3u);
+  EXPECT_EQ(r.errors[0], "conf/mpmd.conf:5: Listen: TLS not supported (protocol https)");
+  EXPECT_EQ(r.errors[1], "conf/mpmd.conf:6: Listen: unknown protocol 'ftp' (use http)");
+  EXPECT_EQ(r.errors[2], "conf/mpmd.conf:7: Listen: port must be from 1 to 65535, not '70000'");
+}
+
+TEST(Mpm, ChosenByMpmOrLoadModule) {
+  EXPECT_EQ(parse("MPM Prefork\n").config.mpm.name, "prefork");
+  EXPECT_EQ(parse("LoadModule mpm_worker_module modules/mod_mpm_worker.so\n").config.mpm.name,
+            "worker");
+  auto r = parse("LoadModule mpm_event_module modules/mod_mpm_event.so\nMPM event\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.config.mpm.name, "event");
+  EXPECT_EQ(r.config.mpm.origin, r.config.file + ":1");
+  EXPECT_TRUE(contains(r.warnings, "already chosen"));
+}
+
+TEST(Mpm, TwoDifferentMpmsIsAnError) {
+  auto r = parse("MPM worker\nLoadModule mpm_prefork_module modules/mod_mpm_prefork.so\n");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0],
+            "conf/mpmd.conf:2: LoadModule: cannot choose MPM prefork: MPM worker was "
+            "chosen at " +
+                r.config.file + ":1 (only one MPM can be used)");
+  EXPECT_EQ(r.config.mpm.name, "worker");
+  r = parse("MPM threaded\n");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0], "conf/mpmd.conf:1: MPM: must be event, worker or prefork, not 'threaded'");
+}
+
+TEST(Mpm, OtherLoadModuleLinesWarn) {
+  auto r = parse(
+      "LoadModule rewrite_module modules/mod_rewrite.so\n"
+      "LoadModule status_module modules/mod_status.so\n");
+  ASSERT_TRUE(r.ok);
+  ASSERT_EQ(r.warnings.size(), 1u);  // status_module is built in
+  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:1: LoadModule: module rewrite_module ignored"),
+            std::string::npos);
+}
+
+TEST(Mpm, CountsAndClamps) {
+  auto r = parse(
+      "StartServers 4\nMinSpareServers 2\nMaxSpareServers 7\nMinSpareThreads 30\n"
+      "MaxSpareThreads 90\nThreadsPerChild 32\nThreadLimit 128\nServerLimit 20\n"
+      "MaxRequestWorkers 640\nMaxConnectionsPerChild 10000\nListenBacklog 1024\n"
+      "GracefulShutdownTimeout 30\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_TRUE(r.warnings.empty());
+  const Mpm& m = r.config.mpm;
+  EXPECT_EQ(m.start_servers, 4);
+  EXPECT_EQ(m.min_spare_servers, 2);
+  EXPECT_EQ(m.max_spare_servers, 7);
+  EXPECT_EQ(m.min_spare_threads, 30);
+  EXPECT_EQ(m.max_spare_threads, 90);
+  EXPECT_EQ(m.threads_per_child, 32);
+  EXPECT_EQ(m.thread_limit, 128);
+  EXPECT_EQ(m.server_limit, 20);
+  EXPECT_EQ(m.max_request_workers, 640);
+  EXPECT_EQ(m.max_connections_per_child, 10000u);
+  EXPECT_EQ(m.listen_backlog, 1024);
+  EXPECT_EQ(m.graceful_shutdown_timeout, Millis(30000));
+}
+
+TEST(Mpm, ValuesBelowOneBecomeOneWithWarning) {
+  auto r = parse(
+      "StartServers 0\nMinSpareServers -3\nMinSpareThreads 0\nThreadsPerChild 0\n"
+      "ServerLimit 0\nThreadLimit 0\nMaxRequestWorkers 0\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_EQ(r.warnings.size(), 7u);
+  EXPECT_EQ(r.warnings[0], "conf/mpmd.conf:1: StartServers: value 0 is below 1, using 1");
+  EXPECT_EQ(r.config.mpm.start_servers, 1);
+  EXPECT_EQ(r.config.mpm.min_spare_servers, 1);
+  EXPECT_EQ(r.config.mpm.threads_per_child, 1);
+  EXPECT_EQ(r.config.mpm.max_request_workers, 1);
+}
+
+TEST(Mpm, HardLimitsAreErrors) {
+  auto r = parse(
+      "ServerLimit 200001\nThreadLimit 100001\nListenBacklog 0\nStartServers x\n"
+      "MaxConnectionsPerChild -1\n");
+  ASSERT_EQ(r.errors.size(), 5u);
+  EXPECT_EQ(r.errors[0],
+            "conf/mpmd.conf:1: ServerLimit: must be an integer from 1 to 200000, not '200001'");
+  EXPECT_NE(r.errors[1].find("ThreadLimit: must be an integer from"), std::string::npos);
+  EXPECT_NE(r.errors[2].find("ListenBacklog: must be an integer from 1 to"), std::string::npos);
+  EXPECT_EQ(r.config.mpm.server_limit, 0);
+}
+
+TEST(Mpm, DeprecatedAliases) {
+  auto r = parse("MaxClients 150\nMaxRequestsPerChild 500\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.config.mpm.max_request_workers, 150);
+  EXPECT_EQ(r.config.mpm.max_connections_per_child, 500u);
+  ASSERT_EQ(r.warnings.size(), 2u);
+  EXPECT_EQ(r.warnings[0],
+            "conf/mpmd.conf:1: MaxClients: deprecated, use MaxRequestWorkers instead");
+  EXPECT_EQ(
+      r.warnings[1],
+      "conf/mpmd.conf:2: MaxRequestsPerChild: deprecated, use MaxConnectionsPerChild instead");
+}
+
+TEST(Http, TimeoutsAndLimits) {
+  auto r = parse(
+      "Timeout 30\nKeepAlive Off\nKeepAliveTimeout 300ms\nMaxKeepAliveRequests 0\n"
+      "LimitRequestLine 4096\nLimitRequestFieldSize 16380\nLimitRequestFields 50\n"
+      "LimitRequestBody 0\nServerTokens Prod\nEnableSendfile Off\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  const Http& h = r.config.http;
+  EXPECT_EQ(h.timeout, Millis(30000));
+  EXPECT_FALSE(h.keep_alive);
+  EXPECT_EQ(h.keep_alive_timeout, Millis(300));
+  EXPECT_EQ(h.max_keepalive_requests, 0u);
+  EXPECT_EQ(h.limit_request_line, 4096u);
+  EXPECT_EQ(h.limit_request_field_size, 16380u);
+  EXPECT_EQ(h.limit_request_fields, 50u);
+  EXPECT_EQ(h.limit_request_body, 0u);
+  EXPECT_EQ(h.server_tokens, "prod");
+  EXPECT_FALSE(h.enable_sendfile);
+  EXPECT_EQ(parse("KeepAliveTimeout 15\n").config.http.keep_alive_timeout, Millis(15000));
+  EXPECT_EQ(parse("ServerTokens ProductOnly\n").config.http.server_tokens, "prod");
+  EXPECT_EQ(parse("ServerTokens Min\n").config.http.server_tokens, "minimal");
+}
+
+TEST(Http, BadValues) {
+  auto r = parse(
+      "KeepAliveTimeout 5x\nLimitRequestLine 0\nLimitRequestBody -5\n"
+      "ServerTokens Everything\nMaxKeepAliveRequests 4294967296\n");
+  ASSERT_EQ(r.errors.size(), 5u);
+  EXPECT_EQ(r.errors[0],
+            "conf/mpmd.conf:1: KeepAliveTimeout: must be a duration like 5 (seconds), 300ms, 2mi "
+            "or 1h, not '5x'");
+  EXPECT_NE(r.errors[1].find("LimitRequestLine: must be an integer from 1 to"), std::string::npos);
+  EXPECT_NE(r.errors[3].find("ServerTokens: must be Prod, Major"), std::string::npos);
+}
+
+TEST(Server, AcceptedAndIgnored) {
+  auto r = parse(
+      "ServerName www.example.com:80\nServerAdmin you@example.com\nUser daemon\nGroup daemon\n"
+      "Mutex default\nEnableMMAP Off\nHostnameLookups Off\nAddDefaultCharset Off\n"
+      "AccessFileName .htaccess\nHostnameLookups On\nAddDefaultCharset UTF-8\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_EQ(r.config.server_name, "www.example.com:80");
+  ASSERT_EQ(r.warnings.size(), 4u);
+  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:3: User: ignored"), std::string::npos);
+  EXPECT_NE(r.warnings[1].find("conf/mpmd.conf:4: Group: ignored"), std::string::npos);
+  EXPECT_NE(r.warnings[2].find(":10: HostnameLookups: not supported"), std::string::npos);
+  EXPECT_NE(r.warnings[3].find(":11: AddDefaultCharset: not supported"), std::string::npos);
+}
+
+// The MPM and core parts of a stock httpd.conf (+ httpd-mpm.conf) load with
+// warnings only.
+TEST(ApacheConfig, PastedConfigLoads) {
+  const char* conf = R"(#
+# This is the main Apache HTTP server configuration file.
+#
+ServerRoot "/"
+Listen 80
+LoadModule mpm_event_module modules/mod_mpm_event.so
+LoadModule authz_core_module modules/mod_authz_core.so
+LoadModule authz_host_module modules/mod_authz_host.so
+LoadModule filter_module modules/mod_filter.so
+LoadModule mime_module modules/mod_mime.so
+LoadModule log_config_module modules/mod_log_config.so
+LoadModule headers_module modules/mod_headers.so
+LoadModule status_module modules/mod_status.so
+LoadModule unixd_module modules/mod_unixd.so
+LoadModule dir_module modules/mod_dir.so
+LoadModule alias_module modules/mod_alias.so
+
+<IfModule unixd_module>
+User daemon
+Group daemon
+</IfModule>
+
+ServerAdmin you@example.com
+<Directory />
+    AllowOverride none
+    Require all denied
+</Directory>
+<Files ".ht*">
+    Require all denied
+</Files>
+<IfModule headers_module>
+    RequestHeader unset Proxy early
+</IfModule>
+<IfModule alias_module>
+    ScriptAlias /cgi-bin/ "/usr/local/apache2/cgi-bin/"
+</IfModule>
+<IfModule ssl_module>
+SSLRandomSeed startup builtin
+</IfModule>
+
+# Server-pool management (MPM specific)
+<IfModule mpm_prefork_module>
+    StartServers             5
+    MinSpareServers          5
+    MaxSpareServers         10
+    MaxRequestWorkers      250
+    MaxConnectionsPerChild   0
+</IfModule>
+<IfModule mpm_event_module>
+    StartServers             3
+    MinSpareThreads         75
+    MaxSpareThreads        250
+    ThreadsPerChild         25
+    MaxRequestWorkers      400
+    MaxConnectionsPerChild   0
+</IfModule>
+<IfModule mpm_worker_module>
+    StartServers             2
+</IfModule>
+
+Timeout 60
+KeepAlive On
+MaxKeepAliveRequests 100
+KeepAliveTimeout 5
+ServerTokens Full
+HostnameLookups Off
+
+<Location "/server-status">
+    SetHandler server-status
+    Require ip 127.0.0.1
+</Location>
+)";
+  auto r = parse(conf);
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_EQ(r.config.server_root, "/");
+  EXPECT_EQ(r.config.mpm.name, "event");
+  EXPECT_EQ(r.config.mpm.start_servers, 3);
+  EXPECT_EQ(r.config.mpm.max_request_workers, 400);
+  ASSERT_EQ(r.config.listen.size(), 1u);
+  EXPECT_EQ(r.config.listen[0].port, 80);
+  ASSERT_EQ(r.config.locations.size(), 1u);
+  EXPECT_EQ(r.config.locations[0].handler, "server-status");
+  EXPECT_TRUE(contains(r.warnings, "conf/mpmd.conf:9: LoadModule: module filter_module ignored"));
+  EXPECT_TRUE(contains(r.warnings, "conf/mpmd.conf:19: User: ignored"));
+  EXPECT_TRUE(contains(r.warnings, "<Files>: section not supported"));
+  EXPECT_TRUE(contains(r.warnings, "Require: ignored inside <Directory>"));
+}
+
+}  // namespace
+}  // namespace mpmd::config
