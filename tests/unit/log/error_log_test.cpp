@@ -1,0 +1,208 @@
+#include "log/error_log.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mpmd::log {
+namespace {
+
+namespace fs = std::filesystem;
+
+const bool kUtc = [] {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  return true;
+}();
+
+constexpr util::Usec kNow = 1795412949'123456;  // Mon Nov 23 05:49:09.123456 2026 UTC
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/mpmd-errlog-test-XXXXXX";
+    char* p = mkdtemp(tmpl);
+    EXPECT_NE(p, nullptr);
+    path_ = p ? p : "/tmp";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(ErrorLog, LineFormat) {
+  (void)kUtc;
+  std::string out;
+  ErrorLog::format_line(out, kNow, 1234, LogLevel::error, ids::kListenFailed,
+                        "cannot listen on :80");
+  EXPECT_EQ(out,
+            "[Mon Nov 23 05:49:09.123456 2026] [mpmd:error] [pid 1234] MPMD0002: cannot listen "
+            "on :80\n");
+}
+
+TEST(ErrorLog, EscapesControlCharacters) {
+  std::string out;
+  ErrorLog::format_line(out, kNow, 1, LogLevel::warn, "MPMD0001", "a\nb\tc\x01 \"q\"");
+  EXPECT_EQ(out,
+            "[Mon Nov 23 05:49:09.123456 2026] [mpmd:warn] [pid 1] MPMD0001: a\\nb\\tc\\x01 "
+            "\"q\"\n");
+}
+
+TEST(ErrorLog, WritesToFileWithLevelFilter) {
+  TempDir dir;
+  util::ManualClock clock(kNow);
+  ErrorLog log;
+  log.set_clock(&clock);
+  ASSERT_EQ(log.open(dir.file("error.log")), "");
+  EXPECT_EQ(log.level(), LogLevel::warn);
+  log.emit(LogLevel::info, ids::kStartup, "not shown");
+  log.emit(LogLevel::debug, ids::kStartup, "not shown");
+  log.emit(LogLevel::warn, ids::kConfigWarning, "shown");
+  log.emit(LogLevel::emerg, ids::kShutdown, "shown too");
+  log.set_level(LogLevel::debug);
+  log.emit(LogLevel::debug, ids::kStartup, "now shown");
+  std::string pid = std::to_string(getpid());
+  EXPECT_EQ(slurp(dir.file("error.log")),
+            "[Mon Nov 23 05:49:09.123456 2026] [mpmd:warn] [pid " + pid +
+                "] MPMD0011: shown\n"
+                "[Mon Nov 23 05:49:09.123456 2026] [mpmd:emerg] [pid " +
+                pid +
+                "] MPMD0007: shown too\n"
+                "[Mon Nov 23 05:49:09.123456 2026] [mpmd:debug] [pid " +
+                pid + "] MPMD0001: now shown\n");
+}
+
+TEST(ErrorLog, ConfigureAndReopenAfterRename) {
+  TempDir dir;
+  util::ManualClock clock(kNow);
+  ErrorLog log;
+  log.set_clock(&clock);
+  config::Logs logs;
+  logs.error_log = dir.file("error.log");
+  logs.log_level = LogLevel::notice;
+  ASSERT_EQ(log.configure(logs), "");
+  EXPECT_EQ(log.level(), LogLevel::notice);
+  log.emit(LogLevel::notice, ids::kStartup, "one");
+  fs::rename(dir.file("error.log"), dir.file("error.log.1"));
+  ASSERT_EQ(log.reopen(), "");
+  log.emit(LogLevel::notice, ids::kStartup, "two");
+  EXPECT_NE(slurp(dir.file("error.log.1")).find("MPMD0001: one\n"), std::string::npos);
+  std::string now = slurp(dir.file("error.log"));
+  EXPECT_NE(now.find("MPMD0001: two\n"), std::string::npos);
+  EXPECT_EQ(now.find("one"), std::string::npos);
+}
+
+TEST(ErrorLog, OpenFailureKeepsDestination) {
+  TempDir dir;
+  ErrorLog log;
+  ASSERT_EQ(log.open(dir.file("e.log")), "");
+  EXPECT_NE(log.open("/nonexistent-dir/x/e.log"), "");
+  log.emit(LogLevel::error, ids::kFileOpenFailed, "still here");
+  EXPECT_NE(slurp(dir.file("e.log")).find("still here"), std::string::npos);
+}
+
+TEST(ErrorLog, ThreadsWriteWholeLines) {
+  TempDir dir;
+  ErrorLog log;
+  ASSERT_EQ(log.open(dir.file("e.log")), "");
+  constexpr int kThreads = 6;
+  constexpr int kLines = 2000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&log, t] {
+      for (int i = 0; i < kLines; ++i) {
+        log.emit(LogLevel::error, ids::kAcceptFailed,
+                 cat("thread ", t, " line ", i, " ", std::string(size_t(i % 300), 'x')));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::istringstream in(slurp(dir.file("e.log")));
+  std::regex re(
+      R"(\[\w{3} \w{3} \d\d \d\d:\d\d:\d\d\.\d{6} \d{4}\] \[mpmd:error\] \[pid \d+\] MPMD0006: thread (\d+) line (\d+) (x*))");
+  std::set<std::pair<int, int>> seen;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, re)) << line;
+    int i = std::stoi(m[2]);
+    EXPECT_EQ(m[3].length(), i % 300);
+    seen.insert({std::stoi(m[1]), i});
+  }
+  EXPECT_EQ(seen.size(), size_t(kThreads * kLines));
+}
+
+TEST(ErrorLog, GlobalEmitAndEmitf) {
+  TempDir dir;
+  ErrorLog& log = error_log();
+  ASSERT_EQ(log.open(dir.file("g.log")), "");
+  log.set_level(LogLevel::info);
+  emit(LogLevel::info, ids::kStartup, "started");
+  emitf(LogLevel::error, ids::kChildExited, "child %d exited with status %d", 42, 3);
+  emitf(LogLevel::debug, ids::kChildExited, "filtered %s", "out");
+  warn(ids::kConfigWarning, "a warning");
+  std::string text = slurp(dir.file("g.log"));
+  ASSERT_EQ(log.open("-"), "");  // back to stderr for the other tests
+  log.set_level(LogLevel::warn);
+  EXPECT_NE(text.find("[mpmd:info] [pid "), std::string::npos) << text;
+  EXPECT_NE(text.find("MPMD0001: started\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("MPMD0003: child 42 exited with status 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("MPMD0011: a warning\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("filtered"), std::string::npos) << text;
+  std::string long_text(2000, 'y');
+  ASSERT_EQ(log.open(dir.file("g2.log")), "");
+  emitf(LogLevel::error, ids::kChildExited, "%s!", long_text.c_str());
+  ASSERT_EQ(log.open("-"), "");
+  EXPECT_NE(slurp(dir.file("g2.log")).find(long_text + "!\n"), std::string::npos);
+}
+
+TEST(ErrorLog, Levels) {
+  EXPECT_EQ(level_name(LogLevel::emerg), "emerg");
+  EXPECT_EQ(level_name(LogLevel::debug), "debug");
+  EXPECT_EQ(parse_level("WARN"), LogLevel::warn);
+  EXPECT_EQ(parse_level("notice"), LogLevel::notice);
+  EXPECT_EQ(parse_level("trace3"), LogLevel::debug);
+  EXPECT_EQ(parse_level("trace9"), std::nullopt);
+  EXPECT_EQ(parse_level("loud"), std::nullopt);
+}
+
+TEST(ErrorLog, Cat) {
+  EXPECT_EQ(cat("port ", 80, " busy, ", -1, ' ', true, " ", 2.5, " ", std::string("s"),
+                std::string_view("v"), size_t(7)),
+            "port 80 busy, -1 true 2.5 sv7");
+}
+
+TEST(ErrorLog, IdsAreDistinct) {
+  std::set<std::string_view> all = {
+      ids::kStartup,        ids::kListenFailed,    ids::kChildExited,   ids::kChildRespawned,
+      ids::kConfigError,    ids::kAcceptFailed,    ids::kShutdown,      ids::kGracefulRestart,
+      ids::kFileOpenFailed, ids::kRequestRejected, ids::kConfigWarning, ids::kMaxRequestWorkers,
+      ids::kServerBusy,     ids::kScoreboardFull,  ids::kRestart,       ids::kAccessLogWriteFailed,
+      ids::kLogReopened,    ids::kHandlerError,    ids::kPidFile,       ids::kSignal};
+  EXPECT_EQ(all.size(), 20u);
+}
+
+}  // namespace
+}  // namespace mpmd::log
