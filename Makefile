@@ -19,6 +19,7 @@ build: deps $(BUILD)/build.ninja
 
 # Serves www/ on port 8080 with conf/mpmd.conf (event engine), in the foreground.
 run: build
+	mkdir -p logs
 	$(BUILD)/mpmd -f conf/mpmd.conf -D FOREGROUND
 
 # Builds and runs every test through ctest.

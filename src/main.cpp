@@ -1,1 +1,282 @@
-int main() { return 0; }
+// mpmd command line: -f FILE, -D NAME, -k start|stop|restart|graceful|graceful-stop,
+// -t, -X, -L, -v, -h, and `serve [DIR]`.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "config/parser.hpp"
+#include "log/error_log.hpp"
+#include "mpm/common/child.hpp"
+#include "supervisor/load_config.hpp"
+#include "supervisor/master.hpp"
+#include "util/version.hpp"
+
+namespace {
+
+using namespace mpmd;
+
+constexpr const char* kUsage =
+    R"(Usage: mpmd [-f FILE] [-D NAME] [-k start|stop|restart|graceful|graceful-stop]
+            [-t] [-X] [-L] [-v] [-h]
+       mpmd serve [DIR] [--port N] [--listen ADDR] [--mpm event]
+
+Options:
+  -f FILE          configuration file (Apache syntax; default conf/mpmd.conf)
+  -D NAME          define NAME for <IfDefine NAME>; -D FOREGROUND keeps the
+                   master in the foreground instead of detaching
+  -k start         start the server (detached unless -D FOREGROUND)
+  -k stop          stop now: requests in flight are aborted (SIGTERM)
+  -k restart       re-read the config, restart all children now (SIGHUP)
+  -k graceful      re-read the config; old children finish their requests (SIGUSR1)
+  -k graceful-stop stop after the requests in flight finish (SIGWINCH), bounded by
+                   GracefulShutdownTimeout
+                   (-k uses the pid in the configured PidFile)
+  -t               check the configuration: prints "Syntax OK" or the errors
+                   with file and line; exit status 0 or 1
+  -X               debug mode: one process, no children, in the foreground
+  -L               list the configuration directives with their syntax
+  -v               print the version
+  -h               this help
+
+serve: serves DIR (default: the current directory) with no config file, like
+`python3 -m http.server` but fast: port 8080 on all addresses unless --port /
+--listen say otherwise, directory listings on, access log on standard output.
+)";
+
+struct Args {
+  std::string file = "conf/mpmd.conf";
+  std::vector<std::string> defines;
+  std::string command;  // -k
+  bool test = false, single = false, list = false;
+};
+
+bool has_define(const Args& a, const char* name) {
+  for (const auto& d : a.defines) {
+    if (d == name) return true;
+  }
+  return false;
+}
+
+void print_messages(const std::vector<std::string>& lines, const char* prefix) {
+  for (const auto& l : lines) std::fprintf(stderr, "%s%s\n", prefix, l.c_str());
+}
+
+// Detaches from the terminal. The parent returns only once the master wrote its
+// pid file (or failed), so `mpmd -k start` reports a failure to start.
+int daemonize(const config::Config& cfg) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    std::perror("mpmd: fork");
+    return 1;
+  }
+  if (pid > 0) {
+    for (int i = 0; i < 100; ++i) {
+      int status;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        std::fprintf(stderr, "mpmd: the server failed to start; see the error log\n");
+        return 1;
+      }
+      if (!cfg.pid_file.empty() && access(cfg.pid_file.c_str(), R_OK) == 0) return 0;
+      usleep(30'000);
+    }
+    return 0;
+  }
+  setsid();
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, 0);
+    dup2(null, 1);
+    if (!cfg.logs.error_log.empty() && cfg.logs.error_log != "-" &&
+        cfg.logs.error_log != "/dev/stderr") {
+      dup2(null, 2);
+    }
+    if (null > 2) close(null);
+  }
+  return -1;  // continue as the daemon
+}
+
+int signal_running(const config::Config& cfg, const std::string& command) {
+  int sig = command == "stop"            ? SIGTERM
+            : command == "restart"       ? SIGHUP
+            : command == "graceful"      ? SIGUSR1
+            : command == "graceful-stop" ? SIGWINCH
+                                         : 0;
+  if (sig == 0) {
+    std::fprintf(stderr, "mpmd: unknown -k command '%s'\n%s", command.c_str(), kUsage);
+    return 1;
+  }
+  if (cfg.pid_file.empty()) {
+    std::fprintf(stderr, "mpmd: -k %s needs a PidFile in the configuration\n", command.c_str());
+    return 1;
+  }
+  std::ifstream f(cfg.pid_file);
+  long pid = 0;
+  if (!(f >> pid) || pid <= 1) {
+    std::fprintf(stderr, "mpmd: no valid pid in %s: is the server running?\n",
+                 cfg.pid_file.c_str());
+    return 1;
+  }
+  if (kill(pid_t(pid), sig) != 0) {
+    std::fprintf(stderr, "mpmd: cannot signal pid %ld: %s (stale %s?)\n", pid, std::strerror(errno),
+                 cfg.pid_file.c_str());
+    return 1;
+  }
+  if (sig == SIGTERM) {
+    // Like apachectl: return once the server is gone, so a following start works.
+    for (int i = 0; i < 250 && kill(pid_t(pid), 0) == 0; ++i) usleep(40'000);
+  }
+  return 0;
+}
+
+int serve(int argc, char** argv) {
+  config::Config cfg;
+  std::string dir = ".";
+  std::string listen_host;
+  long port = 8080;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* what) -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "mpmd serve: %s needs a value\n", what);
+        std::exit(1);
+      }
+      return argv[++i];
+    };
+    if (a == "--port") {
+      char* end = nullptr;
+      std::string v = value("--port");
+      port = std::strtol(v.c_str(), &end, 10);
+      if (*end || port < 1 || port > 65535) {
+        std::fprintf(stderr, "mpmd serve: --port must be 1..65535, not '%s'\n", v.c_str());
+        return 1;
+      }
+    } else if (a == "--listen") {
+      listen_host = value("--listen");
+    } else if (a == "--mpm") {
+      cfg.mpm.name = value("--mpm");
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "mpmd serve: unknown option '%s'\n%s", a.c_str(), kUsage);
+      return 1;
+    } else {
+      dir = a;
+    }
+  }
+  char resolved[PATH_MAX];
+  if (!realpath(dir.c_str(), resolved)) {
+    std::fprintf(stderr, "mpmd serve: %s: %s\n", dir.c_str(), std::strerror(errno));
+    return 1;
+  }
+  cfg.server_root = resolved;
+  cfg.files.document_root = resolved;
+  cfg.files.indexes = true;
+  cfg.listen.push_back({listen_host, uint16_t(port), "--port"});
+  cfg.logs.custom_logs.push_back(
+      {"-", std::string("%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"")});
+  cfg.logs.log_level = config::LogLevel::notice;
+  if (!mpm::find_engine(cfg.mpm.name)) {
+    std::fprintf(stderr, "mpmd serve: unknown engine '%s'\n", cfg.mpm.name.c_str());
+    return 1;
+  }
+  supervisor::apply_defaults(cfg);
+  log::error_log().configure(cfg.logs);
+  std::fprintf(stderr, "mpmd: serving %s on port %ld (%s engine); Ctrl-C stops\n", resolved, port,
+               cfg.mpm.name.c_str());
+  return supervisor::run_master(std::move(cfg), nullptr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) return serve(argc, argv);
+  Args args;
+  int opt;
+  while ((opt = getopt(argc, argv, "f:D:k:tXLvhV")) != -1) {
+    switch (opt) {
+      case 'f':
+        args.file = optarg;
+        break;
+      case 'D':
+        args.defines.push_back(optarg);
+        break;
+      case 'k':
+        args.command = optarg;
+        break;
+      case 't':
+        args.test = true;
+        break;
+      case 'X':
+        args.single = true;
+        break;
+      case 'L':
+        args.list = true;
+        break;
+      case 'v':
+      case 'V':
+        std::printf("Server version: %s/%s\n", kName.data(), kVersion.data());
+        return 0;
+      case 'h':
+        std::fputs(kUsage, stdout);
+        return 0;
+      default:
+        std::fputs(kUsage, stderr);
+        return 1;
+    }
+  }
+  if (optind < argc) {
+    std::fprintf(stderr, "mpmd: unexpected argument '%s'\n%s", argv[optind], kUsage);
+    return 1;
+  }
+  if (args.list) {
+    for (const auto* d : supervisor::make_parser().directives()) {
+      std::printf("%-26s %s\n", std::string(d->name).c_str(), std::string(d->help).c_str());
+    }
+    return 0;
+  }
+  config::ParseResult parsed = supervisor::load_config(args.file, args.defines);
+  print_messages(parsed.warnings, "mpmd: warning: ");
+  if (!parsed.ok) {
+    print_messages(parsed.errors, "");
+    return 1;
+  }
+  if (args.test) {
+    std::fprintf(stderr, "Syntax OK\n");
+    return 0;
+  }
+  config::Config& cfg = parsed.config;
+  if (!args.command.empty() && args.command != "start") {
+    return signal_running(cfg, args.command);
+  }
+  std::string error = log::error_log().configure(cfg.logs);
+  if (!error.empty()) {
+    std::fprintf(stderr, "mpmd: ErrorLog: %s\n", error.c_str());
+    return 1;
+  }
+  if (args.single) return supervisor::run_single(cfg);
+  if (!has_define(args, "FOREGROUND")) {
+    int rc = daemonize(cfg);
+    if (rc >= 0) return rc;
+  }
+  supervisor::Reload reload = [file = args.file, defines = args.defines](config::Config& out,
+                                                                         std::string& errors) {
+    config::ParseResult r = supervisor::load_config(file, defines);
+    for (const auto& e : r.errors) errors += (errors.empty() ? "" : "; ") + e;
+    if (!r.ok) return false;
+    out = std::move(r.config);
+    return true;
+  };
+  return supervisor::run_master(std::move(cfg), reload);
+}

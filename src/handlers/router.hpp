@@ -1,0 +1,44 @@
+// Routes a request to the handler of the <Location> it falls in (SetHandler),
+// after checking that block's Require rules; everything else goes to the
+// default handler (static files).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "http/handler.hpp"
+
+namespace mpmd::handlers {
+
+class Router final : public http::Handler {
+ public:
+  Router(const std::vector<config::Location>& locations, http::Handler& fallback);
+
+  // Makes `handler` answer for SetHandler `name` (not owned).
+  void add(const std::string& name, http::Handler* handler);
+  // The SetHandler names used in the config that have no handler.
+  std::vector<std::string> unknown_handlers() const;
+
+  void handle(const http::Request& request, http::Response& response) override;
+
+ private:
+  struct Route {
+    const config::Location* location;
+    http::Handler* handler = nullptr;  // null = fallback
+  };
+  const config::Location* match(std::string_view path) const;
+
+  const std::vector<config::Location>& locations_;
+  http::Handler& fallback_;
+  std::map<std::string, http::Handler*, std::less<>> named_;
+};
+
+// Apache's <Location> rule: "/a" matches "/a", "/a/", "/a/b" but not "/ab".
+bool location_matches(std::string_view location, std::string_view path);
+
+// Require ip: does `client` match ADDR or ADDR/BITS (IPv4 or IPv6)?
+bool ip_matches(std::string_view rule, std::string_view client);
+
+}  // namespace mpmd::handlers

@@ -1,0 +1,41 @@
+// What the supervisor hands a child process, and the signals a child obeys.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "net/listener.hpp"
+
+namespace mpmd::mpm {
+
+struct ChildEnv {
+  const config::Config* config = nullptr;
+  std::span<const net::Listener> listeners;
+  uint32_t generation = 0;
+  int slot = 0;  // 0-based child number, stable across respawns
+};
+
+// Exit codes a child reports to the supervisor.
+inline constexpr int kExitNormal = 0;
+inline constexpr int kExitStartupFailed = 3;  // could not initialise: do not respawn quickly
+
+// A child's entry point: serves until told to stop, returns its exit code.
+using ChildMain = int (*)(const ChildEnv&);
+
+// The engine named in the config ("event", ...), or nullptr if unknown.
+ChildMain find_engine(std::string_view name);
+
+// What a child was asked to do by a signal.
+enum class StopRequest { none, now, graceful };
+
+// Blocks TERM, INT, HUP, USR1, WINCH in the calling thread and returns a
+// non-blocking signalfd that reports them (-1 on failure). Children call this
+// before they start serving; TERM/INT/HUP mean stop now, USR1/WINCH graceful.
+int open_child_signalfd();
+
+// Reads pending signals from the signalfd; returns the strongest request.
+StopRequest read_stop_request(int signal_fd);
+
+}  // namespace mpmd::mpm

@@ -1,0 +1,50 @@
+#include "mpm/common/driver.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "net/socket_io.hpp"
+
+namespace mpmd::mpm {
+
+Wait pump(int fd, http::Connection& conn) {
+  // A short read or write means the kernel buffer is drained or full: with
+  // edge-triggered epoll a new event comes with the next change, so the
+  // syscall that would only return EAGAIN is skipped.
+  bool drained = false;
+  while (true) {
+    while (conn.has_output()) {
+      auto [n, attempted] = net::write_slices(fd, conn.output());
+      if (n > 0) {
+        conn.on_written(size_t(n));
+        if (uint64_t(n) < attempted) return Wait::write;
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Wait::write;
+      conn.on_error();
+      return Wait::done;
+    }
+    if (conn.finished()) return Wait::done;
+    if (!conn.wants_read()) return Wait::read;  // waiting for nothing the socket can give
+    if (drained) return Wait::read;
+    auto buf = conn.read_buffer();
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n > 0) {
+      drained = size_t(n) < buf.size();
+      conn.on_read(size_t(n));
+      continue;
+    }
+    if (n == 0) {
+      conn.on_eof();
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Wait::read;
+    conn.on_error();
+    return Wait::done;
+  }
+}
+
+}  // namespace mpmd::mpm

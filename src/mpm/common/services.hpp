@@ -1,0 +1,42 @@
+// Everything one serving thread needs besides its sockets: the handler chain
+// (router, static files, status), the access log, the clock and date cache,
+// and the HTTP settings derived from the config. One instance per thread.
+#pragma once
+
+#include <memory>
+
+#include "config/config.hpp"
+#include "http/connection.hpp"
+#include "util/clock.hpp"
+
+namespace mpmd::mpm {
+
+class Services {
+ public:
+  explicit Services(const config::Config& config);
+  ~Services();
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
+
+  http::Handler& handler();
+  http::ExchangeObserver* observer();
+  const http::Settings& settings() const { return settings_; }
+  const util::Clock& clock() const { return clock_; }
+  util::DateCache& dates() { return dates_; }
+  // Call often; flushes the access log when a second has passed since the last flush.
+  void tick(util::Usec now);
+  void flush();
+
+ private:
+  struct Impl;
+  http::Settings settings_;
+  util::SystemClock clock_;
+  util::DateCache dates_;
+  util::Usec last_flush_ = 0;
+  std::unique_ptr<Impl> impl_;  // last: it refers to clock_
+};
+
+// HTTP settings from the config (limits, keep-alive, Server header per ServerTokens).
+http::Settings http_settings(const config::Config& config);
+
+}  // namespace mpmd::mpm

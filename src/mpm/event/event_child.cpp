@@ -1,0 +1,333 @@
+#include "mpm/event/event_child.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "log/error_log.hpp"
+#include "log/ids.hpp"
+#include "mpm/common/driver.hpp"
+#include "mpm/common/services.hpp"
+#include "mpm/event/timeout_queue.hpp"
+#include "net/fd.hpp"
+#include "net/socket_io.hpp"
+
+namespace mpmd::mpm::event {
+
+namespace {
+
+constexpr int kMaxEvents = 256;
+constexpr int kAcceptBatch = 64;
+constexpr util::Usec kAcceptPause = 100'000;     // after EMFILE/ENFILE
+constexpr util::Usec kTimeoutGrace = 1'000'000;  // to write a 408 before closing
+
+using config::LogLevel;
+
+struct Source {
+  enum class Kind { listener, connection, signal } kind;
+};
+
+struct ListenSource : Source {
+  int fd = -1;
+  uint16_t port = 0;
+  std::string address;
+};
+
+struct Conn : Source, QueueLink {
+  net::UniqueFd fd;
+  http::Peer peer;
+  std::optional<http::Connection> http;
+  size_t index = 0;  // position in Loop::all_
+  bool timed_out = false;
+};
+
+util::Usec monotonic_now() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return util::Usec(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+class Loop {
+ public:
+  Loop(const ChildEnv& env, Services& services) : env_(env), services_(services) {
+    const auto& http = env.config->http;
+    keepalive_q_.timeout = util::Usec(http.keep_alive_timeout.count()) * 1000;
+    active_q_.timeout = util::Usec(http.timeout.count()) * 1000;
+    grace_q_.timeout = kTimeoutGrace;
+    max_connections_ = env.config->mpm.max_connections_per_child;
+  }
+
+  ~Loop() {
+    for (Conn* c : all_) delete c;
+  }
+
+  bool init(std::string& error) {
+    epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
+    if (!epfd_) {
+      error = std::string("epoll_create1: ") + std::strerror(errno);
+      return false;
+    }
+    signal_.kind = Source::Kind::signal;
+    sigfd_.reset(open_child_signalfd());
+    if (!sigfd_ || !add(sigfd_.get(), EPOLLIN, &signal_)) {
+      error = std::string("signalfd: ") + std::strerror(errno);
+      return false;
+    }
+    for (const auto& l : env_.listeners) {
+      auto src = std::make_unique<ListenSource>();
+      src->kind = Source::Kind::listener;
+      src->fd = l.fd.get();
+      src->port = l.port;
+      src->address = l.host;
+      listeners_.push_back(std::move(src));
+    }
+    return resume_accepting(error);
+  }
+
+  int run() {
+    epoll_event events[kMaxEvents];
+    while (!done()) {
+      int n = epoll_wait(epfd_.get(), events, kMaxEvents, wait_ms());
+      if (n < 0 && errno != EINTR) {
+        log::emit(LogLevel::crit, log::ids::kEventLoopFailed,
+                  std::string("epoll_wait: ") + std::strerror(errno));
+        return 1;
+      }
+      now_ = monotonic_now();
+      for (int i = 0; i < n; ++i) dispatch(events[i]);
+      expire();
+      services_.tick(services_.clock().now());
+    }
+    services_.flush();
+    return kExitNormal;
+  }
+
+ private:
+  bool add(int fd, uint32_t events, Source* src) {
+    epoll_event ev;
+    ev.events = events;
+    ev.data.ptr = src;
+    return epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
+  }
+
+  bool done() const { return stop_now_ || (stopping_ && connections_ == 0); }
+
+  int wait_ms() const {
+    util::Usec next = now_ + 1'000'000;  // at least once a second: log flushes
+    for (const TimeoutQueue* q : {&keepalive_q_, &active_q_}) {
+      if (q->head && q->head->deadline < next) next = q->head->deadline;
+    }
+    if (accept_paused_ && accept_resume_at_ < next) next = accept_resume_at_;
+    util::Usec wait = next - now_;
+    return wait <= 0 ? 0 : int((wait + 999) / 1000);
+  }
+
+  void dispatch(const epoll_event& ev) {
+    auto* src = static_cast<Source*>(ev.data.ptr);
+    switch (src->kind) {
+      case Source::Kind::listener:
+        accept_from(*static_cast<ListenSource*>(src));
+        break;
+      case Source::Kind::connection:
+        drive(*static_cast<Conn*>(src));
+        break;
+      case Source::Kind::signal:
+        on_signal();
+        break;
+    }
+  }
+
+  void on_signal() {
+    switch (read_stop_request(sigfd_.get())) {
+      case StopRequest::now:
+        stop_now_ = true;
+        break;
+      case StopRequest::graceful:
+        begin_graceful_stop();
+        break;
+      case StopRequest::none:
+        break;
+    }
+  }
+
+  void accept_from(ListenSource& l) {
+    for (int i = 0; i < kAcceptBatch && accepting_ && !accept_paused_; ++i) {
+      sockaddr_storage ss;
+      socklen_t len = sizeof ss;
+      int fd = accept4(l.fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          pause_accepting(errno);
+        }
+        return;  // EAGAIN: another child took it, or the queue is empty
+      }
+      open_connection(fd, ss, l);
+      if (max_connections_ != 0 && ++accepted_ >= max_connections_) {
+        log::emit(LogLevel::info, log::ids::kChildRecycled,
+                  "MaxConnectionsPerChild reached; child finishing its connections");
+        begin_graceful_stop();
+        return;
+      }
+    }
+  }
+
+  void open_connection(int fd, const sockaddr_storage& ss, const ListenSource& l) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto* c = new Conn;
+    c->kind = Source::Kind::connection;
+    c->fd.reset(fd);
+    net::PeerAddress pa = net::describe_peer(&ss);
+    c->peer.address = pa.text;
+    c->peer.port = pa.port;
+    c->peer.local_port = l.port;
+    c->peer.local_address = l.address;
+    c->http.emplace(services_.settings(), services_.handler(), services_.observer(),
+                    services_.clock(), services_.dates(), c->peer);
+    if (!add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c)) {
+      delete c;
+      return;
+    }
+    all_.push_back(c);
+    c->index = all_.size() - 1;
+    ++connections_;
+    // The request usually arrived with the handshake: serve it now.
+    drive(*c);
+  }
+
+  void drive(Conn& c) {
+    Wait w = pump(c.fd.get(), *c.http);
+    if (w == Wait::done) {
+      close_connection(c);
+      return;
+    }
+    if (c.timed_out) return;  // keeps its grace deadline
+    if (c.http->idle()) {
+      if (stopping_) {
+        close_connection(c);
+        return;
+      }
+      keepalive_q_.push(&c, now_);
+    } else {
+      active_q_.push(&c, now_);
+    }
+  }
+
+  void expire() {
+    while (QueueLink* link = keepalive_q_.expired(now_)) {
+      close_connection(*static_cast<Conn*>(link));
+    }
+    while (QueueLink* link = active_q_.expired(now_)) {
+      Conn& c = *static_cast<Conn*>(link);
+      if (c.timed_out) {
+        close_connection(c);
+        continue;
+      }
+      c.timed_out = true;
+      c.http->on_timeout();
+      Wait w = pump(c.fd.get(), *c.http);
+      if (w == Wait::done) {
+        close_connection(c);
+      } else {
+        grace_q_.push(&c, now_);
+      }
+    }
+    while (QueueLink* link = grace_q_.expired(now_)) {
+      close_connection(*static_cast<Conn*>(link));
+    }
+    if (accept_paused_ && now_ >= accept_resume_at_) {
+      std::string error;
+      if (!resume_accepting(error)) {
+        log::emit(LogLevel::error, log::ids::kAcceptFailed, error);
+      }
+    }
+  }
+
+  void close_connection(Conn& c) {
+    if (c.queue) c.queue->remove(&c);
+    // Closing the descriptor removes it from the epoll set.
+    Conn* last = all_.back();
+    last->index = c.index;
+    all_[c.index] = last;
+    all_.pop_back();
+    --connections_;
+    delete &c;
+  }
+
+  void pause_accepting(int err) {
+    if (!accept_paused_) {
+      log::emit(LogLevel::error, log::ids::kAcceptFailed,
+                std::string("accept: ") + std::strerror(err) +
+                    "; pausing new connections until descriptors free up");
+    }
+    for (auto& l : listeners_) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
+    accept_paused_ = true;
+    accept_resume_at_ = now_ + kAcceptPause;
+  }
+
+  bool resume_accepting(std::string& error) {
+    accept_paused_ = false;
+    if (!accepting_) return true;
+    for (auto& l : listeners_) {
+      // EPOLLEXCLUSIVE: one connection wakes one child, not all of them.
+      if (!add(l->fd, EPOLLIN | EPOLLEXCLUSIVE, l.get())) {
+        error = std::string("epoll_ctl(listener): ") + std::strerror(errno);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void begin_graceful_stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    accepting_ = false;
+    for (auto& l : listeners_) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
+    while (QueueLink* link = keepalive_q_.head) close_connection(*static_cast<Conn*>(link));
+  }
+
+  const ChildEnv& env_;
+  Services& services_;
+  net::UniqueFd epfd_;
+  net::UniqueFd sigfd_;
+  Source signal_{};
+  std::vector<std::unique_ptr<ListenSource>> listeners_;
+  std::vector<Conn*> all_;
+  TimeoutQueue keepalive_q_;
+  TimeoutQueue active_q_;
+  TimeoutQueue grace_q_;
+  util::Usec now_ = monotonic_now();
+  size_t connections_ = 0;
+  uint64_t accepted_ = 0;
+  uint64_t max_connections_ = 0;
+  bool accepting_ = true;
+  bool accept_paused_ = false;
+  util::Usec accept_resume_at_ = 0;
+  bool stopping_ = false;
+  bool stop_now_ = false;
+};
+
+}  // namespace
+
+int run_child(const ChildEnv& env) {
+  Services services(*env.config);
+  Loop loop(env, services);
+  std::string error;
+  if (!loop.init(error)) {
+    log::emit(LogLevel::crit, log::ids::kEventLoopFailed, error);
+    return kExitStartupFailed;
+  }
+  return loop.run();
+}
+
+}  // namespace mpmd::mpm::event

@@ -1,0 +1,28 @@
+#include "supervisor/load_config.hpp"
+
+#include <unistd.h>
+
+#include "handlers/static_files/directives.hpp"
+#include "log/directives.hpp"
+
+namespace mpmd::supervisor {
+
+config::Parser make_parser() {
+  return config::Parser({config::core_directives(), log::directives(), static_files::directives()});
+}
+
+void apply_defaults(config::Config& config) {
+  if (config.files.document_root.empty()) config.files.document_root = config.server_root + "/www";
+  if (config.files.types_config.empty()) {
+    std::string types = config.server_root + "/conf/mime.types";
+    if (access(types.c_str(), R_OK) == 0) config.files.types_config = types;
+  }
+}
+
+config::ParseResult load_config(const std::string& path, const std::vector<std::string>& defines) {
+  config::ParseResult result = make_parser().parse_file(path, defines);
+  if (result.ok) apply_defaults(result.config);
+  return result;
+}
+
+}  // namespace mpmd::supervisor
