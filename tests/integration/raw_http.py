@@ -156,10 +156,13 @@ def connect(port, timeout=10.0):
     return s
 
 
-def exchange(port, request, head_request=False, timeout=10.0):
-    """Sends REQUEST on a new connection and returns (Response, closed_afterwards)."""
+def exchange(port, request, head_request=False, timeout=10.0, close_wait=0.0):
+    """Sends REQUEST on a new connection; returns (Response, closed_afterwards).
+
+    closed_afterwards is None unless CLOSE_WAIT > 0: then it tells whether the server
+    closed the connection within CLOSE_WAIT seconds after the response."""
     with connect(port, timeout) as s:
         s.sendall(request)
         rd = Reader(s)
         resp = rd.read_response(head_request)
-        return resp, rd.peer_closed(1.0)
+        return resp, (rd.peer_closed(close_wait) if close_wait > 0 else None)

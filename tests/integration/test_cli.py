@@ -84,14 +84,20 @@ class Control(PerTestServer):
             lambda: self.server.pid_file.exists() and self.server.pid_file.read_text().strip(), 5
         )
         self.assertEqual(pid_text, str(master), "PidFile must hold the master's pid")
-        rc, out = run_mpmd("-f", str(self.server.conf), "-k", "stop")
-        self.assertEqual(rc, 0, out)
+        # The master is our child: reap it while -k stop runs, or it stays a zombie that a
+        # stopper waiting for the pid to vanish would still see.
+        stopper = subprocess.Popen([h.MPMD, "-f", str(self.server.conf), "-k", "stop"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             self.server.proc.wait(10)
         except subprocess.TimeoutExpired:
+            stopper.kill()
             self.fail("master still running 10 s after -k stop")
-        self.assertFalse(h.wait_until(lambda: h.group_members(master), 5, 0.1) and
-                         h.group_members(master), "processes left: %s" % h.group_members(master))
+        finally:
+            out = stopper.communicate(timeout=20)[0]
+        self.assertEqual(stopper.returncode, 0, out)
+        gone = h.wait_until(lambda: not h.group_members(master), 5, 0.1)
+        self.assertTrue(gone, "processes left: %s" % h.group_members(master))
         self.assertTrue(h.wait_until(lambda: not self.server.pid_file.exists(), 5),
                         "PidFile not removed")
         self.assertFalse(h.port_accepts(self.server.port))
