@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "log/error_log.hpp"
+
 namespace mpmd::log {
 
 namespace {
@@ -112,6 +114,13 @@ bool AccessLog::write_out(Sink& sink) {
     }
   }
   b.clear();
+  if (!ok && !sink.failing) {
+    // Once per failure episode, not once per batch: a full disk must not flood the error log.
+    emit(LogLevel::error, ids::kAccessLogWriteFailed,
+         cat("cannot write access log ", sink.path, ": ", std::strerror(errno),
+             "; lines are dropped until writing works again"));
+  }
+  sink.failing = !ok;
   return ok;
 }
 

@@ -60,6 +60,7 @@ class AccessLog final : public http::ExchangeObserver {
     bool owns_fd = false;
     size_t max_write = 0;  // 0 = unlimited (regular file), else PIPE_BUF
     std::string buffer;
+    bool failing = false;  // the last write failed (reported once to the error log)
   };
 
   static std::string open_sink(Sink& sink);

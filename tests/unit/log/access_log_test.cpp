@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "log/error_log.hpp"
+
 namespace mpmd::log {
 namespace {
 
@@ -166,6 +168,27 @@ TEST(AccessLog, ReopenAfterRename) {
   log.flush();
   EXPECT_EQ(slurp(dir.file("access.log.1")), "/before\n/still-old\n");
   EXPECT_EQ(slurp(path), "/after\n");
+}
+
+TEST(AccessLog, WriteFailureIsReportedOnce) {
+  TempDir dir;
+  ErrorLog& errors = error_log();
+  ASSERT_EQ(errors.open(dir.file("error.log")), "");
+  {
+    AccessLog log;
+    ASSERT_EQ(log.add("/dev/full", "%r"), "");
+    Exchange e;
+    e.log(log);
+    EXPECT_FALSE(log.flush());
+    e.log(log);
+    EXPECT_FALSE(log.flush());
+    EXPECT_EQ(log.buffered(0), 0u);  // dropped, not kept growing
+  }
+  ASSERT_EQ(errors.open("-"), "");
+  auto lines = lines_of(slurp(dir.file("error.log")));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("MPMD0016: cannot write access log /dev/full"), std::string::npos)
+      << lines[0];
 }
 
 // Each writer logs `lines` lines "W<writer> <seq> <pad>", pad of varying length,
