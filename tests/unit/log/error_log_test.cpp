@@ -201,7 +201,7 @@ TEST(ErrorLog, IdsAreDistinct) {
       ids::kFileOpenFailed, ids::kRequestRejected, ids::kConfigWarning, ids::kMaxRequestWorkers,
       ids::kServerBusy,     ids::kScoreboardFull,  ids::kRestart,       ids::kAccessLogWriteFailed,
       ids::kLogReopened,    ids::kHandlerError,    ids::kPidFile,       ids::kSignal};
-  EXPECT_EQ(all.size(), 20u);
+  EXPECT_EQ(all.size(), 24u);
 }
 
 }  // namespace
