@@ -14,6 +14,7 @@ Each row is a dict:
             open (checked by a follow-up request on it); None: not checked
   responses for pipelined requests: a list of per-response dicts (status, head, present,
             absent, values, body) answered in order on one connection
+  trickle   send the request N bytes at a time with a short pause (partial reads)
   continue_body  for Expect: 100-continue rows: REQUEST holds only the header; the client
             waits for the interim response (expected status in `interim`, None when the
             server must answer with the final status at once), then sends this body.
@@ -23,7 +24,7 @@ unless it is 1xx/204/304 or answers HEAD; a closed HTTP/1.1 connection must be a
 `Connection: close`. The server runs with the LIMITS below.
 """
 
-from mpmd_harness import DIR_INDEX_HTML, INDEX_HTML, SECRET, SPACED_CONTENT, content_4k
+from mpmd_harness import DIR_INDEX_HTML, INDEX_HTML, SECRET, SPACED_CONTENT, content_1m, content_4k
 
 LIMIT_LINE = 1024
 LIMIT_FIELD_SIZE = 1024
@@ -39,6 +40,7 @@ LimitRequestBody {LIMIT_BODY}
 
 H = b"Host: localhost\r\n"
 K4 = content_4k()
+CONTENT_1M = content_1m()
 FILE_HEADERS = ["Content-Length", "Content-Type", "Last-Modified", "ETag", "Accept-Ranges"]
 TRAVERSAL = (400, 403, 404)  # anything but serving the file
 
@@ -412,6 +414,132 @@ ROWS = [
             dict(status=206, body=K4[10:20]),
         ],
         close=False,
+    ),
+    dict(
+        name="pipelined_with_bodies",
+        request=get(b"/4k.txt", b"Content-Length: 5\r\n", method=b"POST")
+        + b"hello"
+        + get(b"/index.html", b"Transfer-Encoding: chunked\r\n")
+        + b"3\r\nabc\r\n0\r\n\r\n"
+        + get(b"/dir/"),
+        responses=[dict(status=405), dict(status=200, body=INDEX_HTML),
+                   dict(status=200, body=DIR_INDEX_HTML)],
+        close=False,
+    ),
+    dict(
+        name="pipelined_fifty",
+        request=get(b"/index.html") * 50,
+        responses=[dict(status=200, body=INDEX_HTML)] * 50,
+        close=False,
+    ),
+    dict(
+        name="trickled_byte_by_byte",
+        request=get(b"/4k.txt", b"X-Slow: yes\r\n"),
+        trickle=1,
+        status=200,
+        body=K4,
+        close=False,
+    ),
+    dict(
+        name="trickled_chunked_body",
+        request=get(b"/index.html", b"Transfer-Encoding: chunked\r\n")
+        + b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n",
+        trickle=3,
+        status=200,
+        body=INDEX_HTML,
+        close=False,
+    ),
+    dict(
+        name="leading_empty_line_ok",
+        request=b"\r\n" + get(b"/index.html"),
+        status=200,
+        body=INDEX_HTML,
+    ),
+    dict(
+        name="header_ows_and_case_ok",
+        request=b"GET /4k.txt HTTP/1.1\r\nhOsT:    localhost   \r\nrange:bytes=0-3\r\n\r\n",
+        status=206,
+        body=K4[:4],
+    ),
+    # --- more framing and syntax errors ----------------------------------------------
+    dict(
+        name="duplicate_host_400",
+        request=b"GET /4k.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        status=400,
+        close=True,
+    ),
+    dict(
+        name="non_numeric_content_length_400",
+        request=get(b"/4k.txt", b"Content-Length: 5x\r\n", method=b"POST") + b"hello",
+        status=400,
+        close=True,
+    ),
+    dict(
+        name="negative_content_length_400",
+        request=get(b"/4k.txt", b"Content-Length: -5\r\n", method=b"POST"),
+        status=400,
+        close=True,
+    ),
+    dict(
+        name="invalid_chunk_size_400",
+        request=get(b"/4k.txt", b"Transfer-Encoding: chunked\r\n") + b"zz\r\nhello\r\n0\r\n\r\n",
+        status=400,
+        close=True,
+    ),
+    dict(
+        name="target_without_slash_400",
+        request=b"GET 4k.txt HTTP/1.1\r\n" + H + b"\r\n",
+        status=400,
+        close=True,
+    ),
+    dict(
+        name="binary_garbage_400",
+        request=b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n",
+        status=400,
+        close=True,
+    ),
+    dict(
+        name="lowercase_version_400",
+        request=b"GET /4k.txt http/1.1\r\n" + H + b"\r\n",
+        status=400,
+        close=True,
+    ),
+    # --- more conditionals and ranges ---------------------------------------------------
+    dict(
+        name="if_none_match_star_304",
+        request=get(b"/4k.txt", b"If-None-Match: *\r\n"),
+        status=304,
+    ),
+    dict(
+        name="if_unmodified_since_old_412",
+        request=get(b"/4k.txt", b"If-Unmodified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n"),
+        status=412,
+    ),
+    dict(
+        name="head_with_range_206",
+        request=get(b"/4k.txt", b"Range: bytes=0-9\r\n", method=b"HEAD"),
+        head=True,
+        status=206,
+        values={"Content-Range": "bytes 0-9/4096", "Content-Length": "10"},
+        close=False,
+    ),
+    dict(
+        name="invalid_range_syntax_ignored_200",
+        request=get(b"/4k.txt", b"Range: bytes=abc\r\n"),
+        status=(200, 416),  # RFC 9110 14.2: ignore or reject; Apache ignores it
+    ),
+    dict(
+        name="range_end_past_size_206",
+        request=get(b"/4k.txt", b"Range: bytes=4090-9999\r\n"),
+        status=206,
+        values={"Content-Range": "bytes 4090-4095/4096"},
+        body=K4[4090:],
+    ),
+    dict(
+        name="range_large_file_206",
+        request=get(b"/1m.bin", b"Range: bytes=524288-524351\r\n"),
+        status=206,
+        body=CONTENT_1M[524288:524352],
     ),
     # --- paths -------------------------------------------------------------------
     dict(

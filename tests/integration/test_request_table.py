@@ -2,6 +2,7 @@
 """Suite request_table: every row of request_table.py over a raw socket, one test per row."""
 
 import re
+import time
 
 import mpmd_harness as h
 from request_table import LIMITS, ROWS
@@ -38,7 +39,13 @@ class RequestTable(h.ServerTestCase):
         try:
             with h.connect(self.port, timeout=10) as s:
                 rd = h.Reader(s)
-                s.sendall(request)
+                if row.get("trickle"):
+                    n = row["trickle"]
+                    for i in range(0, len(request), n):
+                        s.sendall(request[i : i + n])
+                        time.sleep(0.002)
+                else:
+                    s.sendall(request)
                 if "continue_body" in row:
                     self.check_continue(row, s, rd, transcript)
                     expected = [row]
