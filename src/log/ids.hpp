@@ -38,12 +38,5 @@ inline constexpr std::string_view kChildRecycled =
 inline constexpr std::string_view kForkFailed = "MPMD0023";  // fork() failed (supervisor)
 inline constexpr std::string_view kChildBackoff =
     "MPMD0024";  // children die at start-up: backing off (supervisor)
-inline constexpr std::string_view kForkFailed = "MPMD0021";  // supervisor: fork() failed
-inline constexpr std::string_view kChildBackoff =
-    "MPMD0022";  // supervisor: children die fast, waiting
-inline constexpr std::string_view kEventLoopFailed =
-    "MPMD0023";  // mpm: epoll/signalfd/eventfd failed
-inline constexpr std::string_view kChildRecycled =
-    "MPMD0024";  // mpm: MaxConnectionsPerChild reached
 
 }  // namespace mpmd::log::ids
