@@ -15,11 +15,12 @@ Each row is a dict:
   responses for pipelined requests: a list of per-response dicts (status, head, present,
             absent, values, body) answered in order on one connection
   trickle   send the request N bytes at a time with a short pause (partial reads)
+  no_interim  True: the first response must not be a 1xx
   continue_body  for Expect: 100-continue rows: REQUEST holds only the header; the client
             waits for the interim response (expected status in `interim`, None when the
             server must answer with the final status at once), then sends this body.
 
-Every response must also carry Date and Server, and Content-Length (or chunked framing)
+Every response must be HTTP/1.1, carry Server and an IMF-fixdate Date, and Content-Length (or chunked framing)
 unless it is 1xx/204/304 or answers HEAD; a closed HTTP/1.1 connection must be announced by
 `Connection: close`. The server runs with the LIMITS below.
 """
@@ -42,7 +43,8 @@ H = b"Host: localhost\r\n"
 K4 = content_4k()
 CONTENT_1M = content_1m()
 FILE_HEADERS = ["Content-Length", "Content-Type", "Last-Modified", "ETag", "Accept-Ranges"]
-TRAVERSAL = (400, 403, 404)  # anything but serving the file
+TRAVERSAL = (400, 403, 404)
+IMF_DATE = r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT"  # anything but serving the file
 
 
 def get(target, extra=b"", version=b"HTTP/1.1", method=b"GET"):
@@ -56,7 +58,13 @@ ROWS = [
         request=get(b"/4k.txt"),
         status=200,
         present=FILE_HEADERS,
-        values={"Content-Length": "4096", "Content-Type": "text/plain.*", "Accept-Ranges": "bytes"},
+        values={
+            "Content-Length": "4096",
+            "Content-Type": "text/plain.*",
+            "Accept-Ranges": "bytes",
+            "ETag": '(W/)?"[^"]*"',
+            "Last-Modified": IMF_DATE,
+        },
         body=K4,
         close=False,
     ),
@@ -542,6 +550,34 @@ ROWS = [
         body=CONTENT_1M[524288:524352],
     ),
     # --- paths -------------------------------------------------------------------
+    dict(
+        name="pipelined_after_close_ignored",
+        request=get(b"/index.html", b"Connection: close\r\n") + get(b"/4k.txt"),
+        responses=[dict(status=200, body=INDEX_HTML)],
+        close=True,
+    ),
+    dict(
+        name="http10_expect_no_100",
+        request=b"GET /4k.txt HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello",
+        no_interim=True,
+        status=200,
+        body=K4,
+    ),
+    dict(
+        name="unknown_expectation_417",
+        request=get(b"/4k.txt", b"Expect: teapot\r\n"),
+        status=417,
+    ),
+    dict(
+        name="huge_content_length",
+        request=get(b"/4k.txt", b"Content-Length: 99999999999999999999999\r\n", method=b"POST"),
+        status=(400, 413),
+        close=True,
+    ),
+    dict(name="encoded_name_ok", request=get(b"/%34k.txt"), status=200, body=K4),
+    dict(name="query_ignored_ok", request=get(b"/4k.txt?x=1&y=%zz"), status=200, body=K4),
+    dict(name="dot_segment_ok", request=get(b"/dir/./index.html"), status=200, body=DIR_INDEX_HTML),
+    dict(name="file_with_trailing_slash_404", request=get(b"/4k.txt/"), status=404),
     dict(
         name="traversal_dotdot",
         request=get(b"/../outside/secret.txt"),

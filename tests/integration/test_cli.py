@@ -68,6 +68,13 @@ class ConfigTest(PerTestServer):
         self.assertNotEqual(rc, 0, out)
         self.assertFalse(h.port_accepts(self.server.port))
 
+    def test_missing_config_file(self):
+        self.require_mpmd()
+        missing = str(self.server.tmp / "no-such.conf")
+        rc, out = run_mpmd("-t", "-f", missing)
+        self.assertEqual(rc, 1, out)
+        self.assertIn(missing, out)
+
     def test_version(self):
         self.require_mpmd()
         rc, out = run_mpmd("-v")
@@ -144,6 +151,38 @@ class Logs(h.ServerTestCase):
         found = h.wait_until(logged, 3.0, 0.1)
         self.assertTrue(found, "no combined line for the request within 3 s; access log:\n%s"
                         % h.tail(self.server.access_log, 10))
+
+    def access_lines(self, pattern):
+        def logged():
+            try:
+                lines = self.server.access_log.read_text().splitlines()
+            except OSError:
+                return None
+            return [line for line in lines if re.fullmatch(pattern, line)]
+
+        return h.wait_until(logged, 3.0, 0.1)
+
+    def test_access_log_no_body_is_dash(self):
+        first, _ = h.exchange(self.server.port, b"GET /4k.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        req = ("GET /4k.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: %s\r\nUser-Agent: dash-test\r\n\r\n"
+               % first.header("ETag")).encode()
+        resp, _ = h.exchange(self.server.port, req)
+        self.assertEqual(resp.status, 304)
+        # Apache's %b: "-" when no body bytes were sent.
+        found = self.access_lines(r'.*"GET /4k\.txt HTTP/1\.1" 304 - "-" "dash-test"')
+        self.assertTrue(found, "no 304 line with '-' bytes; access log:\n%s"
+                        % h.tail(self.server.access_log, 10))
+
+    def test_error_log_line_format(self):
+        """Apache's layout, which log tools parse: [date] [module:level] [pid N] ID: text."""
+        got = h.wait_until(lambda: self.server.error_log.exists() and
+                           self.server.error_log.read_text().splitlines(), 3.0, 0.1)
+        self.assertTrue(got)
+        layout = re.compile(r"\[\w{3} \w{3} [ \d]\d \d{2}:\d{2}:\d{2}(\.\d+)? \d{4}\] "
+                            r"\[[\w-]+:(emerg|alert|crit|error|warn|notice|info|debug|trace\d)\] "
+                            r"\[pid \d+(:tid \d+)?\] .*")
+        bad = [line for line in got if line.strip() and not layout.fullmatch(line)]
+        self.assertEqual(bad, [])
 
     def test_error_log_has_stable_ids(self):
         h.exchange(self.server.port, b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -41,6 +41,20 @@ class Lifecycle(unittest.TestCase):
         self.assertTrue(self.server.running(), "master died with its child")
         self.assert_serves()
 
+    def test_respawns_all_children_killed_at_once(self):
+        kids = h.wait_until(lambda: len(self.server.children()) >= 2 and self.server.children(), 10)
+        self.assertTrue(kids)
+        for pid in kids:
+            os.kill(pid, signal.SIGKILL)
+
+        def replaced():
+            now = self.server.children()
+            return len(now) >= len(kids) and not set(now) & set(kids) and now
+
+        self.assertTrue(h.wait_until(replaced, 15, 0.1),
+                        "children %s killed; 15 s later: %s" % (kids, self.server.children()))
+        self.assert_serves()
+
     def test_sigterm_stops_everything(self):
         self.assert_serves(3)
         h.wait_until(lambda: self.server.children(), 5)

@@ -5,7 +5,7 @@ import re
 import time
 
 import mpmd_harness as h
-from request_table import LIMITS, ROWS
+from request_table import IMF_DATE, LIMITS, ROWS
 
 PROBE = b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n"
 NO_BODY_STATUSES = (204, 304)
@@ -52,7 +52,10 @@ class RequestTable(h.ServerTestCase):
                 else:
                     expected = row.get("responses") or [row]
                 for i, exp in enumerate(expected):
-                    resp = rd.read_response(head_request=exp.get("head", False))
+                    resp = rd.read_response(
+                        head_request=exp.get("head", False),
+                        skip_interim=not (i == 0 and row.get("no_interim")),
+                    )
                     transcript.append(resp.describe())
                     self.check_response(exp, resp, "response %d" % (i + 1))
                 self.check_close(row, rd, s, resp, transcript)
@@ -86,6 +89,10 @@ class RequestTable(h.ServerTestCase):
         allowed = status if isinstance(status, tuple) else (status,)
         if resp.status not in allowed:
             raise AssertionError("%s: status %d, expected %s" % (where, resp.status, status))
+        if resp.version != "HTTP/1.1":
+            raise AssertionError("%s: status line version %s, expected HTTP/1.1" % (where, resp.version))
+        if not re.fullmatch(IMF_DATE, resp.header("Date") or ""):
+            raise AssertionError("%s: Date %r is not an IMF-fixdate" % (where, resp.header("Date")))
         for name in ["Date", "Server"] + list(exp.get("present", [])):
             if resp.header(name) is None:
                 raise AssertionError("%s: header %s missing" % (where, name))
