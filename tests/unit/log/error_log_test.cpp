@@ -196,11 +196,12 @@ TEST(ErrorLog, Cat) {
 
 TEST(ErrorLog, IdsAreDistinct) {
   std::set<std::string_view> all = {
-      ids::kStartup,        ids::kListenFailed,    ids::kChildExited,   ids::kChildRespawned,
-      ids::kConfigError,    ids::kAcceptFailed,    ids::kShutdown,      ids::kGracefulRestart,
-      ids::kFileOpenFailed, ids::kRequestRejected, ids::kConfigWarning, ids::kMaxRequestWorkers,
-      ids::kServerBusy,     ids::kScoreboardFull,  ids::kRestart,       ids::kAccessLogWriteFailed,
-      ids::kLogReopened,    ids::kHandlerError,    ids::kPidFile,       ids::kSignal};
+      ids::kStartup,         ids::kListenFailed,    ids::kChildExited,   ids::kChildRespawned,
+      ids::kConfigError,     ids::kAcceptFailed,    ids::kShutdown,      ids::kGracefulRestart,
+      ids::kFileOpenFailed,  ids::kRequestRejected, ids::kConfigWarning, ids::kMaxRequestWorkers,
+      ids::kServerBusy,      ids::kScoreboardFull,  ids::kRestart,       ids::kAccessLogWriteFailed,
+      ids::kLogReopened,     ids::kHandlerError,    ids::kPidFile,       ids::kSignal,
+      ids::kEventLoopFailed, ids::kChildRecycled,   ids::kForkFailed,    ids::kChildBackoff};
   EXPECT_EQ(all.size(), 24u);
 }
 
