@@ -127,3 +127,11 @@ class Scoreboard {
 };
 
 }  // namespace mpmd::scoreboard
+
+namespace mpmd::scoreboard {
+// SeqText is instantiated in scoreboard.cpp for the sizes the slots use.
+extern template class SeqText<16>;
+extern template class SeqText<32>;
+extern template class SeqText<48>;
+extern template class SeqText<64>;
+}  // namespace mpmd::scoreboard

@@ -1,0 +1,116 @@
+#include "scoreboard/scoreboard.hpp"
+
+#include <sched.h>
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <new>
+
+namespace mpmd::scoreboard {
+
+namespace {
+
+// A writer that died mid-write (kill -9) leaves the sequence odd forever;
+// readers give up after this many attempts instead of spinning.
+constexpr int kMaxReadAttempts = 10000;
+
+size_t round_up(size_t n, size_t to) {
+  return (n + to - 1) / to * to;
+}
+
+int64_t wall_usec() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+}  // namespace
+
+template <size_t N>
+void SeqText<N>::set(std::string_view s) {
+  if (s.size() > N - 1) s = s.substr(0, N - 1);
+  const uint32_t seq = seq_.load(std::memory_order_relaxed);
+  // Odd while writing: readers that see it, or see it change, retry.
+  seq_.store(seq | 1u, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  for (size_t i = 0; i < s.size(); ++i) text_[i].store(s[i], std::memory_order_relaxed);
+  text_[s.size()].store('\0', std::memory_order_relaxed);
+  seq_.store((seq | 1u) + 1, std::memory_order_release);
+}
+
+template <size_t N>
+std::string SeqText<N>::get() const {
+  char buf[N];
+  for (int attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
+    const uint32_t before = seq_.load(std::memory_order_acquire);
+    if (before & 1u) {
+      if (attempt > 16) sched_yield();
+      continue;
+    }
+    size_t len = 0;
+    while (len < N - 1) {
+      const char c = text_[len].load(std::memory_order_relaxed);
+      if (c == '\0') break;
+      buf[len++] = c;
+    }
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (seq_.load(std::memory_order_relaxed) == before) return std::string(buf, len);
+  }
+  return std::string();
+}
+
+template class SeqText<16>;
+template class SeqText<32>;
+template class SeqText<48>;
+template class SeqText<64>;
+
+std::unique_ptr<Scoreboard> Scoreboard::create(int server_limit, int thread_limit,
+                                               std::string& error) {
+  if (server_limit < 1 || thread_limit < 1) {
+    error = "scoreboard: ServerLimit and ThreadLimit must be at least 1";
+    return nullptr;
+  }
+  const size_t workers = size_t(server_limit) * size_t(thread_limit);
+  if (workers > (size_t(1) << 32) / sizeof(Worker)) {
+    error = "scoreboard: ServerLimit x ThreadLimit is too large";
+    return nullptr;
+  }
+  const size_t global_size = round_up(sizeof(Global), 64);
+  const size_t processes_size = round_up(sizeof(Process) * size_t(server_limit), 64);
+  const size_t size = global_size + processes_size + sizeof(Worker) * workers;
+
+  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) {
+    error = std::string("scoreboard: cannot map ") + std::to_string(size) +
+            " bytes of shared memory: " + std::strerror(errno);
+    return nullptr;
+  }
+  auto* bytes = static_cast<unsigned char*>(base);
+  std::unique_ptr<Scoreboard> board(new Scoreboard());
+  board->base_ = base;
+  board->size_ = size;
+  board->server_limit_ = server_limit;
+  board->thread_limit_ = thread_limit;
+  board->global_ = new (bytes) Global();
+  board->processes_ = reinterpret_cast<Process*>(bytes + global_size);
+  for (int i = 0; i < server_limit; ++i) new (&board->processes_[i]) Process();
+  board->workers_ = reinterpret_cast<Worker*>(bytes + global_size + processes_size);
+  for (size_t i = 0; i < workers; ++i) new (&board->workers_[i]) Worker();
+
+  Global& g = *board->global_;
+  g.server_limit.store(server_limit, std::memory_order_relaxed);
+  g.thread_limit.store(thread_limit, std::memory_order_relaxed);
+  const int64_t now = wall_usec();
+  g.start_usec.store(now, std::memory_order_relaxed);
+  g.restart_usec.store(now, std::memory_order_relaxed);
+  return board;
+}
+
+Scoreboard::~Scoreboard() {
+  // Atomics are trivially destructible; unmapping ends the objects' lifetime.
+  if (base_) munmap(base_, size_);
+}
+
+}  // namespace mpmd::scoreboard
