@@ -163,7 +163,7 @@ class Server:
     engine: the MPM; defaults to the engine given on the command line.
     """
 
-    def __init__(self, extra="", engine=None, start_servers=2, keepalive_timeout=5):
+    def __init__(self, extra="", engine=None, start_servers=2, keepalive_timeout=5, timeout=60):
         self.tmp = Path(tempfile.mkdtemp(prefix="mpmd-integ-"))
         self.port = free_port()
         self.engine = engine or ENGINE
@@ -175,11 +175,11 @@ class Server:
         self.conf = self.tmp / "mpmd.conf"
         self.proc = None
         self.conf.write_text(
-            self.config_text(extra, start_servers=start_servers, keepalive_timeout=keepalive_timeout)
+            self.config_text(extra, start_servers, keepalive_timeout, timeout)
         )
         _servers.append(self)
 
-    def config_text(self, extra="", start_servers=2, keepalive_timeout=5):
+    def config_text(self, extra="", start_servers=2, keepalive_timeout=5, timeout=60):
         t = self.tmp
         return f"""\
 # Written by tests/integration/mpmd_harness.py
@@ -195,7 +195,7 @@ CustomLog "{self.access_log}" combined
 PidFile "{self.pid_file}"
 KeepAliveTimeout {keepalive_timeout}
 MaxKeepAliveRequests 100
-Timeout 60
+Timeout {timeout}
 TypesConfig "{mime_types_path(t)}"
 {extra}
 """

@@ -129,6 +129,12 @@ class Reader:
             if self.read_exact(2) != b"\r\n":
                 raise ValueError("chunk not followed by CRLF")
 
+    def read_until_close(self):
+        """Everything the server sends until it closes (socket timeouts propagate)."""
+        while self._fill():
+            pass
+        return self.buf
+
     def peer_closed(self, timeout=3.0):
         """True if the server closes (EOF or reset) within TIMEOUT with nothing more sent.
 

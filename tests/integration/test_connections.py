@@ -99,10 +99,12 @@ class Connections(h.ServerTestCase):
                 s.close()
 
 
-class KeepAliveTimeout(h.ServerTestCase):
+class Timeouts(h.ServerTestCase):
+    """KeepAliveTimeout 1 and Timeout 2: idle and stalled connections are closed."""
+
     @classmethod
     def setUpClass(cls):
-        cls.server = h.Server(keepalive_timeout=1)
+        cls.server = h.Server(keepalive_timeout=1, timeout=2)
         try:
             cls.server.start()
         except BaseException:
@@ -117,6 +119,28 @@ class KeepAliveTimeout(h.ServerTestCase):
             self.assertEqual(resp.status, 200)
             self.assertNotIn("close", (resp.header("Connection") or "").lower())
             self.assertTrue(rd.peer_closed(5.0), "KeepAliveTimeout 1: still open after 5 s")
+
+
+def _stalled_test(partial, what):
+    def test(self):
+        with h.connect(self.server.port) as s:
+            s.sendall(partial)
+            rd = h.Reader(s)
+            s.settimeout(8)
+            try:
+                said = rd.read_until_close()
+            except socket.timeout:
+                self.fail("Timeout 2: a client stalled in %s still connected after 8 s" % what)
+            if said:  # an answer before closing is optional; if any, a 408
+                self.assertRegex(said, rb"^HTTP/1\.1 408 ")
+
+    return test
+
+
+Timeouts.test_stalled_request_line = _stalled_test(b"GET /4k.txt HT", "the request line")
+Timeouts.test_stalled_headers = _stalled_test(b"GET /4k.txt HTTP/1.1\r\nHost: x\r\n", "the header")
+Timeouts.test_stalled_body = _stalled_test(
+    b"GET /4k.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", "the body")
 
 
 if __name__ == "__main__":
