@@ -40,12 +40,14 @@ std::string make_etag(uint64_t size, int64_t mtime_ns) {
 }
 
 FileCache::FileCache(CacheLimits limits)
-    : max_entries_per_shard_((limits.max_entries + kShards - 1) / kShards),
-      max_bytes_per_shard_(limits.max_bytes / kShards) {}
+    : shard_count_(limits.max_entries < kShards ? (limits.max_entries ? limits.max_entries : 1)
+                                                : kShards),
+      max_entries_per_shard_(limits.max_entries / shard_count_),
+      max_bytes_per_shard_(limits.max_bytes / shard_count_) {}
 
 FileCache::Shard& FileCache::shard_for(std::string_view key) const {
   size_t h = Hash{}(key);
-  return shards_[(h >> 7) % kShards];
+  return shards_[(h >> 7) % shard_count_];
 }
 
 std::shared_ptr<const FileEntry> FileCache::find(std::string_view key) const {

@@ -67,7 +67,8 @@ class FileCache {
 
   // The entry for `key`, or null. Thread-safe.
   std::shared_ptr<const FileEntry> find(std::string_view key) const;
-  // Inserts or replaces; may evict other entries to stay within the limits.
+  // Inserts or replaces; may evict other entries to stay within the limits
+  // (never more than max_entries entries or max_bytes bytes in total).
   // Entries larger than a shard's byte budget are not stored.
   void put(std::string_view key, std::shared_ptr<const FileEntry> entry);
   void erase(std::string_view key);
@@ -90,6 +91,7 @@ class FileCache {
   Shard& shard_for(std::string_view key) const;
   void evict_locked(Shard& shard, uint64_t incoming_bytes);
 
+  size_t shard_count_;  // <= kShards; fewer for tiny limits so the totals hold exactly
   size_t max_entries_per_shard_;
   uint64_t max_bytes_per_shard_;
   mutable std::array<Shard, kShards> shards_;

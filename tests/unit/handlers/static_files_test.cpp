@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "handlers/static_files/file_cache.hpp"
 #include "unit/handlers/static_test_tree.hpp"
@@ -469,6 +472,59 @@ TEST_F(StaticFilesTest, EmptyFile) {
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(r.body.empty());
   EXPECT_EQ(get(*h, "/empty.txt", {{"Range", "bytes=0-10"}}).status, 200);
+}
+
+// A clock other threads may read while the test advances it.
+class AtomicClock final : public util::Clock {
+ public:
+  util::Usec now() const override { return t_.load(std::memory_order_relaxed); }
+  void advance(util::Usec d) { t_.fetch_add(d, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<util::Usec> t_{int64_t(kMtime + 3600) * 1'000'000};
+};
+
+TEST_F(StaticFilesTest, ConcurrentRequestsWithEvictionAndRevalidation) {
+  constexpr int kFiles = 24;
+  for (int i = 0; i < kFiles; ++i)
+    tree_.file("c" + std::to_string(i) + ".txt", std::string(size_t(100 + i), char('a' + i)));
+  AtomicClock clock;
+  Options options;
+  options.cache.max_entries = 8;  // constant eviction
+  std::string error;
+  auto h = StaticFiles::create(settings_, clock, error, options);
+  ASSERT_TRUE(h) << error;
+  std::atomic<int> bad{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < 2000; ++n) {
+        int i = (n * 7 + t) % kFiles;
+        OwnedRequest req(Method::get, "/c" + std::to_string(i) + ".txt",
+                         n % 5 == 0 ? Fields{{"Range", "bytes=0-9,20-29"}} : Fields{});
+        http::Response r;
+        h->handle(req.request, r);
+        std::string body = test::body_bytes(r);
+        bool ok = n % 5 == 0
+                      ? (r.status == 206 &&
+                         body.find(std::string(10, char('a' + i))) != std::string::npos)
+                      : (r.status == 200 && body == std::string(size_t(100 + i), char('a' + i)));
+        if (!ok) bad.fetch_add(1);
+      }
+    });
+  }
+  std::thread ticker([&] {
+    while (!stop.load()) {
+      clock.advance(400'000);
+      std::this_thread::yield();
+    }
+  });
+  for (auto& th : threads) th.join();
+  stop = true;
+  ticker.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_LE(h->cache().entries(), 8u);
 }
 
 }  // namespace
