@@ -61,6 +61,13 @@ struct Mpm {
   uint64_t max_connections_per_child = 0;
   int listen_backlog = 511;
   Millis graceful_shutdown_timeout{0};
+  // Ours (GracefulDrainTimeout): after a graceful restart, old-generation
+  // children still busy after this long are stopped, so they never hold
+  // scoreboard slots forever (Apache waits without limit). 0 = wait forever.
+  Millis graceful_drain_timeout{300000};
+  // Ours (MaxConnectionsPerChildJitter): each child's limit is raised by a
+  // random 0..N so that children started together do not all recycle at once.
+  uint64_t max_connections_per_child_jitter = 0;
   std::string origin;  // "file:line" of the MPM/LoadModule line that chose `name`; "" = default
 };
 
