@@ -1,0 +1,20 @@
+# Benchmark targets, included by the top Makefile.
+#   make bench        full matrix, 3 interleaved rounds (at most ~15 minutes)
+#   make bench-quick  fewer servers and workloads, 1 round (at most ~2 minutes)
+# Extra harness options: make bench BENCH_ARGS='--unpinned --rounds 5'
+# Results go to bench/results/<timestamp>/ (results.csv, report.md, *.png).
+.PHONY: bench bench-quick bench-build
+
+BENCH_ARGS ?=
+
+# The baseline must build; mpmd may not (yet): the harness then reports it as
+# failed to start and benchmarks the rest.
+bench-build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) --target mpmd-baseline
+	-cmake --build $(BUILD) --target mpmd
+
+bench: bench-build
+	python3 bench/run.py --build $(BUILD) $(BENCH_ARGS)
+
+bench-quick: bench-build
+	python3 bench/run.py --quick --build $(BUILD) $(BENCH_ARGS)

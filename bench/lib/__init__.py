@@ -1,0 +1,1 @@
+"""The benchmark harness's library (Python 3 standard library only)."""
