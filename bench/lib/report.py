@@ -191,8 +191,6 @@ def write_plots(out, rows, wls, names):
         return plots
     # requests/s: workloads on x, one bar (median, min-max error bar) per server
     with open(os.path.join(out, "rps.dat"), "w") as f:
-        f.write("workload " + " ".join('"%s" "%s-lo" "%s-hi"' % (s, s, s) for s in servers)
-                + "\n")
         for w in wl_names:
             cells = []
             for s in servers:
@@ -214,7 +212,6 @@ def write_plots(out, rows, wls, names):
         fname = "latency-%s.dat" % w
         have = False
         with open(os.path.join(out, fname), "w") as f:
-            f.write('server "p50" "lo" "hi" "p90" "lo" "hi" "p99" "lo" "hi"\n')
             for s in servers:
                 cells = []
                 for m in ("p50_ms", "p90_ms", "p99_ms"):
@@ -244,7 +241,7 @@ def write_plots(out, rows, wls, names):
                 lines.append('"%s" %g %g %g' % (s, med, lo, hi))
         if lines:
             with open(os.path.join(out, "memory.dat"), "w") as f:
-                f.write("server bytes lo hi\n" + "\n".join(lines) + "\n")
+                f.write("\n".join(lines) + "\n")
             script = _header() + (
                 "set output 'memory.png'\nset title 'server memory per idle keep-alive "
                 "connection (bytes of RSS, median, min-max bars)'\nset ylabel 'bytes'\n"

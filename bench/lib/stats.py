@@ -100,6 +100,8 @@ def fmt(value, digits=3):
         return "%.*gM" % (digits, value / 1e6)
     if a >= 1e4:
         return "%.*gk" % (digits, value / 1e3)
+    if a >= 100:
+        return "%.0f" % value
     return "%.*g" % (digits, value)
 
 
