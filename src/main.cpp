@@ -20,6 +20,7 @@
 #include "mpm/common/child.hpp"
 #include "supervisor/load_config.hpp"
 #include "supervisor/master.hpp"
+#include "supervisor/proctitle.hpp"
 #include "util/version.hpp"
 
 namespace {
@@ -201,6 +202,7 @@ int serve(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  supervisor::init_title(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) return serve(argc, argv);
   Args args;
   int opt;

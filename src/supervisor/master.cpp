@@ -1,5 +1,7 @@
 #include "supervisor/master.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -10,12 +12,18 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <random>
 #include <vector>
 
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
 #include "mpm/common/child.hpp"
+#include "scoreboard/scoreboard.hpp"
 #include "supervisor/listeners.hpp"
+#include "supervisor/mpm_limits.hpp"
+#include "supervisor/proctitle.hpp"
+#include "supervisor/spare_pool.hpp"
 
 namespace mpmd::supervisor {
 
@@ -23,9 +31,11 @@ namespace {
 
 using config::LogLevel;
 using Clock = std::chrono::steady_clock;
+using scoreboard::State;
 
 constexpr auto kStopEscalation = std::chrono::seconds(9);  // then SIGKILL (Apache: 9 s)
 constexpr auto kStartupWindow = std::chrono::seconds(2);   // dying sooner counts as a crash
+constexpr auto kAtMaxLogInterval = std::chrono::seconds(60);
 constexpr int kMaxBackoffSeconds = 32;
 
 struct Child {
@@ -33,6 +43,8 @@ struct Child {
   int slot = 0;
   uint32_t generation = 0;
   Clock::time_point started;
+  bool stopping = false;    // told to finish up (spare-pool trim or graceful restart)
+  bool terminated = false;  // sent SIGTERM after its drain deadline
 };
 
 std::string describe_status(int status) {
@@ -51,6 +63,12 @@ sigset_t master_signals() {
   return set;
 }
 
+int64_t wall_usec() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 class Master {
  public:
   Master(config::Config config, const Reload& reload)
@@ -58,35 +76,68 @@ class Master {
 
   int run() {
     std::string error;
+    if (!configure(config_, error)) {
+      log::emit(LogLevel::emerg, log::ids::kConfigError, error);
+      return 1;
+    }
     if (!update_listeners(config_, listeners_, error)) {
       log::emit(LogLevel::emerg, log::ids::kListenFailed, error);
       return 1;
     }
-    engine_ = mpm::find_engine(config_.mpm.name);
-    if (!engine_) {
-      log::emit(LogLevel::emerg, log::ids::kConfigError, "unknown MPM " + config_.mpm.name);
+    scoreboard_ = scoreboard::Scoreboard::create(sizing_.server_limit, sizing_.thread_limit, error);
+    if (!scoreboard_) {
+      log::emit(LogLevel::emerg, log::ids::kScoreboardFull, "scoreboard: " + error);
       return 1;
     }
+    auto& g = scoreboard_->global();
+    g.start_usec = g.restart_usec = wall_usec();
     sigset_t set = master_signals();
     sigprocmask(SIG_BLOCK, &set, nullptr);
     write_pid_file();
+    set_title("master [" + config_.mpm.name + " engine, generation 0]");
     log::emit(LogLevel::notice, log::ids::kStartup,
               "mpmd configured (" + config_.mpm.name + " engine, " +
-                  std::to_string(start_servers(config_)) + " children, listening on " +
+                  std::to_string(sizing_.start_servers) + " children, listening on " +
                   listener_names() + ") -- resuming normal operations");
-    spawn_missing();
+    for (int i = 0; i < sizing_.start_servers; ++i) spawn();
     int code = loop(set);
     remove_pid_file();
     return code;
   }
 
  private:
+  bool configure(const config::Config& cfg, std::string& error) {
+    std::vector<std::string> warnings;
+    Sizing next = compute_sizing(cfg, warnings);
+    for (const auto& w : warnings) log::emit(LogLevel::warn, log::ids::kConfigWarning, w);
+    mpm::ChildMain engine = mpm::find_engine(cfg.mpm.name);
+    if (!engine) {
+      error = "unknown MPM " + cfg.mpm.name;
+      return false;
+    }
+    if (scoreboard_ &&
+        (next.server_limit != sizing_.server_limit || next.thread_limit != sizing_.thread_limit)) {
+      // Like Apache (AH00179/AH00501): the scoreboard's size is fixed until a full stop.
+      log::emit(LogLevel::warn, log::ids::kConfigWarning,
+                "changing ServerLimit or ThreadLimit needs a full stop and start; keeping " +
+                    std::to_string(sizing_.server_limit) + " x " +
+                    std::to_string(sizing_.thread_limit));
+      next.server_limit = sizing_.server_limit;
+      next.thread_limit = sizing_.thread_limit;
+      next.threads_per_child = std::min(next.threads_per_child, next.thread_limit);
+      next.max_processes = std::min(next.max_processes, next.server_limit);
+    }
+    engine_ = engine;
+    sizing_ = next;
+    return true;
+  }
+
   int loop(const sigset_t& set) {
     while (true) {
       struct timespec one_second = {1, 0};
       siginfo_t info;
       int sig = sigtimedwait(&set, &info, &one_second);
-      reap();
+      bool reaped = reap();
       switch (sig) {
         case SIGTERM:
         case SIGINT:
@@ -108,14 +159,16 @@ class Master {
           restart(false);
           break;
         case SIGUSR1:
-          log::emit(LogLevel::notice, log::ids::kRestart,
+          log::emit(LogLevel::notice, log::ids::kGracefulRestart,
                     "Graceful restart requested, doing restart");
           restart(true);
           break;
         default:
           break;
       }
-      spawn_missing();
+      enforce_drain_deadline();
+      sample_listen_queue();
+      if (!reaped || sig == SIGUSR1 || sig == SIGHUP) maintain();
     }
   }
 
@@ -138,34 +191,178 @@ class Master {
       return;
     }
     listeners_.swap(listeners);
-    if (auto* engine = mpm::find_engine(next.mpm.name)) {
-      engine_ = engine;
+    Sizing old_sizing = sizing_;
+    mpm::ChildMain old_engine = engine_;
+    if (!configure(next, error)) {
+      sizing_ = old_sizing;
+      engine_ = old_engine;
+      log::emit(LogLevel::error, log::ids::kConfigError, error + "; not restarting");
+      return;
     }
-    log::error_log().reopen();
+    log::error_log().configure(next.logs);
     if (graceful) {
-      for (const Child& c : children_) kill(c.pid, SIGUSR1);
+      for (Child& c : children_) stop_gracefully(c);
+      drain_started_ = Clock::now();
     } else {
       stop_children(SIGTERM, kStopEscalation);
     }
     config_ = std::move(next);
     ++generation_;
+    auto& g = scoreboard_->global();
+    g.running_generation = generation_;
+    if (!graceful) g.restart_usec = wall_usec();
     backoff_ = 0;
+    pool_.reset();
     write_pid_file();
+    set_title("master [" + config_.mpm.name + " engine, generation " + std::to_string(generation_) +
+              "]");
+    for (int i = 0; i < sizing_.start_servers; ++i) spawn();
   }
 
-  void spawn_missing() {
-    int wanted = start_servers(config_);
-    auto now = Clock::now();
-    if (now < next_spawn_allowed_) return;
-    for (int slot = 0; slot < wanted; ++slot) {
-      bool present = std::any_of(children_.begin(), children_.end(), [&](const Child& c) {
-        return c.slot == slot && c.generation == generation_;
-      });
-      if (!present) spawn(slot);
+  // Keeps the pool as the engine wants it: a fixed number of event children,
+  // spare pools for prefork and worker.
+  void maintain() {
+    if (Clock::now() < next_spawn_allowed_) return;
+    int active = 0;
+    for (const Child& c : children_) active += current(c) ? 1 : 0;
+    if (!sizing_.spare_pool) {
+      for (int i = active; i < sizing_.start_servers; ++i) spawn();
+      return;
+    }
+    PoolCounts counts{idle_capacity(), active, sizing_.max_processes, sizing_.min_spare,
+                      sizing_.max_spare};
+    PoolDecision d = pool_.decide(counts);
+    if (d.stop_one) {
+      if (Child* c = most_idle_child()) stop_gracefully(*c);
+    }
+    for (int i = 0; i < d.spawn; ++i) spawn();
+    if (d.seems_busy) {
+      log::emit(LogLevel::info, log::ids::kServerBusy,
+                "server seems busy, (you may need to increase StartServers, or Min/MaxSpare" +
+                    std::string(config_.mpm.name == "prefork" ? "Servers" : "Threads") +
+                    "), spawning " + std::to_string(d.spawn) + " children, there are " +
+                    std::to_string(counts.idle) + " idle, and " + std::to_string(active) +
+                    " total children");
+    }
+    auto& g = scoreboard_->global();
+    if (d.at_max) {
+      g.max_workers_reached.fetch_add(1, std::memory_order_relaxed);
+      auto now = Clock::now();
+      // Unlike Apache (once per lifetime), repeat every minute while it lasts.
+      if (now - last_at_max_log_ >= kAtMaxLogInterval) {
+        last_at_max_log_ = now;
+        log::emit(LogLevel::error, log::ids::kMaxRequestWorkers,
+                  "server reached MaxRequestWorkers setting (" +
+                      std::to_string(sizing_.max_request_workers) +
+                      "), consider raising the MaxRequestWorkers setting");
+      }
     }
   }
 
-  void spawn(int slot) {
+  bool current(const Child& c) const { return c.generation == generation_ && !c.stopping; }
+
+  // prefork: idle (or starting) children; worker: idle, starting or not yet
+  // started threads of current children (Apache's counting rules).
+  int idle_capacity() const {
+    int idle = 0;
+    for (const Child& c : children_) {
+      if (!current(c)) continue;
+      for (int t = 0; t < sizing_.threads_per_child; ++t) {
+        char s = scoreboard_->worker(c.slot, t).state.load(std::memory_order_relaxed);
+        if (s == char(State::ready) || s == char(State::starting) ||
+            (sizing_.threads_per_child > 1 && s == char(State::dead))) {
+          ++idle;
+        }
+      }
+    }
+    return idle;
+  }
+
+  Child* most_idle_child() {
+    Child* best = nullptr;
+    int best_idle = 0;
+    // Prefer the youngest: old children have warm caches.
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+      if (!current(*it)) continue;
+      int idle = 0;
+      for (int t = 0; t < sizing_.threads_per_child; ++t) {
+        idle += scoreboard_->worker(it->slot, t).state.load() == char(State::ready) ? 1 : 0;
+      }
+      if (idle > best_idle) {
+        best = &*it;
+        best_idle = idle;
+      }
+    }
+    return best;
+  }
+
+  void stop_gracefully(Child& c) {
+    if (c.stopping) return;
+    c.stopping = true;
+    scoreboard_->process(c.slot).quiescing.store(true);
+    kill(c.pid, SIGUSR1);
+  }
+
+  // Old-generation children still busy after GracefulDrainTimeout are stopped.
+  void enforce_drain_deadline() {
+    auto limit = config_.mpm.graceful_drain_timeout;
+    if (limit.count() <= 0 || Clock::now() - drain_started_ < limit) return;
+    for (Child& c : children_) {
+      if (c.generation != generation_ && c.stopping && !c.terminated) {
+        c.terminated = true;
+        log::emit(LogLevel::warn, log::ids::kGracefulRestart,
+                  "child pid " + std::to_string(c.pid) +
+                      " of an old generation is still busy after GracefulDrainTimeout; "
+                      "stopping it");
+        kill(c.pid, SIGTERM);
+      }
+    }
+  }
+
+  void sample_listen_queue() {
+    uint32_t queued = 0;
+    for (const auto& l : listeners_) {
+      struct tcp_info info;
+      socklen_t len = sizeof info;
+      // For a listening socket the kernel reports its accept queue in tcpi_unacked.
+      if (l.fd && getsockopt(l.fd.get(), IPPROTO_TCP, TCP_INFO, &info, &len) == 0) {
+        queued += info.tcpi_unacked;
+      }
+    }
+    scoreboard_->global().listen_queue.store(queued, std::memory_order_relaxed);
+  }
+
+  int free_slot() const {
+    for (int s = 0; s < sizing_.server_limit; ++s) {
+      bool used = std::any_of(children_.begin(), children_.end(),
+                              [&](const Child& c) { return c.slot == s; });
+      if (!used) return s;
+    }
+    return -1;
+  }
+
+  void spawn() {
+    int slot = free_slot();
+    if (slot < 0) {
+      log::emit(LogLevel::error, log::ids::kScoreboardFull,
+                "scoreboard is full, not at MaxRequestWorkers. Increase ServerLimit.");
+      return;
+    }
+    auto& proc = scoreboard_->process(slot);
+    proc.pid = 0;
+    proc.generation = generation_;
+    proc.quiescing = false;
+    proc.not_accepting = false;
+    proc.connections = 0;
+    proc.keep_alive = 0;
+    proc.started_usec = wall_usec();
+    for (int t = 0; t < sizing_.thread_limit; ++t) {
+      auto& w = scoreboard_->worker(slot, t);
+      w.state = char(t < sizing_.threads_per_child ? State::starting : State::dead);
+      w.generation = generation_;
+      w.my_access_count = 0;
+      w.my_bytes_served = 0;
+    }
     pid_t master = getpid();
     pid_t pid = fork();
     if (pid < 0) {
@@ -173,53 +370,81 @@ class Master {
       return;
     }
     if (pid == 0) {
-      // The signal mask stays blocked: the engine reads them from a signalfd.
+      // The signal mask stays blocked: the engine reads signals from a signalfd.
       prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (getppid() != master) _exit(0);
+      set_title(config_.mpm.name + " child [generation " + std::to_string(generation_) + ", slot " +
+                std::to_string(slot) + "]");
+      config::Config cfg = config_;
+      if (cfg.mpm.max_connections_per_child_jitter > 0 && cfg.mpm.max_connections_per_child > 0) {
+        std::mt19937_64 rng(uint64_t(getpid()) * 2654435761u);
+        cfg.mpm.max_connections_per_child += rng() % (cfg.mpm.max_connections_per_child_jitter + 1);
+      }
+      scoreboard_->process(slot).pid = getpid();
       mpm::ChildEnv env;
-      env.config = &config_;
+      env.config = &cfg;
       env.listeners = listeners_;
       env.generation = generation_;
       env.slot = slot;
+      env.scoreboard = scoreboard_.get();
       _exit(engine_(env));
     }
-    children_.push_back(Child{pid, slot, generation_, Clock::now()});
+    proc.pid = pid;
+    scoreboard_->global().children_spawned.fetch_add(1, std::memory_order_relaxed);
+    children_.push_back(Child{pid, slot, generation_, Clock::now(), false, false});
   }
 
-  void reap() {
+  bool reap() {
+    bool any = false;
     int status = 0;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       auto it = std::find_if(children_.begin(), children_.end(),
                              [&](const Child& c) { return c.pid == pid; });
       if (it == children_.end()) continue;
+      any = true;
       Child child = *it;
       children_.erase(it);
-      bool current = child.generation == generation_;
+      release_slot(child.slot);
       bool clean = WIFEXITED(status) && WEXITSTATUS(status) == mpm::kExitNormal;
-      if (!clean && current) {
-        bool early = Clock::now() - child.started < kStartupWindow ||
-                     (WIFEXITED(status) && WEXITSTATUS(status) == mpm::kExitStartupFailed);
-        log::emit(LogLevel::error, log::ids::kChildExited,
-                  "child pid " + std::to_string(pid) + " exit signal: " + describe_status(status) +
-                      (early ? " shortly after start" : ""));
-        if (early) {
-          backoff_ = std::min(backoff_ == 0 ? 1 : backoff_ * 2, kMaxBackoffSeconds);
-          next_spawn_allowed_ = Clock::now() + std::chrono::seconds(backoff_);
-          log::emit(
-              LogLevel::error, log::ids::kChildBackoff,
-              "children are dying at start-up; next attempt in " + std::to_string(backoff_) + " s");
-        } else {
-          backoff_ = 0;
-        }
+      if (clean || child.generation != generation_) continue;
+      scoreboard_->global().children_crashed.fetch_add(1, std::memory_order_relaxed);
+      bool early = Clock::now() - child.started < kStartupWindow ||
+                   (WIFEXITED(status) && WEXITSTATUS(status) == mpm::kExitStartupFailed);
+      log::emit(LogLevel::error, log::ids::kChildExited,
+                "child pid " + std::to_string(pid) + " exit signal: " + describe_status(status) +
+                    (early ? " shortly after start" : ""));
+      if (early) {
+        backoff_ = std::min(backoff_ == 0 ? 1 : backoff_ * 2, kMaxBackoffSeconds);
+        next_spawn_allowed_ = Clock::now() + std::chrono::seconds(backoff_);
+        log::emit(
+            LogLevel::error, log::ids::kChildBackoff,
+            "children are dying at start-up; next attempt in " + std::to_string(backoff_) + " s");
+      } else {
+        backoff_ = 0;
+        // A crash under load is replaced at once, not at the next idle check.
+        if (!sizing_.spare_pool || idle_capacity() < sizing_.min_spare) spawn();
       }
+    }
+    return any;
+  }
+
+  void release_slot(int slot) {
+    auto& proc = scoreboard_->process(slot);
+    proc.pid = 0;
+    proc.connections = 0;
+    proc.keep_alive = 0;
+    for (int t = 0; t < sizing_.thread_limit; ++t) {
+      scoreboard_->worker(slot, t).state = char(State::dead);
     }
   }
 
-  // Sends `sig` to every child and waits for them, escalating to SIGKILL
-  // after `grace`.
+  // Sends `sig` to every child and waits for them, escalating to SIGKILL after `grace`.
   void stop_children(int sig, std::chrono::seconds grace) {
-    for (const Child& c : children_) kill(c.pid, sig);
+    for (Child& c : children_) {
+      c.stopping = true;
+      kill(c.pid, sig);
+    }
     auto deadline =
         grace == std::chrono::seconds::max() ? Clock::time_point::max() : Clock::now() + grace;
     while (!children_.empty()) {
@@ -255,21 +480,20 @@ class Master {
 
   config::Config config_;
   const Reload& reload_;
+  Sizing sizing_;
+  std::unique_ptr<scoreboard::Scoreboard> scoreboard_;
   std::vector<net::Listener> listeners_;
   std::vector<Child> children_;
   mpm::ChildMain engine_ = nullptr;
+  SparePool pool_;
   uint32_t generation_ = 0;
   int backoff_ = 0;
   Clock::time_point next_spawn_allowed_{};
+  Clock::time_point drain_started_{};
+  Clock::time_point last_at_max_log_{};
 };
 
 }  // namespace
-
-int start_servers(const config::Config& config) {
-  if (config.mpm.start_servers > 0) return config.mpm.start_servers;
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  return cores > 0 ? int(cores) : 1;
-}
 
 int run_master(config::Config config, const Reload& reload) {
   Master master(std::move(config), reload);
@@ -285,9 +509,13 @@ int run_single(const config::Config& config) {
   }
   mpm::ChildMain engine = mpm::find_engine(config.mpm.name);
   if (!engine) return 1;
+  std::vector<std::string> warnings;
+  Sizing sizing = compute_sizing(config, warnings);
+  auto board = scoreboard::Scoreboard::create(1, sizing.thread_limit, error);
   mpm::ChildEnv env;
   env.config = &config;
   env.listeners = listeners;
+  env.scoreboard = board.get();
   return engine(env);
 }
 

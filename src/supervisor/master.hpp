@@ -20,7 +20,4 @@ int run_master(config::Config config, const Reload& reload);
 // -X: one process, no children, in the foreground (for debugging).
 int run_single(const config::Config& config);
 
-// Number of children StartServers asks for (0 means the number of online cores).
-int start_servers(const config::Config& config);
-
 }  // namespace mpmd::supervisor

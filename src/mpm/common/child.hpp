@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 #include "net/listener.hpp"
+#include "scoreboard/scoreboard.hpp"
 
 namespace mpmd::mpm {
 
@@ -14,7 +15,8 @@ struct ChildEnv {
   const config::Config* config = nullptr;
   std::span<const net::Listener> listeners;
   uint32_t generation = 0;
-  int slot = 0;  // 0-based child number, stable across respawns
+  int slot = 0;                                  // scoreboard process slot
+  scoreboard::Scoreboard* scoreboard = nullptr;  // shared memory; null in tests
 };
 
 // Exit codes a child reports to the supervisor.
@@ -28,7 +30,7 @@ using ChildMain = int (*)(const ChildEnv&);
 ChildMain find_engine(std::string_view name);
 
 // What a child was asked to do by a signal.
-enum class StopRequest { none, now, graceful };
+enum class StopRequest { none, graceful, now };  // ordered: a later one overrides
 
 // Blocks TERM, INT, HUP, USR1, WINCH in the calling thread and returns a
 // non-blocking signalfd that reports them (-1 on failure). Children call this

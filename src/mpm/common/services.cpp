@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <optional>
+
 #include "handlers/router.hpp"
 #include "handlers/static_files/static_files.hpp"
 #include "log/access_log.hpp"
@@ -37,17 +39,52 @@ std::string server_name(const config::Config& config) {
 }
 }  // namespace
 
+// Counts each finished exchange in the thread's scoreboard slot, then hands
+// it to the access log.
+class ScoreboardRecorder final : public http::ExchangeObserver {
+ public:
+  ScoreboardRecorder(scoreboard::Worker& worker, log::AccessLog& access)
+      : worker_(worker), access_(access) {}
+
+  void on_exchange(const http::Request& request, const http::Response& response,
+                   const http::Exchange& exchange) override {
+    auto relaxed = std::memory_order_relaxed;
+    worker_.access_count.fetch_add(1, relaxed);
+    worker_.my_access_count.fetch_add(1, relaxed);
+    worker_.bytes_served.fetch_add(exchange.body_bytes_sent, relaxed);
+    worker_.my_bytes_served.fetch_add(exchange.body_bytes_sent, relaxed);
+    worker_.start_usec.store(request.start, relaxed);
+    worker_.stop_usec.store(exchange.end, relaxed);
+    worker_.last_used_usec.store(exchange.end, relaxed);
+    if (exchange.end > request.start) {
+      worker_.duration_usec.fetch_add(uint64_t(exchange.end - request.start), relaxed);
+    }
+    worker_.request.set(request.request_line);
+    if (request.peer) worker_.client.set(request.peer->address);
+    worker_.vhost.set(request.host);
+    worker_.protocol.set(request.version == http::Version::http10 ? "http/1.0" : "http/1.1");
+    if (access_.sink_count() > 0) access_.on_exchange(request, response, exchange);
+  }
+
+ private:
+  scoreboard::Worker& worker_;
+  log::AccessLog& access_;
+};
+
 struct Services::Impl {
-  Impl(const config::Config& config, const util::Clock& clock)
-      : files(config.files, clock), router(config.locations, files) {}
+  Impl(const config::Config& config, const util::Clock& clock, scoreboard::Worker* worker)
+      : files(config.files, clock), router(config.locations, files) {
+    if (worker) recorder.emplace(*worker, access);
+  }
 
   static_files::StaticFiles files;
   handlers::Router router;
   log::AccessLog access;
+  std::optional<ScoreboardRecorder> recorder;
 };
 
-Services::Services(const config::Config& config)
-    : settings_(http_settings(config)), impl_(std::make_unique<Impl>(config, clock_)) {
+Services::Services(const config::Config& config, scoreboard::Worker* worker)
+    : settings_(http_settings(config)), impl_(std::make_unique<Impl>(config, clock_, worker)) {
   if (!impl_->files.ok()) {
     log::emit(config::LogLevel::error, log::ids::kConfigError,
               "static files: " + impl_->files.error() + "; answering 500");
@@ -70,6 +107,7 @@ http::Handler& Services::handler() {
 }
 
 http::ExchangeObserver* Services::observer() {
+  if (impl_->recorder) return &*impl_->recorder;
   return impl_->access.sink_count() > 0 ? &impl_->access : nullptr;
 }
 

@@ -7,13 +7,15 @@
 
 #include "config/config.hpp"
 #include "http/connection.hpp"
+#include "scoreboard/scoreboard.hpp"
 #include "util/clock.hpp"
 
 namespace mpmd::mpm {
 
 class Services {
  public:
-  explicit Services(const config::Config& config);
+  // `worker`: the scoreboard slot this thread reports its requests to (may be null).
+  explicit Services(const config::Config& config, scoreboard::Worker* worker = nullptr);
   ~Services();
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;

@@ -1,0 +1,145 @@
+#include "mpm/common/blocking.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "log/error_log.hpp"
+#include "log/ids.hpp"
+#include "mpm/common/driver.hpp"
+#include "net/fd.hpp"
+#include "net/socket_io.hpp"
+
+namespace mpmd::mpm {
+
+namespace {
+
+constexpr uint32_t kStopTag = UINT32_MAX;
+
+void set_state(scoreboard::Worker* w, scoreboard::State s) {
+  if (w) w->state.store(char(s), std::memory_order_relaxed);
+}
+
+class BlockingLoop {
+ public:
+  BlockingLoop(const BlockingLoopOptions& o, Services& services, int timeout_ms, int ka_ms)
+      : o_(o), services_(services), timeout_ms_(timeout_ms), keepalive_ms_(ka_ms) {}
+
+  StopRequest run() {
+    net::UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
+    if (!ep) return StopRequest::now;
+    for (uint32_t i = 0; i < o_.listeners.size(); ++i) {
+      // EPOLLEXCLUSIVE: one connection wakes one waiting process or thread.
+      epoll_event ev{EPOLLIN | EPOLLEXCLUSIVE, {.u32 = i}};
+      epoll_ctl(ep.get(), EPOLL_CTL_ADD, o_.listeners[i].fd.get(), &ev);
+    }
+    epoll_event sev{EPOLLIN, {.u32 = kStopTag}};
+    epoll_ctl(ep.get(), EPOLL_CTL_ADD, o_.stop.fd, &sev);
+    while (true) {
+      set_state(o_.worker, scoreboard::State::ready);
+      epoll_event events[8];
+      int n = epoll_wait(ep.get(), events, 8, 1000);
+      services_.tick(services_.clock().now());
+      for (int i = 0; i < n; ++i) {
+        if (events[i].data.u32 == kStopTag) {
+          StopRequest req = o_.stop.poll_request(o_.stop.context);
+          if (req != StopRequest::none) return req;
+          continue;
+        }
+        StopRequest req = accept_and_serve(o_.listeners[events[i].data.u32]);
+        if (req != StopRequest::none) return req;
+        if (o_.max_connections != 0 && o_.accepted &&
+            o_.accepted->load(std::memory_order_relaxed) >= o_.max_connections) {
+          return StopRequest::graceful;
+        }
+        break;  // re-wait: the other events may be stale after a long connection
+      }
+    }
+  }
+
+ private:
+  StopRequest accept_and_serve(const net::Listener& l) {
+    sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int fd =
+        accept4(l.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        log::emit(config::LogLevel::error, log::ids::kAcceptFailed,
+                  std::string("accept: ") + std::strerror(errno) + "; retrying in 100 ms");
+        pollfd p{o_.stop.fd, POLLIN, 0};
+        poll(&p, 1, 100);
+      }
+      return StopRequest::none;  // EAGAIN: another process or thread took it
+    }
+    if (o_.accepted) o_.accepted->fetch_add(1, std::memory_order_relaxed);
+    net::UniqueFd conn_fd(fd);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    http::Peer peer;
+    net::PeerAddress pa = net::describe_peer(&ss);
+    peer.address = pa.text;
+    peer.port = pa.port;
+    peer.local_port = l.port;
+    peer.local_address = l.host;
+    http::Connection conn(services_.settings(), services_.handler(), services_.observer(),
+                          services_.clock(), services_.dates(), peer);
+    return serve(fd, conn);
+  }
+
+  StopRequest serve(int fd, http::Connection& conn) {
+    bool timed_out = false;
+    bool watch_stop = true;
+    StopRequest pending = StopRequest::none;
+    while (true) {
+      Wait w = pump(fd, conn);
+      if (w == Wait::done) break;
+      if (conn.idle()) {
+        if (pending == StopRequest::graceful) break;  // no new request after a graceful stop
+        set_state(o_.worker, scoreboard::State::keepalive);
+      } else {
+        set_state(o_.worker, w == Wait::write ? scoreboard::State::write : scoreboard::State::read);
+      }
+      pollfd p[2] = {{fd, short(w == Wait::read ? POLLIN : POLLOUT), 0}, {o_.stop.fd, POLLIN, 0}};
+      int r = poll(p, watch_stop ? 2 : 1, conn.idle() ? keepalive_ms_ : timeout_ms_);
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0) {
+        if (timed_out) break;  // the 408 could not be written in time either
+        timed_out = true;
+        conn.on_timeout();
+        continue;
+      }
+      if (watch_stop && (p[1].revents & POLLIN)) {
+        StopRequest req = o_.stop.poll_request(o_.stop.context);
+        if (req == StopRequest::now) return req;  // abort the connection in hand
+        if (req == StopRequest::graceful) {
+          pending = req;
+          watch_stop = false;
+          set_state(o_.worker, scoreboard::State::graceful);
+        }
+      }
+    }
+    return pending;
+  }
+
+  const BlockingLoopOptions& o_;
+  Services& services_;
+  int timeout_ms_;
+  int keepalive_ms_;
+};
+
+}  // namespace
+
+StopRequest run_blocking_loop(const BlockingLoopOptions& options, Services& services,
+                              int timeout_ms, int keepalive_timeout_ms) {
+  return BlockingLoop(options, services, timeout_ms, keepalive_timeout_ms).run();
+}
+
+}  // namespace mpmd::mpm

@@ -1,0 +1,88 @@
+#include "mpm/worker/worker_child.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "log/error_log.hpp"
+#include "log/ids.hpp"
+#include "mpm/common/blocking.hpp"
+#include "net/fd.hpp"
+
+namespace mpmd::mpm::worker {
+
+namespace {
+
+// Shared by the threads of one child. The eventfd stays readable once a stop
+// was requested, so every thread sees it; the request itself is an atomic.
+struct StopBoard {
+  net::UniqueFd fd{eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
+  std::atomic<int> request{int(StopRequest::none)};
+
+  void raise(StopRequest r) {
+    int cur = request.load();
+    while (int(r) > cur && !request.compare_exchange_weak(cur, int(r))) {
+    }
+    uint64_t one = 1;
+    if (::write(fd.get(), &one, sizeof one) < 0) {
+      // The counter cannot overflow here; nothing to do.
+    }
+  }
+
+  static StopRequest poll(void* self) {
+    return StopRequest(static_cast<StopBoard*>(self)->request.load());
+  }
+};
+
+}  // namespace
+
+int run_child(const ChildEnv& env) {
+  net::UniqueFd signals(open_child_signalfd());
+  StopBoard board;
+  if (!signals || !board.fd) {
+    log::emit(config::LogLevel::crit, log::ids::kEventLoopFailed, "signalfd/eventfd failed");
+    return kExitStartupFailed;
+  }
+  const config::Config& cfg = *env.config;
+  int threads = cfg.mpm.threads_per_child;
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<int> alive{threads};
+  std::vector<std::thread> pool;
+  pool.reserve(size_t(threads));
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      scoreboard::Worker* worker = env.scoreboard ? &env.scoreboard->worker(env.slot, t) : nullptr;
+      {
+        Services services(cfg, worker);
+        BlockingLoopOptions options;
+        options.listeners = env.listeners;
+        options.stop = StopSource{board.fd.get(), &StopBoard::poll, &board};
+        options.worker = worker;
+        options.accepted = &accepted;
+        options.max_connections = cfg.mpm.max_connections_per_child;
+        StopRequest why = run_blocking_loop(options, services, int(cfg.http.timeout.count()),
+                                            int(cfg.http.keep_alive_timeout.count()));
+        // A thread that hit MaxConnectionsPerChild retires the whole child.
+        if (why == StopRequest::graceful) board.raise(StopRequest::graceful);
+      }
+      if (worker) worker->state.store(char(scoreboard::State::dead));
+      alive.fetch_sub(1);
+    });
+  }
+  while (alive.load() > 0) {
+    pollfd p{signals.get(), POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) {
+      StopRequest req = read_stop_request(signals.get());
+      if (req != StopRequest::none) board.raise(req);
+    }
+  }
+  for (auto& t : pool) t.join();
+  return kExitNormal;
+}
+
+}  // namespace mpmd::mpm::worker

@@ -1,0 +1,50 @@
+#include "supervisor/proctitle.hpp"
+
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+extern char** environ;
+
+namespace mpmd::supervisor {
+
+namespace {
+char* g_area = nullptr;
+size_t g_size = 0;
+}  // namespace
+
+void init_title(int argc, char** argv) {
+  if (argc < 1 || !argv[0]) return;
+  // argv strings and then the environment strings lie end to end; find the end.
+  char* end = argv[0] + std::strlen(argv[0]) + 1;
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] == end) end = argv[i] + std::strlen(argv[i]) + 1;
+  }
+  size_t env_count = 0;
+  while (environ[env_count]) ++env_count;
+  char** moved = static_cast<char**>(std::malloc((env_count + 1) * sizeof(char*)));
+  if (!moved) return;
+  for (size_t i = 0; i < env_count; ++i) {
+    if (environ[i] == end) end = environ[i] + std::strlen(environ[i]) + 1;
+    moved[i] = strdup(environ[i]);
+  }
+  moved[env_count] = nullptr;
+  environ = moved;
+  // argv[1..] keep pointing into the area; copy them so callers may still read them.
+  for (int i = 1; i < argc; ++i) argv[i] = strdup(argv[i]);
+  g_area = argv[0];
+  g_size = size_t(end - argv[0]);
+}
+
+void set_title(const std::string& title) {
+  std::string full = "mpmd: " + title;
+  prctl(PR_SET_NAME, full.c_str() + 6, 0, 0, 0);
+  if (!g_area || g_size < 2) return;
+  size_t n = std::min(full.size(), g_size - 1);
+  std::memcpy(g_area, full.data(), n);
+  std::memset(g_area + n, 0, g_size - n);
+}
+
+}  // namespace mpmd::supervisor

@@ -1,0 +1,16 @@
+// Process titles in `ps`: "mpmd: master [event engine, generation 0]".
+#pragma once
+
+#include <string>
+
+namespace mpmd::supervisor {
+
+// Call once from main() before anything reads the environment through
+// pointers it kept: moves the environment so argv's memory can hold a title.
+void init_title(int argc, char** argv);
+
+// Shows "mpmd: <title>" as the process's command line (cut to the space that
+// argv and the environment had) and as its name (comm).
+void set_title(const std::string& title);
+
+}  // namespace mpmd::supervisor
