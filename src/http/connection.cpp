@@ -14,8 +14,9 @@ namespace mpmd::http {
 namespace {
 
 constexpr size_t kInitialBuffer = 16 * 1024;
-constexpr size_t kReadSlack = 16 * 1024;   // room beyond the longest head
-constexpr size_t kMinBodyRoom = 4 * 1024;  // scratch after the head for body bytes
+constexpr size_t kReadSlack = 16 * 1024;         // room beyond the longest head
+constexpr size_t kMinBodyRoom = 4 * 1024;        // scratch after the head for body bytes
+constexpr size_t kKeptBodyCapacity = 64 * 1024;  // larger body buffers are freed after use
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // The largest head the limits admit, plus room for one read.
@@ -363,7 +364,14 @@ struct Connection::Impl {
       return;
     }
     begin = pos;
-    if (begin == end) begin = pos = end = head_end = 0;
+    if (begin == end) {
+      begin = pos = end = head_end = 0;
+      if (cap > kInitialBuffer) {  // a huge head once should not pin memory
+        cap = kInitialBuffer;
+        buf.reset(new char[cap]);
+      }
+    }
+    if (request.body.capacity() > kKeptBodyCapacity) std::string().swap(request.body);
     reset_request();
     state = State::head;
     process();
