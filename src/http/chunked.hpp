@@ -15,7 +15,7 @@ class ChunkedDecoder {
  public:
   enum class Status { need_more, done, error };
 
-  // Longest chunk extension accepted per chunk (bytes after the size).
+  // Longest chunk extension accepted per chunk (bytes after its first ";").
   static constexpr size_t kMaxExtension = 1024;
   // Most hex digits accepted in a chunk size (leading zeros included).
   static constexpr size_t kMaxSizeDigits = 32;
