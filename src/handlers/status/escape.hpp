@@ -1,0 +1,18 @@
+// Escaping for text that came from requests (request lines, vhosts, clients)
+// before it goes into the status page's HTML or JSON.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mpmd::handlers::status {
+
+// Appends `s` with & < > " ' replaced by entities.
+void append_html_escaped(std::string& out, std::string_view s);
+
+// Appends `s` as a JSON string literal, quotes included. Control characters
+// are \u-escaped; bytes that are not valid UTF-8 become U+FFFD, so the output
+// is always valid JSON in UTF-8 (scoreboard text may be cut mid-character).
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace mpmd::handlers::status
