@@ -19,6 +19,7 @@
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
 #include "mpm/common/child.hpp"
+#include "scoreboard/saturation.hpp"
 #include "scoreboard/scoreboard.hpp"
 #include "supervisor/listeners.hpp"
 #include "supervisor/mpm_limits.hpp"
@@ -35,7 +36,6 @@ using scoreboard::State;
 
 constexpr auto kStopEscalation = std::chrono::seconds(9);  // then SIGKILL (Apache: 9 s)
 constexpr auto kStartupWindow = std::chrono::seconds(2);   // dying sooner counts as a crash
-constexpr auto kAtMaxLogInterval = std::chrono::seconds(60);
 constexpr int kMaxBackoffSeconds = 32;
 
 struct Child {
@@ -244,18 +244,23 @@ class Master {
                     std::to_string(counts.idle) + " idle, and " + std::to_string(active) +
                     " total children");
     }
-    auto& g = scoreboard_->global();
-    if (d.at_max) {
-      g.max_workers_reached.fetch_add(1, std::memory_order_relaxed);
-      auto now = Clock::now();
-      // Unlike Apache (once per lifetime), repeat every minute while it lasts.
-      if (now - last_at_max_log_ >= kAtMaxLogInterval) {
-        last_at_max_log_ = now;
+    switch (at_max_.on_cycle(scoreboard_->global(), d.at_max, wall_usec())) {
+      case scoreboard::MaxWorkersWatch::Log::reached:
+      case scoreboard::MaxWorkersWatch::Log::still_reached:
+        // Unlike Apache (once per lifetime), repeated every minute while it lasts.
         log::emit(LogLevel::error, log::ids::kMaxRequestWorkers,
                   "server reached MaxRequestWorkers setting (" +
                       std::to_string(sizing_.max_request_workers) +
                       "), consider raising the MaxRequestWorkers setting");
-      }
+        break;
+      case scoreboard::MaxWorkersWatch::Log::recovered:
+        log::emit(LogLevel::notice, log::ids::kMaxRequestWorkers,
+                  "below MaxRequestWorkers again after " +
+                      std::to_string(scoreboard_->global().max_workers_reached.load()) +
+                      " saturated cycles in total");
+        break;
+      case scoreboard::MaxWorkersWatch::Log::none:
+        break;
     }
   }
 
@@ -387,6 +392,9 @@ class Master {
       env.generation = generation_;
       env.slot = slot;
       env.scoreboard = scoreboard_.get();
+      env.server_limit = sizing_.server_limit;
+      env.threads_per_child = sizing_.threads_per_child;
+      env.max_request_workers = sizing_.max_request_workers;
       _exit(engine_(env));
     }
     proc.pid = pid;
@@ -490,7 +498,7 @@ class Master {
   int backoff_ = 0;
   Clock::time_point next_spawn_allowed_{};
   Clock::time_point drain_started_{};
-  Clock::time_point last_at_max_log_{};
+  scoreboard::MaxWorkersWatch at_max_;
 };
 
 }  // namespace
@@ -516,6 +524,8 @@ int run_single(const config::Config& config) {
   env.config = &config;
   env.listeners = listeners;
   env.scoreboard = board.get();
+  env.threads_per_child = sizing.threads_per_child;
+  env.max_request_workers = sizing.threads_per_child;
   return engine(env);
 }
 

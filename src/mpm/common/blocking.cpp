@@ -95,6 +95,7 @@ class BlockingLoop {
   }
 
   StopRequest serve(int fd, http::Connection& conn) {
+    set_state(o_.worker, scoreboard::State::read);
     bool timed_out = false;
     bool watch_stop = true;
     StopRequest pending = StopRequest::none;

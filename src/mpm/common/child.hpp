@@ -17,6 +17,10 @@ struct ChildEnv {
   uint32_t generation = 0;
   int slot = 0;                                  // scoreboard process slot
   scoreboard::Scoreboard* scoreboard = nullptr;  // shared memory; null in tests
+  // Effective sizing (after Apache's clamps), for the status page.
+  int server_limit = 1;
+  int threads_per_child = 1;
+  int max_request_workers = 1;
 };
 
 // Exit codes a child reports to the supervisor.

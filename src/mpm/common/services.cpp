@@ -6,6 +6,8 @@
 
 #include "handlers/router.hpp"
 #include "handlers/static_files/static_files.hpp"
+#include "handlers/status/metrics_handler.hpp"
+#include "handlers/status/status_handler.hpp"
 #include "log/access_log.hpp"
 #include "log/error_log.hpp"
 #include "util/strings.hpp"
@@ -71,20 +73,46 @@ class ScoreboardRecorder final : public http::ExchangeObserver {
   log::AccessLog& access_;
 };
 
+handlers::status::StatusFacts status_facts(const ChildEnv& env) {
+  handlers::status::StatusFacts f;
+  f.server_name = env.config->server_name;
+  f.server_version = std::string(kName) + "/" + std::string(kVersion);
+  f.mpm = env.config->mpm.name;
+  f.server_limit = env.server_limit;
+  f.threads_per_child = env.threads_per_child;
+  f.max_request_workers = env.max_request_workers;
+  f.async = f.mpm == "event";
+  return f;
+}
+
 struct Services::Impl {
-  Impl(const config::Config& config, const util::Clock& clock, scoreboard::Worker* worker)
-      : files(config.files, clock), router(config.locations, files) {
+  Impl(const ChildEnv& env, const util::Clock& clock, scoreboard::Worker* worker)
+      : files(env.config->files, clock),
+        router(env.config->locations, files),
+        facts(status_facts(env)) {
     if (worker) recorder.emplace(*worker, access);
+    if (env.scoreboard) {
+      status.emplace(*env.scoreboard, facts);
+      metrics.emplace(*env.scoreboard, facts);
+      router.add("server-status", &*status);
+      router.add("metrics", &*metrics);
+    }
   }
 
   static_files::StaticFiles files;
   handlers::Router router;
+  handlers::status::StatusFacts facts;
+  std::optional<handlers::status::StatusHandler> status;
+  std::optional<handlers::status::MetricsHandler> metrics;
   log::AccessLog access;
   std::optional<ScoreboardRecorder> recorder;
 };
 
-Services::Services(const config::Config& config, scoreboard::Worker* worker)
-    : settings_(http_settings(config)), impl_(std::make_unique<Impl>(config, clock_, worker)) {
+Services::Services(const ChildEnv& env, int thread)
+    : settings_(http_settings(*env.config)),
+      impl_(std::make_unique<Impl>(
+          env, clock_, env.scoreboard ? &env.scoreboard->worker(env.slot, thread) : nullptr)) {
+  const config::Config& config = *env.config;
   if (!impl_->files.ok()) {
     log::emit(config::LogLevel::error, log::ids::kConfigError,
               "static files: " + impl_->files.error() + "; answering 500");

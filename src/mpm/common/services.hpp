@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 #include "http/connection.hpp"
+#include "mpm/common/child.hpp"
 #include "scoreboard/scoreboard.hpp"
 #include "util/clock.hpp"
 
@@ -14,8 +15,8 @@ namespace mpmd::mpm {
 
 class Services {
  public:
-  // `worker`: the scoreboard slot this thread reports its requests to (may be null).
-  explicit Services(const config::Config& config, scoreboard::Worker* worker = nullptr);
+  // `thread`: this thread's worker slot in the child's scoreboard process slot.
+  Services(const ChildEnv& env, int thread);
   ~Services();
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;

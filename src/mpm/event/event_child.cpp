@@ -64,6 +64,10 @@ class Loop {
     active_q_.timeout = util::Usec(http.timeout.count()) * 1000;
     grace_q_.timeout = kTimeoutGrace;
     max_connections_ = env.config->mpm.max_connections_per_child;
+    if (env.scoreboard) {
+      process_ = &env.scoreboard->process(env.slot);
+      worker_ = &env.scoreboard->worker(env.slot, 0);
+    }
   }
 
   ~Loop() {
@@ -103,8 +107,10 @@ class Loop {
         return 1;
       }
       now_ = monotonic_now();
+      set_state(scoreboard::State::write);
       for (int i = 0; i < n; ++i) dispatch(events[i]);
       expire();
+      publish();
       services_.tick(services_.clock().now());
     }
     services_.flush();
@@ -112,6 +118,22 @@ class Loop {
   }
 
  private:
+  void set_state(scoreboard::State s) {
+    if (worker_) worker_->state.store(char(s), std::memory_order_relaxed);
+  }
+
+  // Connection counts for the status page, once per loop iteration.
+  void publish() {
+    set_state(stopping_ ? scoreboard::State::graceful : scoreboard::State::ready);
+    if (!process_) return;
+    process_->connections.store(uint32_t(connections_), std::memory_order_relaxed);
+    process_->keep_alive.store(uint32_t(keepalive_q_.count), std::memory_order_relaxed);
+    process_->write_completion.store(uint32_t(grace_q_.count), std::memory_order_relaxed);
+    process_->not_accepting.store(!accepting_ || accept_paused_, std::memory_order_relaxed);
+    process_->quiescing.store(stopping_, std::memory_order_relaxed);
+    process_->accepted.store(accepted_, std::memory_order_relaxed);
+  }
+
   bool add(int fd, uint32_t events, Source* src) {
     epoll_event ev;
     ev.events = events;
@@ -172,7 +194,8 @@ class Loop {
         return;  // EAGAIN: another child took it, or the queue is empty
       }
       open_connection(fd, ss, l);
-      if (max_connections_ != 0 && ++accepted_ >= max_connections_) {
+      ++accepted_;
+      if (max_connections_ != 0 && accepted_ >= max_connections_) {
         log::emit(LogLevel::info, log::ids::kChildRecycled,
                   "MaxConnectionsPerChild reached; child finishing its connections");
         begin_graceful_stop();
@@ -309,6 +332,8 @@ class Loop {
   util::Usec now_ = monotonic_now();
   size_t connections_ = 0;
   uint64_t accepted_ = 0;
+  scoreboard::Process* process_ = nullptr;
+  scoreboard::Worker* worker_ = nullptr;
   uint64_t max_connections_ = 0;
   bool accepting_ = true;
   bool accept_paused_ = false;
@@ -320,7 +345,7 @@ class Loop {
 }  // namespace
 
 int run_child(const ChildEnv& env) {
-  Services services(*env.config);
+  Services services(env, 0);
   Loop loop(env, services);
   std::string error;
   if (!loop.init(error)) {

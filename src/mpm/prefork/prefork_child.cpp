@@ -15,7 +15,7 @@ int run_child(const ChildEnv& env) {
   }
   int sigfd = signals.get();
   scoreboard::Worker* worker = env.scoreboard ? &env.scoreboard->worker(env.slot, 0) : nullptr;
-  Services services(*env.config, worker);
+  Services services(env, 0);
   std::atomic<uint64_t> accepted{0};
   BlockingLoopOptions options;
   options.listeners = env.listeners;

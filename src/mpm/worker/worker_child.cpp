@@ -58,7 +58,7 @@ int run_child(const ChildEnv& env) {
     pool.emplace_back([&, t] {
       scoreboard::Worker* worker = env.scoreboard ? &env.scoreboard->worker(env.slot, t) : nullptr;
       {
-        Services services(cfg, worker);
+        Services services(env, t);
         BlockingLoopOptions options;
         options.listeners = env.listeners;
         options.stop = StopSource{board.fd.get(), &StopBoard::poll, &board};
