@@ -101,7 +101,10 @@ class BlockingLoop {
     StopRequest pending = StopRequest::none;
     while (true) {
       Wait w = pump(fd, conn);
-      if (w == Wait::done) break;
+      if (w == Wait::done) {
+        linger(fd);
+        break;
+      }
       if (conn.idle()) {
         if (pending == StopRequest::graceful) break;  // no new request after a graceful stop
         set_state(o_.worker, scoreboard::State::keepalive);
@@ -128,6 +131,14 @@ class BlockingLoop {
       }
     }
     return pending;
+  }
+
+  static void linger(int fd) {
+    if (begin_linger(fd)) return;
+    for (int waited = 0; waited < kLingerTimeoutMs; waited += 100) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 100) > 0 && discard_input(fd)) return;
+    }
   }
 
   const BlockingLoopOptions& o_;

@@ -47,4 +47,22 @@ Wait pump(int fd, http::Connection& conn) {
   }
 }
 
+bool begin_linger(int fd) {
+  if (::shutdown(fd, SHUT_WR) != 0) return true;
+  return discard_input(fd);
+}
+
+bool discard_input(int fd) {
+  char buf[32 * 1024];
+  // Bounded per call so a client that floods cannot hold the thread; the
+  // caller's linger deadline bounds the total.
+  for (int i = 0; i < 8; ++i) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+  }
+  return false;
+}
+
 }  // namespace mpmd::mpm

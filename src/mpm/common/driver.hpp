@@ -17,4 +17,16 @@ enum class Wait {
 // Socket errors are reported to `conn` (on_error) and end it.
 Wait pump(int fd, http::Connection& conn);
 
+// Lingering close (Apache's): after the last response, the server stops
+// sending (shutdown SHUT_WR) and reads and discards what the client still
+// sends until it closes, so unread input never turns the close into a reset
+// that destroys the response in flight. Limits: kLingerTimeoutMs overall.
+inline constexpr int kLingerTimeoutMs = 2000;
+
+// Starts a lingering close: shuts down the sending side and discards input.
+// True when the peer has already finished (EOF or error): close now.
+bool begin_linger(int fd);
+// Discards readable input; true when the peer has finished (EOF or error).
+bool discard_input(int fd);
+
 }  // namespace mpmd::mpm

@@ -48,6 +48,7 @@ struct Conn : Source, QueueLink {
   std::optional<http::Connection> http;
   size_t index = 0;  // position in Loop::all_
   bool timed_out = false;
+  bool lingering = false;
 };
 
 util::Usec monotonic_now() {
@@ -63,6 +64,7 @@ class Loop {
     keepalive_q_.timeout = util::Usec(http.keep_alive_timeout.count()) * 1000;
     active_q_.timeout = util::Usec(http.timeout.count()) * 1000;
     grace_q_.timeout = kTimeoutGrace;
+    linger_q_.timeout = util::Usec(kLingerTimeoutMs) * 1000;
     max_connections_ = env.config->mpm.max_connections_per_child;
     if (env.scoreboard) {
       process_ = &env.scoreboard->process(env.slot);
@@ -145,7 +147,7 @@ class Loop {
 
   int wait_ms() const {
     util::Usec next = now_ + 1'000'000;  // at least once a second: log flushes
-    for (const TimeoutQueue* q : {&keepalive_q_, &active_q_}) {
+    for (const TimeoutQueue* q : {&keepalive_q_, &active_q_, &grace_q_, &linger_q_}) {
       if (q->head && q->head->deadline < next) next = q->head->deadline;
     }
     if (accept_paused_ && accept_resume_at_ < next) next = accept_resume_at_;
@@ -229,9 +231,13 @@ class Loop {
   }
 
   void drive(Conn& c) {
+    if (c.lingering) {
+      if (discard_input(c.fd.get())) close_connection(c);
+      return;
+    }
     Wait w = pump(c.fd.get(), *c.http);
     if (w == Wait::done) {
-      close_connection(c);
+      linger(c);
       return;
     }
     if (c.timed_out) return;  // keeps its grace deadline
@@ -260,13 +266,13 @@ class Loop {
       c.http->on_timeout();
       Wait w = pump(c.fd.get(), *c.http);
       if (w == Wait::done) {
-        close_connection(c);
+        linger(c);
       } else {
         grace_q_.push(&c, now_);
       }
     }
-    while (QueueLink* link = grace_q_.expired(now_)) {
-      close_connection(*static_cast<Conn*>(link));
+    for (TimeoutQueue* q : {&grace_q_, &linger_q_}) {
+      while (QueueLink* link = q->expired(now_)) close_connection(*static_cast<Conn*>(link));
     }
     if (accept_paused_ && now_ >= accept_resume_at_) {
       std::string error;
@@ -274,6 +280,16 @@ class Loop {
         log::emit(LogLevel::error, log::ids::kAcceptFailed, error);
       }
     }
+  }
+
+  // Lingering close: the rest of the connection's life is in the linger queue.
+  void linger(Conn& c) {
+    if (begin_linger(c.fd.get())) {
+      close_connection(c);
+      return;
+    }
+    c.lingering = true;
+    linger_q_.push(&c, now_);
   }
 
   void close_connection(Conn& c) {
@@ -329,6 +345,7 @@ class Loop {
   TimeoutQueue keepalive_q_;
   TimeoutQueue active_q_;
   TimeoutQueue grace_q_;
+  TimeoutQueue linger_q_;
   util::Usec now_ = monotonic_now();
   size_t connections_ = 0;
   uint64_t accepted_ = 0;
