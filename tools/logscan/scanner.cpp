@@ -55,12 +55,12 @@ bool write_all(int fd, const char* p, size_t n) {
 
 }  // namespace
 
-void scan_block(const Block& block, const std::string& literal, Evaluator& evaluator,
+void scan_block(const Block& block, const LiteralFinder& finder, Evaluator& evaluator,
                 Aggregates& agg, bool print, BlockResult& result) {
   Record rec;
   const char* p = block.begin;
   const char* end = block.end;
-  if (literal.empty()) {
+  if (finder.needle().empty()) {
     while (p < end) {
       const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
       const char* e = nl ? nl : end;
@@ -72,8 +72,7 @@ void scan_block(const Block& block, const std::string& literal, Evaluator& evalu
   // Jump from one occurrence of the literal to the next; only the lines that
   // contain it are parsed.
   while (p < end) {
-    const char* hit =
-        static_cast<const char*>(memmem(p, size_t(end - p), literal.data(), literal.size()));
+    const char* hit = finder.find(p, end);
     if (hit == nullptr) return;
     const char* ls = static_cast<const char*>(memrchr(p, '\n', size_t(hit - p)));
     ls = ls ? ls + 1 : p;
@@ -103,6 +102,7 @@ bool Scanner::scan(const std::string& path, std::string& error) {
   std::vector<std::pair<uint64_t, std::string>> samples;
   const bool print = options_.print;
 
+  const LiteralFinder finder(query_.literal());
   auto worker = [&] {
     Evaluator evaluator(query_);
     Aggregates agg(query_.spec());
@@ -119,7 +119,7 @@ bool Scanner::scan(const std::string& path, std::string& error) {
       result.text.clear();
       result.malformed = 0;
       result.samples.clear();
-      scan_block(block, query_.literal(), evaluator, agg, print, result);
+      scan_block(block, finder, evaluator, agg, print, result);
       malformed += result.malformed;
       for (auto& s : result.samples)
         if (my_samples.size() < kMaxSamples) my_samples.push_back(std::move(s));

@@ -9,6 +9,7 @@
 
 #include "logscan/aggregate.hpp"
 #include "logscan/input.hpp"
+#include "logscan/literal_finder.hpp"
 #include "logscan/query.hpp"
 
 namespace mpmd::logscan {
@@ -30,7 +31,7 @@ struct BlockResult {
 };
 
 // Scans one block of whole lines (the last may lack its newline).
-void scan_block(const Block& block, const std::string& literal, Evaluator& evaluator,
+void scan_block(const Block& block, const LiteralFinder& finder, Evaluator& evaluator,
                 Aggregates& agg, bool print, BlockResult& result);
 
 class Scanner {
