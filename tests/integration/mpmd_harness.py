@@ -276,6 +276,16 @@ TypesConfig "{mime_types_path(t)}"
             self.conf.read_text() if self.conf.exists() else "(none)",
         )
 
+    def sanitizer_reports(self):
+        """Sanitizer findings in the master's output (children inherit its stderr)."""
+        try:
+            text = self.output.read_text(errors="replace")
+        except OSError:
+            return []
+        marks = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+                 "runtime error:")
+        return [line for line in text.splitlines() if any(m in line for m in marks)]
+
     def cleanup(self):
         self.stop()
         if not os.environ.get("MPMD_KEEP_TMP"):
@@ -414,11 +424,20 @@ def main():
         sys.exit(1)
     prog = unittest.main(module="__main__", argv=[sys.argv[0]] + rest, exit=False, verbosity=2)
     ok = prog.result.wasSuccessful()
+    for s in _servers:
+        s.stop()
+        found = s.sanitizer_reports()
+        if found:
+            ok = False
+            print("\nSANITIZER REPORTS from the server in %s:\n  %s\n--- output ---\n%s"
+                  % (s.tmp, "\n  ".join(found[:10]), tail(s.output, 60)))
     if not ok:
         for s in [s for s in _servers if s.proc is not None]:
             print("\n=== server %s (port %d, engine %s) ===" % (s.tmp, s.port, s.engine))
             print(s.diagnostics(25))
     r = prog.result
+    if not ok and r.wasSuccessful():
+        print("FAILED: sanitizer reports (see above)")
     print(
         "%d passed, %d failed, %d skipped"
         % (
