@@ -243,7 +243,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (args.list) {
-    for (const auto* d : supervisor::make_parser().directives()) {
+    config::Parser parser = supervisor::make_parser();
+    for (const auto* d : parser.directives()) {
       std::printf("%-26s %s\n", std::string(d->name).c_str(), std::string(d->help).c_str());
     }
     return 0;

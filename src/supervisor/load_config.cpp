@@ -4,11 +4,13 @@
 
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
+#include "supervisor/directives.hpp"
 
 namespace mpmd::supervisor {
 
 config::Parser make_parser() {
-  return config::Parser({config::core_directives(), log::directives(), static_files::directives()});
+  return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
+                         supervisor::directives()});
 }
 
 void apply_defaults(config::Config& config) {

@@ -1,0 +1,31 @@
+#include "supervisor/directives.hpp"
+
+#include "util/strings.hpp"
+
+namespace mpmd::supervisor {
+
+std::vector<config::Directive> directives() {
+  using config::Config;
+  using config::DirectiveCall;
+  return {
+      {"GracefulDrainTimeout", 1, 1, config::kServer,
+       [](Config& c, const DirectiveCall& call) {
+         return config::parse_seconds(call.args[0], c.mpm.graceful_drain_timeout);
+       },
+       "GracefulDrainTimeout SECONDS - after a graceful restart, stop old-generation children "
+       "still busy after this long (default 300; 0 = wait forever, as Apache)"},
+      {"MaxConnectionsPerChildJitter", 1, 1, config::kServer,
+       [](Config& c, const DirectiveCall& call) {
+         auto v = util::parse_u64(call.args[0]);
+         if (!v || *v > 1'000'000'000) {
+           return std::string("must be a number of connections from 0 to 1000000000");
+         }
+         c.mpm.max_connections_per_child_jitter = *v;
+         return std::string();
+       },
+       "MaxConnectionsPerChildJitter N - add a random 0..N to each child's "
+       "MaxConnectionsPerChild so children started together do not all recycle at once"},
+  };
+}
+
+}  // namespace mpmd::supervisor
