@@ -1,18 +1,17 @@
 #include "config/directive.hpp"
 
 #include <climits>
+#include <filesystem>
 
 #include "util/strings.hpp"
 
 namespace mpmd::config {
 
 std::string DirectiveCall::resolve(std::string_view p) const {
-  if (!p.empty() && p.front() == '/') return std::string(p);
-  if (server_root.empty()) return std::string(p);
-  std::string out = server_root;
-  if (out.back() != '/') out += '/';
-  while (p.size() >= 2 && p.substr(0, 2) == "./") p.remove_prefix(2);
-  out.append(p);
+  std::filesystem::path path(p);
+  if (!path.is_absolute() && !server_root.empty()) path = std::filesystem::path(server_root) / path;
+  std::string out = path.lexically_normal().string();
+  if (out.size() > 1 && out.back() == '/' && (p.empty() || p.back() != '/')) out.pop_back();
   return out;
 }
 

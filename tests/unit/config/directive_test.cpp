@@ -63,6 +63,8 @@ TEST(DirectiveCall, ResolveAgainstServerRoot) {
   EXPECT_EQ(c.resolve("logs/access.log"), "/srv/mpmd/logs/access.log");
   EXPECT_EQ(c.resolve("./run/mpmd.pid"), "/srv/mpmd/run/mpmd.pid");
   EXPECT_EQ(c.resolve("/var/log/x"), "/var/log/x");
+  EXPECT_EQ(c.resolve("../shared/www"), "/srv/shared/www");
+  EXPECT_EQ(c.resolve("www/"), "/srv/mpmd/www/");
   c.server_root = "/";
   EXPECT_EQ(c.resolve("x"), "/x");
 }

@@ -206,6 +206,15 @@ TEST_F(ParserTest, IfModuleMpmIsTrueOnlyAfterTheMpmIsChosen) {
   EXPECT_EQ(calls()[2], (Args{"notprefork"}));
 }
 
+TEST_F(ParserTest, NothingInsideFalseSectionRuns) {
+  auto r = parse(
+      "<IfModule \"nope_module\">\nInclude /nonexistent/*.conf\nRecord ${UNDEFINED_X}\n"
+      "Define X\n<Location /a>\n</Location>\n</IfModule>\n<IfDefine X>\nRecord x\n</IfDefine>\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_TRUE(calls().empty());
+  EXPECT_TRUE(r.config.locations.empty());
+}
+
 TEST_F(ParserTest, SectionNestingErrors) {
   auto r = parse("<IfModule status_module>\nRecord x\n");
   ASSERT_EQ(r.errors.size(), 1u);
