@@ -4,13 +4,15 @@
 Each connection makes one request and reads its response (so it is a real
 keep-alive connection, idle between requests), then stays open and silent.
 Prints "ESTABLISHED n", then "READY n" (connections with a complete response),
-then waits for a line on stdin (or EOF) and prints "OPEN n": how many were
+then (setup ends at SETUP_TIMEOUT_S, or when nothing happened for 2 s, as
+with a server that accepts no more) waits for a line on stdin (or EOF) and prints "OPEN n": how many were
 still open at the end (not closed by the server).
 
   held.py PORT PATH N [SETUP_TIMEOUT_S]
 """
 import selectors
 import socket
+import struct
 import sys
 import time
 
@@ -35,8 +37,10 @@ def main():
         pending[s.fileno()] = [s, b"", False]
         sel.register(s, selectors.EVENT_WRITE)
     established = ready = 0
-    while pending and time.monotonic() < deadline:
+    last_progress = time.monotonic()
+    while pending and time.monotonic() < deadline and time.monotonic() - last_progress < 2.0:
         for key, ev in sel.select(timeout=0.5):
+            last_progress = time.monotonic()
             s, buf, sent = pending[key.fd]
             if not sent:
                 if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
@@ -92,7 +96,12 @@ def main():
         except OSError:
             pass
     print("OPEN %d" % still_open, flush=True)
+    linger = struct.pack("ii", 1, 0)  # reset, not FIN: leaves no TIME_WAIT behind
     for s in socks:
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        except OSError:
+            pass
         s.close()
 
 

@@ -25,8 +25,8 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
 QUICK_SERVERS = ["baseline", "mpmd-event", "nginx", "apache-event", "h2o"]
 FULL_BUDGET_S = 13.5 * 60
-QUICK_BUDGET_S = 100
-START_STOP_S = 1.2  # measured cost of start + check + stop of one server
+QUICK_BUDGET_S = 80
+START_STOP_S = 0.6  # measured cost of start + check + stop of one server
 
 COLUMNS = ["round", "workload", "server", "status", "note", "tool", "conns", "keepalive",
            "access_log", "pinned", "server_procs", "duration_s", "requests", "rps", "bytes",
@@ -126,13 +126,23 @@ def measure(srv, wl, ctx, row):
     sid = srv.proc.pid
     holder = None
     if wl.held:
+        n = min(ctx.held, servers.HELD_CAP.get(srv.name, ctx.held))
         rss0 = procs.rss_kb(srv.pids())
-        holder = loadgen.Holder(srv.port, wl.path, ctx.held, cpu=ctx.load_cpu)
+        holder = loadgen.Holder(srv.port, wl.path, n, cpu=ctx.load_cpu)
         time.sleep(0.3)
         rss1 = procs.rss_kb(srv.pids())
-        row.update(held_requested=ctx.held, held_established=holder.established,
+        row.update(held_requested=n, held_established=holder.established,
                    held_ready=holder.ready)
         row["mem_per_idle_b"] = ((rss1 - rss0) * 1024.0 / holder.ready) if holder.ready else ""
+        # A server whose workers are all taken by idle connections answers no one
+        # else: say so instead of waiting for the load generator to time out.
+        blocked = check.check(srv.port, wl.path, wl.size, timeout=3.0)
+        if blocked:
+            row["held_open_at_end"] = holder.finish()
+            row["status"] = "invalid"
+            row["note"] = ("while %d idle connections are held (%d answered), a new client "
+                           "gets no answer: %s" % (n, holder.ready, blocked))
+            return
     try:
         opens0 = procs.tcp_passive_opens()
         cpu0 = procs.cpu_seconds(srv.pids())
@@ -155,6 +165,8 @@ def measure(srv, wl, ctx, row):
                req_per_cpu_s=(res.requests / cpu) if cpu > 0 else "",
                peak_rss_kb=sampler.peak_kb, conns_established=opens1 - opens0)
     problems = [check.check_load(res, wl.size)] + res.notes
+    if wl.access_log and not (os.path.exists(srv.access_log) and os.path.getsize(srv.access_log)):
+        problems.append("access log on but nothing was written to it")
     after = check.check(srv.port, wl.path, wl.size) if srv.proc.poll() is None else "server exited"
     if after:
         problems.append("after the run: " + after)
@@ -210,7 +222,7 @@ def main(argv):
 
     runs = rounds * len(names) * len(wls)
     held_runs = rounds * len(names) * sum(1 for w in wls if w.held)
-    fixed = runs * START_STOP_S + held_runs * (1.5 + ctx.held / 4000.0)
+    fixed = runs * START_STOP_S + held_runs * (1.0 + ctx.held / 4000.0)
     budget = QUICK_BUDGET_S if args.quick else FULL_BUDGET_S
     ctx.duration = args.duration or max(2, min(10, int((budget - fixed) / runs)))
     estimate = fixed + runs * ctx.duration
@@ -234,6 +246,11 @@ def main(argv):
             "pinned": ctx.pinned, "server_procs": ctx.procs, "held": ctx.held,
             "servers": names, "workloads": [w.name for w in wls], "quick": args.quick,
             "cpus": ncpu, "versions": tool_versions()}
+    with open("/proc/loadavg") as f:
+        meta["loadavg_at_start"] = float(f.read().split()[0])
+    if meta["loadavg_at_start"] > 0.5:
+        print("warning: load average %.2f before the start: other work on this machine will "
+              "skew the figures" % meta["loadavg_at_start"])
     rows, failed = [], {}
     progress = Progress(runs, estimate)
     csv_path = os.path.join(out, "results.csv")

@@ -60,8 +60,8 @@ def verdict(status, content_length, body_length, expected_length):
     return ""
 
 
-def check(port, path, expected_length):
-    status, clen, blen, err = http_get(port, path)
+def check(port, path, expected_length, timeout=5.0):
+    status, clen, blen, err = http_get(port, path, timeout=timeout)
     return err or verdict(status, clen, blen, expected_length)
 
 

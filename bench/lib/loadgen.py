@@ -23,8 +23,7 @@ def run_wrk(port, path, conns, duration, threads, keepalive=True):
     if not keepalive:
         cmd += ["-H", "Connection: close"]
     cmd.append(url)
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=duration + 60)
+    p = _run(cmd, duration)
     r = parse.parse_wrk(p.stdout)
     if r is None:
         raise LoadError("wrk gave no result (exit %d): %s" % (p.returncode, p.stdout[-300:]))
@@ -36,8 +35,7 @@ def run_h2load(port, path, conns, duration, threads):
     with tempfile.NamedTemporaryFile(prefix="h2load-", suffix=".log") as log:
         cmd = ["h2load", "--h1", "-c", str(conns), "-t", str(min(threads, conns)),
                "-D", str(duration), "-T", "10", "-N", "10", "--log-file", log.name, url]
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           timeout=duration + 60)
+        p = _run(cmd, duration)
         r = parse.parse_h2load(p.stdout)
         if r is None:
             raise LoadError("h2load gave no result (exit %d): %s"
@@ -45,6 +43,18 @@ def run_h2load(port, path, conns, duration, threads):
         with open(log.name) as f:
             r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms = parse.h2load_log_percentiles(f)
     return r
+
+
+def _run(cmd, duration):
+    """Runs a load generator; one that has not finished 15 s after its duration
+    (stuck on a server that accepts nothing) is killed and reported."""
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=duration + 15)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) else e.stdout
+        raise LoadError("%s did not finish within %ds of its %ds run (server unresponsive?): %s"
+                        % (cmd[0], 15, duration, (out or "")[-200:]))
 
 
 class Holder:

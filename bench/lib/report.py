@@ -68,6 +68,9 @@ def write_report(path, rows, wls, names, meta, plots):
                   "server pinned to cpu 0 and load generator to cpu 1" if meta["pinned"]
                   else "unpinned", meta["server_procs"], meta["held"]))
     out.append("")
+    if meta.get("loadavg_at_start", 0) > 0.5:
+        out += ["**Warning:** the load average was %.2f when the run started: other work on "
+                "the machine skews these figures." % meta["loadavg_at_start"], ""]
     out.append("Versions: " + "; ".join("%s: %s" % kv for kv in meta["versions"].items()))
     out.append("")
     failures = [(s, _status_of(rows, s)) for s in names]

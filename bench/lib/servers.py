@@ -17,6 +17,10 @@ APACHE_MODULES = "/usr/lib/apache2/modules"
 EVENT_THREADS = 64      # threads per process; connections wait in the event loop
 BLOCKING_WORKERS = 256  # worker threads per process / prefork processes (Apache's default)
 
+# Idle connections a server can hold at most under the fd limit, when lower than
+# the harness's N (lighttpd refuses more than max-fds / 2 connections).
+HELD_CAP = {"lighttpd": 9800}
+
 SERVERS = ["mpmd-event", "mpmd-worker", "mpmd-prefork", "nginx", "apache-event",
            "apache-worker", "apache-prefork", "lighttpd", "h2o", "baseline"]
 
