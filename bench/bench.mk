@@ -3,7 +3,7 @@
 #   make bench-quick  fewer servers and workloads, 1 round (at most ~2 minutes)
 # Extra harness options: make bench BENCH_ARGS='--unpinned --rounds 5'
 # Results go to bench/results/<timestamp>/ (results.csv, report.md, *.png).
-.PHONY: bench bench-quick bench-build
+.PHONY: bench bench-quick bench-build bench-publish
 
 BENCH_ARGS ?=
 
@@ -18,3 +18,13 @@ bench: bench-build
 
 bench-quick: bench-build
 	python3 bench/run.py --quick --build $(BUILD) $(BENCH_ARGS)
+
+# Copies the latest results (report.md, plots, results.csv, meta.json) to
+# docs/benchmarks/, the report committed with the sources.
+bench-publish:
+	@latest=$$(ls -d bench/results/*/ 2>/dev/null | sort | tail -1); \
+	if [ -z "$$latest" ]; then echo "no results in bench/results/: run make bench first" >&2; exit 1; fi; \
+	mkdir -p docs/benchmarks; \
+	cp $$latest/report.md docs/benchmarks/report.md; \
+	cp $$latest/results.csv $$latest/meta.json $$latest/*.png docs/benchmarks/; \
+	echo "published $$latest to docs/benchmarks/"

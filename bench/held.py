@@ -4,7 +4,7 @@
 Each connection makes one request and reads its response (so it is a real
 keep-alive connection, idle between requests), then stays open and silent.
 Prints "ESTABLISHED n", then "READY n" (connections with a complete response),
-then (setup ends at SETUP_TIMEOUT_S, or when nothing happened for 2 s, as
+then (setup ends at SETUP_TIMEOUT_S, or when nothing happened for 1 s, as
 with a server that accepts no more) waits for a line on stdin (or EOF) and prints "OPEN n": how many were
 still open at the end (not closed by the server).
 
@@ -38,7 +38,7 @@ def main():
         sel.register(s, selectors.EVENT_WRITE)
     established = ready = 0
     last_progress = time.monotonic()
-    while pending and time.monotonic() < deadline and time.monotonic() - last_progress < 2.0:
+    while pending and time.monotonic() < deadline and time.monotonic() - last_progress < 1.0:
         for key, ev in sel.select(timeout=0.5):
             last_progress = time.monotonic()
             s, buf, sent = pending[key.fd]

@@ -65,21 +65,22 @@ def fmt_secs(s):
 
 
 class Progress:
-    """One line per run on the terminal: what runs, how far, time left."""
+    """One line per run on the terminal: what runs, how far, time left. Time left
+    is the estimate of the remaining runs, scaled by how the done ones compared
+    with their estimate."""
 
-    def __init__(self, total, estimate):
-        self.total, self.done, self.start = total, 0, time.monotonic()
-        self.estimate = estimate
+    def __init__(self, costs):
+        self.costs, self.done, self.start = costs, 0, time.monotonic()
 
     def begin(self, rnd, rounds, workload, server):
         elapsed = time.monotonic() - self.start
-        if self.done:
-            left = elapsed / self.done * (self.total - self.done)
-        else:
-            left = self.estimate
+        planned = sum(self.costs[:self.done])
+        factor = min(3.0, max(0.5, elapsed / planned)) if planned > 0 and elapsed > 5 else 1.0
+        left = sum(self.costs[self.done:]) * factor
+        total = len(self.costs)
         sys.stdout.write("[%3d/%d %3d%%] round %d/%d  %-13s %-15s elapsed %s, ~%s left ... "
-                         % (self.done + 1, self.total, 100 * self.done // self.total, rnd,
-                            rounds, workload, server, fmt_secs(elapsed), fmt_secs(left)))
+                         % (self.done + 1, total, 100 * self.done // total, rnd, rounds,
+                            workload, server, fmt_secs(elapsed), fmt_secs(left)))
         sys.stdout.flush()
 
     def end(self, row):
@@ -136,7 +137,7 @@ def measure(srv, wl, ctx, row):
         row["mem_per_idle_b"] = ((rss1 - rss0) * 1024.0 / holder.ready) if holder.ready else ""
         # A server whose workers are all taken by idle connections answers no one
         # else: say so instead of waiting for the load generator to time out.
-        blocked = check.check(srv.port, wl.path, wl.size, timeout=3.0)
+        blocked = check.check(srv.port, wl.path, wl.size, timeout=2.0)
         if blocked:
             row["held_open_at_end"] = holder.finish()
             row["status"] = "invalid"
@@ -173,6 +174,18 @@ def measure(srv, wl, ctx, row):
     problems = [p for p in problems if p]
     if problems:
         row["status"], row["note"] = "invalid", "; ".join(problems)
+
+
+def run_overhead(server, wl, held):
+    """Seconds a run costs beyond its load duration (measured on the 2-core machine):
+    start + check + stop, h2load's 5,000 connects, opening the held connections,
+    and the probe that finds a blocking server's workers all taken."""
+    cost = START_STOP_S + (2.0 if wl.conns >= 5000 else 0.0)
+    if wl.held:
+        cost += 1.0 + held / 4000.0
+        if server.endswith(("-worker", "-prefork")):
+            cost += 4.0
+    return cost
 
 
 class Context:
@@ -221,8 +234,7 @@ def main(argv):
         os.sched_setaffinity(0, {ctx.load_cpu})  # the harness and its load generators
 
     runs = rounds * len(names) * len(wls)
-    held_runs = rounds * len(names) * sum(1 for w in wls if w.held)
-    fixed = runs * START_STOP_S + held_runs * (1.0 + ctx.held / 4000.0)
+    fixed = rounds * sum(run_overhead(n, w, ctx.held) for n in names for w in wls)
     budget = QUICK_BUDGET_S if args.quick else FULL_BUDGET_S
     ctx.duration = args.duration or max(2, min(10, int((budget - fixed) / runs)))
     estimate = fixed + runs * ctx.duration
@@ -252,20 +264,21 @@ def main(argv):
         print("warning: load average %.2f before the start: other work on this machine will "
               "skew the figures" % meta["loadavg_at_start"])
     rows, failed = [], {}
-    progress = Progress(runs, estimate)
+    plan = []
+    for rnd in range(1, rounds + 1):
+        # Rotate the server order each round so no server always runs first.
+        shift = (rnd - 1) % len(names)
+        order = names[shift:] + names[:shift]
+        plan += [(rnd, wl, name) for wl in wls for name in order]
+    progress = Progress([run_overhead(n, w, ctx.held) + ctx.duration for _, w, n in plan])
     csv_path = os.path.join(out, "results.csv")
     try:
-        for rnd in range(1, rounds + 1):
-            # Rotate the server order each round so no server always runs first.
-            shift = (rnd - 1) % len(names)
-            order = names[shift:] + names[:shift]
-            for wl in wls:
-                for name in order:
-                    progress.begin(rnd, rounds, wl.name, name)
-                    row = run_one(name, wl, rnd, ctx, failed)
-                    progress.end(row)
-                    rows.append(row)
-                    report.write_csv(csv_path, rows, COLUMNS)
+        for rnd, wl, name in plan:
+            progress.begin(rnd, rounds, wl.name, name)
+            row = run_one(name, wl, rnd, ctx, failed)
+            progress.end(row)
+            rows.append(row)
+            report.write_csv(csv_path, rows, COLUMNS)
     except KeyboardInterrupt:
         print("\ninterrupted: reporting the %d runs done" % len(rows))
     finally:
