@@ -12,7 +12,7 @@ Aggregates::Aggregates(const QuerySpec& spec) : spec_(&spec), tops_(spec.tops.si
 void Aggregates::add(const Record& rec) {
   ++matched_;
   bytes_ += rec.bytes;
-  for (size_t i = 0; i < tops_.size(); ++i) tops_[i].add(rec.value(spec_->tops[i].key));
+  for (size_t i = 0; i < tops_.size(); ++i) tops_[i].add_later(rec.value(spec_->tops[i].key));
   if (spec_->per_seconds != 0) {
     int64_t t = rec.time;
     int64_t key = t - ((t % spec_->per_seconds) + spec_->per_seconds) % spec_->per_seconds;
@@ -25,7 +25,13 @@ void Aggregates::add(const Record& rec) {
   }
 }
 
-void Aggregates::merge(const Aggregates& other) {
+void Aggregates::flush() {
+  for (CountTable& t : tops_) t.flush();
+}
+
+void Aggregates::merge(Aggregates& other) {
+  flush();
+  other.flush();
   matched_ += other.matched_;
   bytes_ += other.bytes_;
   for (size_t i = 0; i < tops_.size(); ++i) tops_[i].merge(other.tops_[i]);

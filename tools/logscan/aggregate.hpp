@@ -21,8 +21,10 @@ class Aggregates {
  public:
   explicit Aggregates(const QuerySpec& spec);
 
+  // The record's text must stay valid until flush(): top values are counted in batches.
   void add(const Record& rec);
-  void merge(const Aggregates& other);
+  void flush();
+  void merge(Aggregates& other);
 
   uint64_t matched() const { return matched_; }
   uint64_t bytes() const { return bytes_; }

@@ -7,75 +7,118 @@
 namespace mpmd::logscan {
 
 namespace {
+uint64_t load64(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Short keys (IPs, statuses, methods) are hashed and compared without a call.
 uint64_t hash_of(std::string_view s) {
-  // FNV-1a over 8-byte words, finished with a 64-bit mixer: fast for short keys.
-  uint64_t h = 1469598103934665603ull ^ s.size();
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * 1099511628211ull;
-    h ^= h >> 29;
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) h = (h ^ load64(p + i)) * 0x100000001b3ull ^ (h >> 29);
+    h = (h ^ load64(p + n - 8)) * 0x100000001b3ull;  // the last 8, overlapping
+  } else {
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; ++i) w |= uint64_t((unsigned char)p[i]) << (8 * i);
+    h = (h ^ w) * 0x100000001b3ull;
   }
-  uint64_t w = 0;
-  std::memcpy(&w, s.data() + i, s.size() - i);
-  h = (h ^ w) * 1099511628211ull;
   h ^= h >> 32;
   h *= 0xd6e8feb86659fd93ull;
   h ^= h >> 32;
   return h;
 }
+
+bool same_bytes(const char* a, const char* b, size_t n) {
+  if (n >= 8 && n <= 16) return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
+  return std::memcmp(a, b, n) == 0;
+}
 }  // namespace
 
-CountTable::CountTable() : slots_(1024) {}
+CountTable::CountTable() : slots_(1024, 0) {}
+
+void CountTable::add_later(std::string_view key) {
+  const uint64_t h = hash_of(key);
+  __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+  pending_[pending_count_] = key;
+  pending_hash_[pending_count_] = h;
+  if (++pending_count_ == kBatch) flush();
+}
+
+void CountTable::flush() {
+  const size_t mask = slots_.size() - 1;
+  for (size_t k = 0; k < pending_count_; ++k) {
+    uint64_t s = slots_[pending_hash_[k] & mask];
+    if (s != 0) __builtin_prefetch(&entries_[uint32_t(s) - 1]);
+  }
+  for (size_t k = 0; k < pending_count_; ++k) {
+    uint64_t s = slots_[pending_hash_[k] & mask];
+    if (s != 0) __builtin_prefetch(arena_.data() + entries_[uint32_t(s) - 1].offset);
+  }
+  size_t count = pending_count_;
+  pending_count_ = 0;
+  for (size_t k = 0; k < count; ++k) add_hashed(pending_[k], pending_hash_[k], 1);
+}
 
 void CountTable::add(std::string_view key, uint64_t n) {
-  uint64_t h = hash_of(key);
-  size_t mask = slots_.size() - 1;
+  add_hashed(key, hash_of(key), n);
+}
+
+void CountTable::add_hashed(std::string_view key, uint64_t h, uint64_t n) {
+  const uint64_t tag = h >> 32;
+  const size_t mask = slots_.size() - 1;
   size_t i = h & mask;
   while (true) {
-    Slot& s = slots_[i];
-    if (!s.used) break;
-    if (s.hash == h && s.length == key.size() &&
-        std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0) {
-      s.count += n;
-      return;
+    uint64_t s = slots_[i];
+    if (s == 0) break;
+    if ((s >> 32) == tag) {
+      Entry& e = entries_[uint32_t(s) - 1];
+      if (e.length == key.size() && same_bytes(arena_.data() + e.offset, key.data(), key.size())) {
+        e.count += n;
+        return;
+      }
     }
     i = (i + 1) & mask;
   }
-  Slot& s = slots_[i];
-  s.used = true;
-  s.hash = h;
-  s.offset = arena_.size();
-  s.length = uint32_t(key.size());
-  s.count = n;
+  Entry e;
+  e.offset = arena_.size();
+  e.length = uint32_t(key.size());
+  e.count = n;
   arena_.append(key);
-  if (++used_ * 4 > slots_.size() * 3) grow();
+  entries_.push_back(e);
+  slots_[i] = (tag << 32) | entries_.size();
+  if (entries_.size() * 4 > slots_.size() * 3) grow();
+}
+
+void CountTable::insert_slot(uint64_t hash, uint32_t entry) {
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = ((hash >> 32) << 32) | (uint64_t(entry) + 1);
 }
 
 void CountTable::grow() {
-  std::vector<Slot> old(slots_.size() * 2);
-  old.swap(slots_);
-  size_t mask = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (!s.used) continue;
-    size_t i = s.hash & mask;
-    while (slots_[i].used) i = (i + 1) & mask;
-    slots_[i] = s;
+  std::vector<uint64_t> bigger(slots_.size() * 2, 0);
+  bigger.swap(slots_);
+  for (uint32_t k = 0; k < entries_.size(); ++k) {
+    uint64_t h = hash_of(key_of(entries_[k]));
+    insert_slot(h, k);
   }
 }
 
 void CountTable::merge(const CountTable& other) {
-  for (const Slot& s : other.slots_)
-    if (s.used) add(other.key_of(s), s.count);
+  for (const Entry& e : other.entries_) add(other.key_of(e), e.count);
 }
 
 std::vector<std::pair<std::string, uint64_t>> CountTable::top(size_t n) const {
-  std::vector<const Slot*> all;
-  all.reserve(used_);
-  for (const Slot& s : slots_)
-    if (s.used) all.push_back(&s);
-  auto better = [this](const Slot* a, const Slot* b) {
+  std::vector<const Entry*> all;
+  all.reserve(entries_.size());
+  for (const Entry& e : entries_) all.push_back(&e);
+  auto better = [this](const Entry* a, const Entry* b) {
     if (a->count != b->count) return a->count > b->count;
     return key_of(*a) < key_of(*b);
   };

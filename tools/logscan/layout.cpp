@@ -4,6 +4,31 @@
 
 namespace mpmd::logscan {
 
+namespace {
+// memchr, without the call for the short distances most fields have.
+inline const char* find_byte(const char* p, const char* end, char c) {
+  const char* stop = end - p > 24 ? p + 24 : end;
+  for (; p < stop; ++p)
+    if (*p == c) return p;
+  if (p == end) return nullptr;
+  return static_cast<const char*>(std::memchr(p, c, size_t(end - p)));
+}
+
+// The first occurrence of `lit` (short, non-empty) in [p, end).
+const char* find_literal(const char* p, const char* end, const std::string& lit) {
+  const size_t n = lit.size();
+  while (size_t(end - p) >= n) {
+    const char* c = find_byte(p, end - n + 1, lit[0]);
+    if (c == nullptr) return nullptr;
+    size_t i = 1;
+    while (i < n && c[i] == lit[i]) ++i;
+    if (i == n) return c;
+    p = c + 1;
+  }
+  return nullptr;
+}
+}  // namespace
+
 Field field_of(const log::Directive& d) {
   switch (d.letter) {
     case 'h':
@@ -90,15 +115,17 @@ bool Layout::parse(std::string_view line, Fields& out) const {
   const char* end = p + line.size();
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& s = steps_[i];
-    size_t lit = s.before.size();
-    if (size_t(end - p) < lit || std::memcmp(p, s.before.data(), lit) != 0) return false;
+    const size_t lit = s.before.size();
+    if (size_t(end - p) < lit) return false;
+    for (size_t k = 0; k < lit; ++k)
+      if (p[k] != s.before[k]) return false;
     p += lit;
     const char* field_begin = p;
     const char* field_end;
     const std::string& next = i + 1 < steps_.size() ? steps_[i + 1].before : tail_;
     if (s.bracketed) {
       if (p == end || *p != '[') return false;
-      const char* close = static_cast<const char*>(std::memchr(p, ']', size_t(end - p)));
+      const char* close = find_byte(p, end, ']');
       if (close == nullptr) return false;
       field_begin = p + 1;
       field_end = close;
@@ -120,10 +147,8 @@ bool Layout::parse(std::string_view line, Fields& out) const {
       field_end = end;
       p = end;
     } else {
-      std::string_view rest(p, size_t(end - p));
-      size_t at = rest.find(next);
-      if (at == std::string_view::npos) return false;
-      field_end = p + at;
+      field_end = find_literal(p, end, next);
+      if (field_end == nullptr) return false;
       p = field_end;
     }
     if (s.field != Field::other)

@@ -120,6 +120,7 @@ bool Scanner::scan(const std::string& path, std::string& error) {
       result.malformed = 0;
       result.samples.clear();
       scan_block(block, finder, evaluator, agg, print, result);
+      agg.flush();  // the block's bytes may be reused by the next read
       malformed += result.malformed;
       for (auto& s : result.samples)
         if (my_samples.size() < kMaxSamples) my_samples.push_back(std::move(s));
