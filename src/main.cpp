@@ -107,6 +107,17 @@ int daemonize(const config::Config& cfg) {
   return -1;  // continue as the daemon
 }
 
+// True while `pid` runs; an exited process that its parent has not yet
+// collected (a zombie) counts as gone.
+bool process_alive(pid_t pid) {
+  if (kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  size_t paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] != 'Z';
+}
+
 int signal_running(const config::Config& cfg, const std::string& command) {
   int sig = command == "stop"            ? SIGTERM
             : command == "restart"       ? SIGHUP
@@ -135,7 +146,7 @@ int signal_running(const config::Config& cfg, const std::string& command) {
   }
   if (sig == SIGTERM) {
     // Like apachectl: return once the server is gone, so a following start works.
-    for (int i = 0; i < 250 && kill(pid_t(pid), 0) == 0; ++i) usleep(40'000);
+    for (int i = 0; i < 250 && process_alive(pid_t(pid)); ++i) usleep(40'000);
   }
   return 0;
 }
