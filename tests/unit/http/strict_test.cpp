@@ -13,6 +13,8 @@
 namespace mpmd::http {
 namespace {
 
+using namespace std::string_literals;
+
 struct Case {
   const char* name;
   std::string input;
@@ -107,8 +109,8 @@ const std::vector<Case>& cases() {
       {"bare_cr_line_end", "GET / HTTP/1.1\r\nHost: h\rX-A: b\r\n\r\n", {400}},
       {"bare_cr_request_line", "GET / HTTP/1.1\rHost: h\r\n\r\n", {400}},
       {"cr_cr_lf", "GET / HTTP/1.1\r\r\nHost: h\r\n\r\n", {400}},
-      {"nul_in_value", std::string("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\0b\r\n\r\n", 41), {400}},
-      {"nul_in_target", std::string("GET /\0 HTTP/1.1\r\nHost: h\r\n\r\n", 30), {400}},
+      {"nul_in_value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\0b\r\n\r\n"s, {400}},
+      {"nul_in_target", "GET /\0 HTTP/1.1\r\nHost: h\r\n\r\n"s, {400}},
       {"ctl_in_value", "GET / HTTP/1.1\r\n" + H("X-A: a\x01\r\n\r\n"), {400}},
       {"del_in_value", "GET / HTTP/1.1\r\n" + H("X-A: a\x7f\r\n\r\n"), {400}},
       {"bad_method_token", "G(T / HTTP/1.1\r\nHost: h\r\n\r\n", {400}},
