@@ -70,6 +70,7 @@ struct Connection::Impl {
   uint64_t body_left = 0;
   bool started = false;  // a byte of the current request has arrived
   bool eof = false;
+  bool draining = false;  // the server is stopping: the next response is the last
   bool close_after = false;
   util::Usec read_time = 0;
 
@@ -279,8 +280,9 @@ struct Connection::Impl {
 
   void queue_response(bool error) {
     const uint32_t max = settings.max_keepalive_requests;
-    close_after = error || response.close || !settings.keep_alive || !request.keep_alive ||
-                  info.must_close || (max != 0 && requests + 1 >= max) || (eof && pos == end);
+    close_after = error || draining || response.close || !settings.keep_alive ||
+                  !request.keep_alive || info.must_close || (max != 0 && requests + 1 >= max) ||
+                  (eof && pos == end);
     const int status = response.status;
     const bool no_body = detail::status_without_body(status);
     uint64_t length = 0;
@@ -428,6 +430,13 @@ void Connection::on_timeout() {
 }
 void Connection::on_error() {
   impl_->abandon();
+}
+
+void Connection::close_after_response() {
+  // A response already serialised keeps its headers: the connection stays
+  // open for one more request, so a client that sends it at once is answered
+  // (with Connection: close) rather than cut off.
+  impl_->draining = true;
 }
 
 bool Connection::has_output() const {

@@ -76,6 +76,11 @@ class Connection {
   // The socket failed (reset, EPIPE): abandon output, log, finish.
   void on_error();
 
+  // Graceful stop: the next response serialised carries `Connection: close`
+  // and ends the connection. (One already serialised keeps its headers; the
+  // engine then waits briefly for one more request before closing.)
+  void close_after_response();
+
   bool has_output() const;
   // Pending output slices in order; at most `max` of them.
   std::span<const OutputSlice> output(size_t max = 64);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -22,6 +23,7 @@ namespace mpmd::mpm {
 namespace {
 
 constexpr uint32_t kStopTag = UINT32_MAX;
+constexpr int kDrainIdleMs = 1000;  // stopping: wait for one more request
 
 void set_state(scoreboard::Worker* w, scoreboard::State s) {
   if (w) w->state.store(char(s), std::memory_order_relaxed);
@@ -97,6 +99,7 @@ class BlockingLoop {
   StopRequest serve(int fd, http::Connection& conn) {
     set_state(o_.worker, scoreboard::State::read);
     bool timed_out = false;
+    bool drained_idle = false;
     bool watch_stop = true;
     StopRequest pending = StopRequest::none;
     while (true) {
@@ -105,17 +108,25 @@ class BlockingLoop {
         linger(fd);
         break;
       }
+      bool draining_idle = false;
       if (conn.idle()) {
-        if (pending == StopRequest::graceful) break;  // no new request after a graceful stop
+        // Stopping: wait briefly for a request that may be on its way; it is
+        // answered with Connection: close.
+        if (pending == StopRequest::graceful) {
+          if (drained_idle) break;
+          drained_idle = draining_idle = true;
+        }
         set_state(o_.worker, scoreboard::State::keepalive);
       } else {
         set_state(o_.worker, w == Wait::write ? scoreboard::State::write : scoreboard::State::read);
       }
       pollfd p[2] = {{fd, short(w == Wait::read ? POLLIN : POLLOUT), 0}, {o_.stop.fd, POLLIN, 0}};
-      int r = poll(p, watch_stop ? 2 : 1, conn.idle() ? keepalive_ms_ : timeout_ms_);
+      int wait_ms = conn.idle() ? keepalive_ms_ : timeout_ms_;
+      if (draining_idle) wait_ms = std::min(wait_ms, kDrainIdleMs);
+      int r = poll(p, watch_stop ? 2 : 1, wait_ms);
       if (r < 0 && errno == EINTR) continue;
       if (r == 0) {
-        if (timed_out) break;  // the 408 could not be written in time either
+        if (timed_out || draining_idle) break;  // the 408 could not be written in time either
         timed_out = true;
         conn.on_timeout();
         continue;
@@ -126,6 +137,7 @@ class BlockingLoop {
         if (req == StopRequest::graceful) {
           pending = req;
           watch_stop = false;
+          conn.close_after_response();
           set_state(o_.worker, scoreboard::State::graceful);
         }
       }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -29,6 +30,7 @@ constexpr int kMaxEvents = 256;
 constexpr int kAcceptBatch = 64;
 constexpr util::Usec kAcceptPause = 100'000;     // after EMFILE/ENFILE
 constexpr util::Usec kTimeoutGrace = 1'000'000;  // to write a 408 before closing
+constexpr util::Usec kDrainIdle = 1'000'000;     // stopping: wait for one more request
 
 using config::LogLevel;
 
@@ -65,6 +67,7 @@ class Loop {
     active_q_.timeout = util::Usec(http.timeout.count()) * 1000;
     grace_q_.timeout = kTimeoutGrace;
     linger_q_.timeout = util::Usec(kLingerTimeoutMs) * 1000;
+    drain_q_.timeout = std::min(keepalive_q_.timeout, kDrainIdle);
     max_connections_ = env.config->mpm.max_connections_per_child;
     if (env.scoreboard) {
       process_ = &env.scoreboard->process(env.slot);
@@ -147,7 +150,7 @@ class Loop {
 
   int wait_ms() const {
     util::Usec next = now_ + 1'000'000;  // at least once a second: log flushes
-    for (const TimeoutQueue* q : {&keepalive_q_, &active_q_, &grace_q_, &linger_q_}) {
+    for (const TimeoutQueue* q : {&keepalive_q_, &active_q_, &grace_q_, &linger_q_, &drain_q_}) {
       if (q->head && q->head->deadline < next) next = q->head->deadline;
     }
     if (accept_paused_ && accept_resume_at_ < next) next = accept_resume_at_;
@@ -242,11 +245,9 @@ class Loop {
     }
     if (c.timed_out) return;  // keeps its grace deadline
     if (c.http->idle()) {
-      if (stopping_) {
-        close_connection(c);
-        return;
-      }
-      keepalive_q_.push(&c, now_);
+      // While stopping, an idle connection waits briefly for a request that
+      // may already be on its way; it is answered with Connection: close.
+      (stopping_ ? drain_q_ : keepalive_q_).push(&c, now_);
     } else {
       active_q_.push(&c, now_);
     }
@@ -271,7 +272,7 @@ class Loop {
         grace_q_.push(&c, now_);
       }
     }
-    for (TimeoutQueue* q : {&grace_q_, &linger_q_}) {
+    for (TimeoutQueue* q : {&grace_q_, &linger_q_, &drain_q_}) {
       while (QueueLink* link = q->expired(now_)) close_connection(*static_cast<Conn*>(link));
     }
     if (accept_paused_ && now_ >= accept_resume_at_) {
@@ -332,7 +333,8 @@ class Loop {
     stopping_ = true;
     accepting_ = false;
     for (auto& l : listeners_) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
-    while (QueueLink* link = keepalive_q_.head) close_connection(*static_cast<Conn*>(link));
+    for (Conn* c : all_) c->http->close_after_response();
+    while (QueueLink* link = keepalive_q_.head) drain_q_.push(link, now_);
   }
 
   const ChildEnv& env_;
@@ -346,6 +348,7 @@ class Loop {
   TimeoutQueue active_q_;
   TimeoutQueue grace_q_;
   TimeoutQueue linger_q_;
+  TimeoutQueue drain_q_;  // idle connections of a stopping child
   util::Usec now_ = monotonic_now();
   size_t connections_ = 0;
   uint64_t accepted_ = 0;
