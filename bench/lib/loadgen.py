@@ -12,6 +12,9 @@ WRK_SCRIPT = os.path.join(BENCH_DIR, "wrk", "report.lua")
 HELD_SCRIPT = os.path.join(BENCH_DIR, "held.py")
 
 
+GRACE_S = 10
+
+
 class LoadError(Exception):
     pass
 
@@ -46,15 +49,15 @@ def run_h2load(port, path, conns, duration, threads):
 
 
 def _run(cmd, duration):
-    """Runs a load generator; one that has not finished 15 s after its duration
+    """Runs a load generator; one that has not finished GRACE_S after its duration
     (stuck on a server that accepts nothing) is killed and reported."""
     try:
         return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=duration + 15)
+                              timeout=duration + GRACE_S)
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) else e.stdout
         raise LoadError("%s did not finish within %ds of its %ds run (server unresponsive?): %s"
-                        % (cmd[0], 15, duration, (out or "")[-200:]))
+                        % (cmd[0], GRACE_S, duration, (out or "")[-200:]))
 
 
 class Holder:
