@@ -42,7 +42,7 @@ def _status_of(rows, server):
     seen = []
     for r in rows:
         if r["server"] == server and r["status"] != "ok":
-            item = "%s: %s" % (r["status"], " ".join(r["note"].split()))
+            item = "%s in %s: %s" % (r["status"], r["workload"], " ".join(r["note"].split()))
             if item not in seen:
                 seen.append(item)
     return "; ".join(seen)

@@ -39,7 +39,7 @@ class Report(unittest.TestCase):
         self.assertIn("| nginx | 100 | 1.00 | 0.50 |", text)
         self.assertIn("| baseline | 200 | 2.00 | 1.00 |", text)
         self.assertIn("| mpmd-worker | **failed-to-start** |", text)
-        self.assertIn("**h2o** — wrong-answer: status 404", text)
+        self.assertIn("**h2o** — wrong-answer in static-4k: status 404", text)
         self.assertIn("exited with 1: unknown MPM", text)
 
 
