@@ -163,6 +163,11 @@ def _first_status(rows, server):
 
 # ---- plots -----------------------------------------------------------------
 
+# Ten distinct colours, one per server (gnuplot's default cycle has eight).
+COLORS = ["#9400d3", "#009e73", "#56b4e9", "#e69f00", "#f0e442", "#0072b2", "#e51e10",
+          "#404040", "#ff69b4", "#a0a0a0"]
+
+
 def _gnuplot(script, cwd):
     exe = shutil.which("gnuplot")
     if not exe:
@@ -201,8 +206,9 @@ def write_plots(out, rows, wls, names):
                 cells += ["-", "-", "-"] if math.isnan(med) else ["%g" % med, "%g" % lo,
                                                                   "%g" % hi]
             f.write("%s %s\n" % (w, " ".join(cells)))
-    plot = ", ".join("'rps.dat' using %d:%d:%d%s title '%s'"
-                     % (2 + 3 * i, 3 + 3 * i, 4 + 3 * i, ":xtic(1)" if i == 0 else "", s)
+    plot = ", ".join("'rps.dat' using %d:%d:%d%s title '%s' lc rgb '%s'"
+                     % (2 + 3 * i, 3 + 3 * i, 4 + 3 * i, ":xtic(1)" if i == 0 else "", s,
+                        COLORS[i % len(COLORS)])
                      for i, s in enumerate(servers))
     script = _header() + ("set output 'rps.png'\nset title 'requests/s per server and workload "
                           "(median, min-max bars; log scale)'\nset logscale y\n"
