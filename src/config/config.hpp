@@ -71,6 +71,14 @@ struct Mpm {
   std::string origin;  // "file:line" of the MPM/LoadModule line that chose `name`; "" = default
 };
 
+// One stage of RequestReadTimeout: `min` seconds to start with, extended by one
+// second per `min_rate` bytes received, up to `max` (0 = no maximum). min 0 = off.
+struct ReadStage {
+  int min = 0;
+  int max = 0;
+  int min_rate = 0;
+};
+
 struct Http {
   size_t limit_request_line = 8190;
   size_t limit_request_field_size = 8190;
@@ -82,6 +90,9 @@ struct Http {
   Millis timeout{60000};
   std::string server_tokens = "full";  // ServerTokens: full|prod|...
   bool enable_sendfile = true;         // EnableSendfile
+  // RequestReadTimeout (Apache's defaults: header=20-40,MinRate=500 body=20,MinRate=500)
+  ReadStage header_read{20, 40, 500};
+  ReadStage body_read{20, 0, 500};
 };
 
 struct Logs {

@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <filesystem>
+#include <optional>
 
 #include "config/address.hpp"
 #include "config/parser.hpp"
@@ -245,6 +246,52 @@ std::string set_require(Config&, const DirectiveCall& c) {
 
 }  // namespace
 
+namespace {
+
+// One RequestReadTimeout argument, e.g. "header=20-40,MinRate=500" (mod_reqtimeout).
+std::string parse_read_timeout(const std::string& arg, Http& http, const DirectiveCall& call) {
+  size_t eq = arg.find('=');
+  if (eq == std::string::npos) return "expected STAGE=TIMEOUT, not '" + arg + "'";
+  std::string stage = util::to_lower(arg.substr(0, eq));
+  std::string spec = arg.substr(eq + 1);
+  ReadStage out;
+  std::string rate;
+  size_t comma = spec.find(',');
+  if (comma != std::string::npos) {
+    std::string opt = spec.substr(comma + 1);
+    spec = spec.substr(0, comma);
+    if (!util::istarts_with(opt, "minrate="))
+      return "unknown option '" + opt + "' in '" + arg + "'";
+    rate = opt.substr(8);
+  }
+  size_t dash = spec.find('-');
+  auto min = util::parse_u64(spec.substr(0, dash));
+  auto max = dash == std::string::npos ? std::optional<uint64_t>(0)
+                                       : util::parse_u64(spec.substr(dash + 1));
+  auto min_rate = rate.empty() ? std::optional<uint64_t>(0) : util::parse_u64(rate);
+  if (!min || !max || !min_rate || *min > 86400 || *max > 86400 || *min_rate > (1u << 30)) {
+    return "bad timeout '" + arg + "' (expected e.g. header=20-40,MinRate=500)";
+  }
+  if (*max != 0 && *max < *min) return "maximum below minimum in '" + arg + "'";
+  if (*max != 0 && *min_rate == 0) return "a range needs MinRate in '" + arg + "'";
+  out.min = int(*min);
+  out.max = int(*max);
+  out.min_rate = int(*min_rate);
+  if (stage == "header") {
+    http.header_read = out;
+  } else if (stage == "body") {
+    http.body_read = out;
+  } else if (stage == "handshake") {
+    if (out.min != 0 && call.warn)
+      call.warn("handshake timeouts apply to TLS, which mpmd does not serve; ignored");
+  } else {
+    return "unknown stage '" + stage + "' (handshake, header or body)";
+  }
+  return "";
+}
+
+}  // namespace
+
 std::vector<Directive> core_directives() {
   constexpr unsigned kAny = kServer | kLocation | kDirectory;
   constexpr long kMax = INT_MAX;
@@ -376,6 +423,17 @@ std::vector<Directive> core_directives() {
          return parse_seconds(c.args[0], cfg.http.timeout);
        },
        "Timeout SECONDS[ms] - per read/write timeout (default 60)"},
+      {"RequestReadTimeout", 1, 3, kServer,
+       [](Config& cfg, const DirectiveCall& c) {
+         for (const auto& arg : c.args) {
+           std::string error = parse_read_timeout(arg, cfg.http, c);
+           if (!error.empty()) return error;
+         }
+         return std::string();
+       },
+       "RequestReadTimeout [header=MIN[-MAX][,MinRate=BYTES]] [body=...] - 408 for a client "
+       "that sends its request too slowly (default header=20-40,MinRate=500 "
+       "body=20,MinRate=500; 0 turns a stage off)"},
       {"KeepAlive", 1, 1, kServer,
        [](Config& cfg, const DirectiveCall& c) {
          return parse_flag(c.args[0], cfg.http.keep_alive);

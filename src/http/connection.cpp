@@ -71,6 +71,7 @@ struct Connection::Impl {
   bool started = false;  // a byte of the current request has arrived
   bool eof = false;
   bool draining = false;  // the server is stopping: the next response is the last
+  uint64_t bytes_read = 0;
   bool close_after = false;
   util::Usec read_time = 0;
 
@@ -416,6 +417,7 @@ std::span<char> Connection::read_buffer() {
 void Connection::on_read(size_t n) {
   Impl& c = *impl_;
   c.end += std::min(n, c.cap - c.end);
+  c.bytes_read += n;
   c.read_time = c.clock.now();
   if (!c.has_output() && (c.state == Impl::State::head || c.state == Impl::State::body)) {
     c.process();
@@ -437,6 +439,26 @@ void Connection::close_after_response() {
   // open for one more request, so a client that sends it at once is answered
   // (with Connection: close) rather than cut off.
   impl_->draining = true;
+}
+
+Connection::Phase Connection::phase() const {
+  const Impl& c = *impl_;
+  if (c.has_output()) return Phase::responding;
+  switch (c.state) {
+    case Impl::State::head:
+      return c.begin == c.end ? Phase::waiting : Phase::head;
+    case Impl::State::body:
+      return Phase::body;
+    case Impl::State::writing:
+      return Phase::responding;
+    case Impl::State::closed:
+      break;
+  }
+  return Phase::closed;
+}
+
+uint64_t Connection::bytes_read() const {
+  return impl_->bytes_read;
 }
 
 bool Connection::has_output() const {

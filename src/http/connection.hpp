@@ -81,6 +81,18 @@ class Connection {
   // engine then waits briefly for one more request before closing.)
   void close_after_response();
 
+  // What the connection is doing, for RequestReadTimeout.
+  enum class Phase : uint8_t {
+    waiting,     // nothing of the next request received yet
+    head,        // part of a request head received
+    body,        // reading a request body
+    responding,  // a response is being written
+    closed,
+  };
+  Phase phase() const;
+  // Bytes read on this connection so far.
+  uint64_t bytes_read() const;
+
   bool has_output() const;
   // Pending output slices in order; at most `max` of them.
   std::span<const OutputSlice> output(size_t max = 64);

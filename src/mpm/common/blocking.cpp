@@ -15,6 +15,7 @@
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
 #include "mpm/common/driver.hpp"
+#include "mpm/common/read_timeout.hpp"
 #include "net/fd.hpp"
 #include "net/socket_io.hpp"
 
@@ -24,6 +25,12 @@ namespace {
 
 constexpr uint32_t kStopTag = UINT32_MAX;
 constexpr int kDrainIdleMs = 1000;  // stopping: wait for one more request
+
+util::Usec monotonic_usec() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return util::Usec(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
 
 void set_state(scoreboard::Worker* w, scoreboard::State s) {
   if (w) w->state.store(char(s), std::memory_order_relaxed);
@@ -98,6 +105,7 @@ class BlockingLoop {
 
   StopRequest serve(int fd, http::Connection& conn) {
     set_state(o_.worker, scoreboard::State::read);
+    ReadTimer read_timer(o_.http);
     bool timed_out = false;
     bool drained_idle = false;
     bool watch_stop = true;
@@ -123,7 +131,13 @@ class BlockingLoop {
       pollfd p[2] = {{fd, short(w == Wait::read ? POLLIN : POLLOUT), 0}, {o_.stop.fd, POLLIN, 0}};
       int wait_ms = conn.idle() ? keepalive_ms_ : timeout_ms_;
       if (draining_idle) wait_ms = std::min(wait_ms, kDrainIdleMs);
-      int r = poll(p, watch_stop ? 2 : 1, wait_ms);
+      util::Usec now = monotonic_usec();
+      util::Usec read_deadline = read_timer.update(conn, now);
+      if (read_deadline != 0) {
+        wait_ms = int(std::clamp<util::Usec>((read_deadline - now + 999) / 1000, 0, wait_ms));
+      }
+      // A read deadline that passed is a timeout even if bytes keep trickling in.
+      int r = read_deadline != 0 && now >= read_deadline ? 0 : poll(p, watch_stop ? 2 : 1, wait_ms);
       if (r < 0 && errno == EINTR) continue;
       if (r == 0) {
         if (timed_out || draining_idle) break;  // the 408 could not be written in time either

@@ -31,6 +31,7 @@ struct BlockingLoopOptions {
   // MaxConnectionsPerChild limit (0 = none). Reaching it stops accepting.
   std::atomic<uint64_t>* accepted = nullptr;
   uint64_t max_connections = 0;
+  const config::Http* http = nullptr;  // RequestReadTimeout
 };
 
 // Serves until a stop request (now: abort the connection in hand; graceful:

@@ -17,6 +17,7 @@
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
 #include "mpm/common/driver.hpp"
+#include "mpm/common/read_timeout.hpp"
 #include "mpm/common/services.hpp"
 #include "mpm/event/timeout_queue.hpp"
 #include "net/fd.hpp"
@@ -51,6 +52,8 @@ struct Conn : Source, QueueLink {
   size_t index = 0;  // position in Loop::all_
   bool timed_out = false;
   bool lingering = false;
+  ReadTimer read_timer;
+  util::Usec read_deadline = 0;  // RequestReadTimeout; 0 = none
 };
 
 util::Usec monotonic_now() {
@@ -222,6 +225,7 @@ class Loop {
     c->peer.local_address = l.address;
     c->http.emplace(services_.settings(), services_.handler(), services_.observer(),
                     services_.clock(), services_.dates(), c->peer);
+    c->read_timer = ReadTimer(&env_.config->http);
     if (!add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c)) {
       delete c;
       return;
@@ -244,6 +248,7 @@ class Loop {
       return;
     }
     if (c.timed_out) return;  // keeps its grace deadline
+    c.read_deadline = c.read_timer.update(*c.http, now_);
     if (c.http->idle()) {
       // While stopping, an idle connection waits briefly for a request that
       // may already be on its way; it is answered with Connection: close.
@@ -257,19 +262,14 @@ class Loop {
     while (QueueLink* link = keepalive_q_.expired(now_)) {
       close_connection(*static_cast<Conn*>(link));
     }
-    while (QueueLink* link = active_q_.expired(now_)) {
-      Conn& c = *static_cast<Conn*>(link);
-      if (c.timed_out) {
-        close_connection(c);
-        continue;
-      }
-      c.timed_out = true;
-      c.http->on_timeout();
-      Wait w = pump(c.fd.get(), *c.http);
-      if (w == Wait::done) {
-        linger(c);
-      } else {
-        grace_q_.push(&c, now_);
+    while (QueueLink* link = active_q_.expired(now_)) time_out(*static_cast<Conn*>(link));
+    // RequestReadTimeout deadlines differ per connection: scan once a second.
+    if (now_ - last_read_scan_ >= 1'000'000) {
+      last_read_scan_ = now_;
+      for (QueueLink* link = active_q_.head; link;) {
+        Conn& c = *static_cast<Conn*>(link);
+        link = link->next;
+        if (c.read_deadline != 0 && c.read_deadline <= now_) time_out(c);
       }
     }
     for (TimeoutQueue* q : {&grace_q_, &linger_q_, &drain_q_}) {
@@ -280,6 +280,22 @@ class Loop {
       if (!resume_accepting(error)) {
         log::emit(LogLevel::error, log::ids::kAcceptFailed, error);
       }
+    }
+  }
+
+  // Timeout or RequestReadTimeout: 408 if a request was under way, then close.
+  void time_out(Conn& c) {
+    if (c.timed_out) {
+      close_connection(c);
+      return;
+    }
+    c.timed_out = true;
+    c.http->on_timeout();
+    Wait w = pump(c.fd.get(), *c.http);
+    if (w == Wait::done) {
+      linger(c);
+    } else {
+      grace_q_.push(&c, now_);
     }
   }
 
@@ -350,6 +366,7 @@ class Loop {
   TimeoutQueue linger_q_;
   TimeoutQueue drain_q_;  // idle connections of a stopping child
   util::Usec now_ = monotonic_now();
+  util::Usec last_read_scan_ = 0;
   size_t connections_ = 0;
   uint64_t accepted_ = 0;
   scoreboard::Process* process_ = nullptr;

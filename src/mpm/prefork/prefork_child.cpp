@@ -24,6 +24,7 @@ int run_child(const ChildEnv& env) {
   options.worker = worker;
   options.accepted = &accepted;
   options.max_connections = env.config->mpm.max_connections_per_child;
+  options.http = &env.config->http;
   const auto& http = env.config->http;
   run_blocking_loop(options, services, int(http.timeout.count()),
                     int(http.keep_alive_timeout.count()));

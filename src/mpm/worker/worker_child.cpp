@@ -65,6 +65,7 @@ int run_child(const ChildEnv& env) {
         options.worker = worker;
         options.accepted = &accepted;
         options.max_connections = cfg.mpm.max_connections_per_child;
+        options.http = &cfg.http;
         StopRequest why = run_blocking_loop(options, services, int(cfg.http.timeout.count()),
                                             int(cfg.http.keep_alive_timeout.count()));
         // A thread that hit MaxConnectionsPerChild retires the whole child.

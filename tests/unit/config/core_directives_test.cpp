@@ -286,5 +286,33 @@ HostnameLookups Off
   EXPECT_TRUE(contains(r.warnings, "Require: ignored inside <Directory>"));
 }
 
+TEST(RequestReadTimeout, DefaultsAreApaches) {
+  ParseResult r = parse("Listen 80\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.config.http.header_read.min, 20);
+  EXPECT_EQ(r.config.http.header_read.max, 40);
+  EXPECT_EQ(r.config.http.header_read.min_rate, 500);
+  EXPECT_EQ(r.config.http.body_read.min, 20);
+  EXPECT_EQ(r.config.http.body_read.max, 0);
+  EXPECT_EQ(r.config.http.body_read.min_rate, 500);
+}
+
+TEST(RequestReadTimeout, StagesRangesAndRates) {
+  ParseResult r = parse("RequestReadTimeout handshake=0 header=5-10,MinRate=100 body=0\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_EQ(r.config.http.header_read.min, 5);
+  EXPECT_EQ(r.config.http.header_read.max, 10);
+  EXPECT_EQ(r.config.http.header_read.min_rate, 100);
+  EXPECT_EQ(r.config.http.body_read.min, 0);
+}
+
+TEST(RequestReadTimeout, BadArgumentsNameFileLineAndDirective) {
+  EXPECT_TRUE(contains(parse("RequestReadTimeout header=20-10,MinRate=5\n").errors,
+                       "conf/mpmd.conf:1: RequestReadTimeout: maximum below minimum"));
+  EXPECT_TRUE(contains(parse("RequestReadTimeout header=20-40\n").errors, "needs MinRate"));
+  EXPECT_TRUE(contains(parse("RequestReadTimeout trailer=5\n").errors, "unknown stage"));
+  EXPECT_TRUE(contains(parse("RequestReadTimeout header=x\n").errors, "bad timeout"));
+}
+
 }  // namespace
 }  // namespace mpmd::config
