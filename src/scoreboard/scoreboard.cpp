@@ -12,9 +12,16 @@ namespace mpmd::scoreboard {
 
 namespace {
 
-// A writer that died mid-write (kill -9) leaves the sequence odd forever;
-// readers give up after this many attempts instead of spinning.
-constexpr int kMaxReadAttempts = 10000;
+// Readers retry while a write is in progress. A writer that keeps writing is
+// alive, so its readers keep trying (up to kMaxReadAttempts, a safety net that
+// a writer updating once per request never reaches). A writer that died
+// mid-write (kill -9) leaves the sequence odd and unchanging: after
+// kStuckSpins quick checks the reader sleeps between checks, and gives up
+// (empty text) after kStuckSleeps sleeps, about 100 ms.
+constexpr long kMaxReadAttempts = 1L << 22;
+constexpr int kStuckSpins = 64;
+constexpr int kStuckSleeps = 2000;
+constexpr long kStuckSleepNsec = 50'000;
 
 size_t round_up(size_t n, size_t to) {
   return (n + to - 1) / to * to;
@@ -32,31 +39,42 @@ template <size_t N>
 void SeqText<N>::set(std::string_view s) {
   if (s.size() > N - 1) s = s.substr(0, N - 1);
   const uint32_t seq = seq_.load(std::memory_order_relaxed);
-  // Odd while writing: readers that see it, or see it change, retry.
+  // Odd while writing: readers that see it, or see it change, retry. The text
+  // is stored with release and loaded with acquire (free on x86): a reader that
+  // sees any byte of this write then sees the odd sequence too. No fences, so
+  // the code also builds under ThreadSanitizer.
   seq_.store(seq | 1u, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
-  for (size_t i = 0; i < s.size(); ++i) text_[i].store(s[i], std::memory_order_relaxed);
-  text_[s.size()].store('\0', std::memory_order_relaxed);
+  for (size_t i = 0; i < s.size(); ++i) text_[i].store(s[i], std::memory_order_release);
+  text_[s.size()].store('\0', std::memory_order_release);
   seq_.store((seq | 1u) + 1, std::memory_order_release);
 }
 
 template <size_t N>
 std::string SeqText<N>::get() const {
   char buf[N];
-  for (int attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
+  uint32_t stuck_seq = 0;
+  int stuck = 0;
+  for (long attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
     const uint32_t before = seq_.load(std::memory_order_acquire);
     if (before & 1u) {
-      if (attempt > 16) sched_yield();
+      if (before != stuck_seq) {
+        stuck_seq = before;
+        stuck = 0;
+      } else if (++stuck > kStuckSpins) {
+        if (stuck > kStuckSpins + kStuckSleeps) break;
+        const struct timespec pause = {0, kStuckSleepNsec};
+        nanosleep(&pause, nullptr);
+      }
       continue;
     }
     size_t len = 0;
     while (len < N - 1) {
-      const char c = text_[len].load(std::memory_order_relaxed);
+      const char c = text_[len].load(std::memory_order_acquire);
       if (c == '\0') break;
       buf[len++] = c;
     }
-    std::atomic_thread_fence(std::memory_order_acquire);
     if (seq_.load(std::memory_order_relaxed) == before) return std::string(buf, len);
+    if (attempt > 64) sched_yield();
   }
   return std::string();
 }

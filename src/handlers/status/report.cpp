@@ -102,7 +102,7 @@ std::vector<WorkerRow> worker_rows(const scoreboard::Scoreboard& board, const St
       row.thread = j;
       row.pid = w.pid.load(kRelaxed);
       if (row.pid == 0) row.pid = board.process(i).pid.load(kRelaxed);
-      row.generation = w.generation.load(kRelaxed);
+      row.generation = board.process(i).generation.load(kRelaxed);  // as mod_status
       row.conn_count = w.conn_count.load(kRelaxed);
       row.my_access_count = w.my_access_count.load(kRelaxed);
       row.conn_bytes = w.conn_bytes.load(kRelaxed);

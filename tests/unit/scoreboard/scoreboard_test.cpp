@@ -103,6 +103,7 @@ TEST(SeqText, ReaderNeverSeesATornString) {
     } else if (got == b) {
       ++seen_b;
     } else {
+      if (torn == 0) ADD_FAILURE() << "torn: '" << got << "'";
       ++torn;
     }
   }
