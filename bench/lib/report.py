@@ -41,8 +41,10 @@ def _status_of(rows, server):
     """Why a server has no figure: the distinct non-ok statuses and notes."""
     seen = []
     for r in rows:
-        if r["server"] == server and r["status"] != "ok":
+        if r["server"] == server and r["status"] != "ok" and "(first seen:" not in r["note"]:
             item = "%s in %s: %s" % (r["status"], r["workload"], " ".join(r["note"].split()))
+            if r["status"] in ("missing", "failed-to-start"):
+                item += " (not run again)"
             if item not in seen:
                 seen.append(item)
     return "; ".join(seen)
