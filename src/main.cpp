@@ -2,6 +2,7 @@
 // -t, -X, -L, -v, -h, and `serve [DIR]`.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -214,6 +215,13 @@ int serve(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   supervisor::init_title(argc, argv);
+  // Every connection is a descriptor: use all the process may have (nginx's
+  // worker_rlimit_nofile), so the limit is the hard one an operator set.
+  struct rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) return serve(argc, argv);
   Args args;
   int opt;

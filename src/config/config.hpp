@@ -68,6 +68,10 @@ struct Mpm {
   // Ours (MaxConnectionsPerChildJitter): each child's limit is raised by a
   // random 0..N so that children started together do not all recycle at once.
   uint64_t max_connections_per_child_jitter = 0;
+  // Ours (WorkerConnections, as nginx's worker_connections): open connections
+  // one event child holds at most; at the limit it stops accepting (other
+  // children take the queue) until it is below 90%. 0 = from RLIMIT_NOFILE.
+  uint32_t worker_connections = 0;
   std::string origin;  // "file:line" of the MPM/LoadModule line that chose `name`; "" = default
 };
 

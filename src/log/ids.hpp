@@ -38,5 +38,7 @@ inline constexpr std::string_view kChildRecycled =
 inline constexpr std::string_view kForkFailed = "MPMD0023";  // fork() failed (supervisor)
 inline constexpr std::string_view kChildBackoff =
     "MPMD0024";  // children die at start-up: backing off (supervisor)
+inline constexpr std::string_view kWorkerConnections =
+    "MPMD0025";  // event child at WorkerConnections: not accepting (mpm)
 
 }  // namespace mpmd::log::ids

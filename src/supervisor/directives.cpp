@@ -25,6 +25,17 @@ std::vector<config::Directive> directives() {
        },
        "MaxConnectionsPerChildJitter N - add a random 0..N to each child's "
        "MaxConnectionsPerChild so children started together do not all recycle at once"},
+      {"WorkerConnections", 1, 1, config::kServer,
+       [](Config& c, const DirectiveCall& call) {
+         auto v = util::parse_u64(call.args[0]);
+         if (!v || *v > 10'000'000) {
+           return std::string("must be a number of connections from 0 to 10000000");
+         }
+         c.mpm.worker_connections = uint32_t(*v);
+         return std::string();
+       },
+       "WorkerConnections N - event: open connections one child holds at most; at the limit "
+       "it stops accepting until below 90% (default 0 = the open-file limit less a reserve)"},
   };
 }
 

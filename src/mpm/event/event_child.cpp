@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +57,16 @@ struct Conn : Source, QueueLink {
   util::Usec read_deadline = 0;  // RequestReadTimeout; 0 = none
 };
 
+// WorkerConnections, or what the open-file limit leaves after a reserve for
+// files being sent, logs and listeners.
+size_t open_connection_limit(uint32_t configured) {
+  if (configured > 0) return configured;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 100000;
+  size_t fds = size_t(rl.rlim_cur);
+  return fds > 256 ? fds - 64 - fds / 16 : fds / 2;
+}
+
 util::Usec monotonic_now() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -72,6 +83,7 @@ class Loop {
     linger_q_.timeout = util::Usec(kLingerTimeoutMs) * 1000;
     drain_q_.timeout = std::min(keepalive_q_.timeout, kDrainIdle);
     max_connections_ = env.config->mpm.max_connections_per_child;
+    max_open_ = open_connection_limit(env.config->mpm.worker_connections);
     if (env.scoreboard) {
       process_ = &env.scoreboard->process(env.slot);
       worker_ = &env.scoreboard->worker(env.slot, 0);
@@ -190,7 +202,11 @@ class Loop {
   }
 
   void accept_from(ListenSource& l) {
-    for (int i = 0; i < kAcceptBatch && accepting_ && !accept_paused_; ++i) {
+    for (int i = 0; i < kAcceptBatch && accepting_ && !accept_paused_ && !at_capacity_; ++i) {
+      if (connections_ >= max_open_) {
+        reach_capacity();
+        return;
+      }
       sockaddr_storage ss;
       socklen_t len = sizeof ss;
       int fd = accept4(l.fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -309,6 +325,21 @@ class Loop {
     linger_q_.push(&c, now_);
   }
 
+  // WorkerConnections reached: let the other children take new connections.
+  void reach_capacity() {
+    at_capacity_ = true;
+    for (auto& l : listeners_) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
+    if (env_.scoreboard) {
+      env_.scoreboard->global().connections_refused.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (now_ - last_capacity_log_ >= 60'000'000) {
+      last_capacity_log_ = now_;
+      log::emit(LogLevel::warn, log::ids::kWorkerConnections,
+                "this child holds " + std::to_string(connections_) +
+                    " connections (WorkerConnections); not accepting until below 90%");
+    }
+  }
+
   void close_connection(Conn& c) {
     if (c.queue) c.queue->remove(&c);
     // Closing the descriptor removes it from the epoll set.
@@ -318,6 +349,11 @@ class Loop {
     all_.pop_back();
     --connections_;
     delete &c;
+    if (at_capacity_ && connections_ * 10 < size_t(max_open_) * 9) {
+      at_capacity_ = false;
+      std::string error;
+      if (!resume_accepting(error)) log::emit(LogLevel::error, log::ids::kAcceptFailed, error);
+    }
   }
 
   void pause_accepting(int err) {
@@ -372,6 +408,9 @@ class Loop {
   scoreboard::Process* process_ = nullptr;
   scoreboard::Worker* worker_ = nullptr;
   uint64_t max_connections_ = 0;
+  size_t max_open_ = 0;
+  bool at_capacity_ = false;
+  util::Usec last_capacity_log_ = -60'000'000;
   bool accepting_ = true;
   bool accept_paused_ = false;
   util::Usec accept_resume_at_ = 0;
