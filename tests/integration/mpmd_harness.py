@@ -368,6 +368,155 @@ def wait_until(predicate, timeout, interval=0.05):
 
 
 # ----------------------------------------------------------------------------
+# Helpers for the engine and status suites (test_engines_*.py, test_status_*.py).
+
+# Status pages for loopback clients; a location that nobody may read.
+STATUS_LOCATIONS = """\
+<Location /server-status>
+    SetHandler server-status
+    Require ip 127.0.0.1
+</Location>
+<Location /metrics>
+    SetHandler metrics
+    Require ip 127.0.0.1
+</Location>
+<Location /denied>
+    Require all denied
+</Location>
+"""
+
+
+def http_get(port, path, timeout=10.0, headers=None):
+    """(status, {lower-case header: value}, body bytes) of one GET over a fresh connection."""
+    import http.client
+
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def parse_auto(text):
+    """server-status?auto as {key: value string}; the first line (server name) is 'ServerName'."""
+    lines = text.splitlines()
+    result = {"ServerName": lines[0].strip()} if lines else {}
+    for line in lines[1:]:
+        key, sep, value = line.partition(":")
+        if sep:
+            result[key.strip()] = value.strip()
+    return result
+
+
+def status_auto(port, timeout=10.0):
+    status, _, body = http_get(port, "/server-status?auto", timeout)
+    if status != 200:
+        raise AssertionError("/server-status?auto answered %d: %r" % (status, body[:200]))
+    return parse_auto(body.decode("utf-8", "replace"))
+
+
+def parse_metrics(text):
+    """Prometheus text as {'name{labels}': float} (labels exactly as written), comments skipped."""
+    result = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.rpartition(" ")
+        result[key] = float(value)
+    return result
+
+
+def metrics(port, timeout=10.0):
+    status, _, body = http_get(port, "/metrics", timeout)
+    if status != 200:
+        raise AssertionError("/metrics answered %d: %r" % (status, body[:200]))
+    return parse_metrics(body.decode("utf-8", "replace"))
+
+
+def cmdline(pid):
+    """The process title of PID as `ps -o args` shows it ('' if gone)."""
+    try:
+        raw = Path("/proc/%d/cmdline" % pid).read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+
+
+def parse_wrk(text):
+    """The counters of wrk's report: requests, socket errors, non-2xx/3xx responses."""
+    import re
+
+    m = re.search(r"(\d+) requests in ", text)
+    result = {"requests": int(m.group(1)) if m else None}
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    for i, name in enumerate(("connect", "read", "write", "timeout")):
+        result[name] = int(m.group(i + 1)) if m else 0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    result["non2xx3xx"] = int(m.group(1)) if m else 0
+    result["socket_errors"] = sum(result[k] for k in ("connect", "read", "write", "timeout"))
+    return result
+
+
+_load_generators = []  # every Wrk started, killed at exit and on SIGTERM
+
+
+class Wrk:
+    """wrk in the background, in its own process group: start(), then wait() for its counters.
+
+    Always bounded: -d SECONDS, and wait() kills it 20 s after its planned end.
+    """
+
+    def __init__(self, url, seconds, threads=2, connections=32, timeout="5s", headers=()):
+        self.seconds = seconds
+        self.cmd = ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds,
+                    "--timeout", timeout]
+        for hdr in headers:
+            self.cmd += ["-H", hdr]
+        self.cmd.append(url)
+        self.proc = None
+        self.report = ""
+        self.started = None
+
+    def start(self):
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                     preexec_fn=_set_pdeathsig)
+        self.started = time.monotonic()
+        _load_generators.append(self)
+        return self
+
+    def wait(self):
+        """Waits for the end of the run; returns parse_wrk() of the report (+ 'report', 'rc')."""
+        try:
+            out, _ = self.proc.communicate(timeout=self.seconds + 20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            out, _ = self.proc.communicate()
+        self.report = out or ""
+        counts = parse_wrk(self.report)
+        counts["report"] = self.report
+        counts["rc"] = self.proc.returncode
+        return counts
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            _signal_group(self.proc.pid, signal.SIGKILL)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+def mpmd_ctl(server, action, timeout=30.0):
+    """Runs `mpmd -k ACTION -f CONF` for SERVER; returns the CompletedProcess."""
+    return subprocess.run([MPMD, "-k", action, "-f", str(server.conf)], cwd=server.tmp,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+# ----------------------------------------------------------------------------
 # Test-case base and entry point.
 
 
@@ -397,12 +546,16 @@ class ServerTestCase(unittest.TestCase):
 
 
 def _on_signal(signum, _frame):
+    for w in _load_generators:
+        w.kill()
     for s in _servers:
         s.stop(timeout=2)
     sys.exit(128 + signum)
 
 
 def _at_exit():
+    for w in _load_generators:
+        w.kill()
     for s in _servers:
         s.cleanup()
 
