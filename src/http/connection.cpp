@@ -137,6 +137,10 @@ struct Connection::Impl {
   }
 
   std::span<char> read_buffer() {
+    if (!buf) {
+      cap = std::min(kInitialBuffer, max_cap);
+      buf.reset(new char[cap]);
+    }
     if (end == cap) make_room();
     return {buf.get() + end, cap - end};
   }
@@ -455,6 +459,17 @@ Connection::Phase Connection::phase() const {
       break;
   }
   return Phase::closed;
+}
+
+void Connection::release_idle_memory() {
+  Impl& c = *impl_;
+  if (!idle()) return;
+  c.buf.reset();
+  c.cap = 0;
+  c.begin = c.pos = c.end = c.head_end = 0;
+  std::string().swap(c.head_out);
+  std::vector<OutputSlice>().swap(c.slices);
+  c.next = c.body_first = 0;
 }
 
 uint64_t Connection::bytes_read() const {

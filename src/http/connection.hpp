@@ -90,6 +90,11 @@ class Connection {
     closed,
   };
   Phase phase() const;
+  // Frees the buffers of an idle connection (they come back on the next
+  // read): engines call it for connections idle a while, so thousands of idle
+  // keep-alive connections cost little memory.
+  void release_idle_memory();
+
   // Bytes read on this connection so far.
   uint64_t bytes_read() const;
 

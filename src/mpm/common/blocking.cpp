@@ -112,6 +112,7 @@ class BlockingLoop {
     StopRequest pending = StopRequest::none;
     while (true) {
       Wait w = pump(fd, conn);
+      services_.tick(services_.clock().now());  // access log flushed even on long connections
       if (w == Wait::done) {
         linger(fd);
         break;

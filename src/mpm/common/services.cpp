@@ -41,6 +41,27 @@ std::string server_name(const config::Config& config) {
 }
 }  // namespace
 
+// Shows each request in the thread's scoreboard slot while it runs (the
+// status page's Request/Client/VHost columns), then hands it to the router.
+class RecordingHandler final : public http::Handler {
+ public:
+  RecordingHandler(scoreboard::Worker& worker, http::Handler& next)
+      : worker_(worker), next_(next) {}
+
+  void handle(const http::Request& request, http::Response& response) override {
+    worker_.start_usec.store(request.start, std::memory_order_relaxed);
+    worker_.request.set(request.request_line);
+    if (request.peer) worker_.client.set(request.peer->address);
+    worker_.vhost.set(request.host);
+    worker_.protocol.set(request.version == http::Version::http10 ? "http/1.0" : "http/1.1");
+    next_.handle(request, response);
+  }
+
+ private:
+  scoreboard::Worker& worker_;
+  http::Handler& next_;
+};
+
 // Counts each finished exchange in the thread's scoreboard slot, then hands
 // it to the access log.
 class ScoreboardRecorder final : public http::ExchangeObserver {
@@ -55,16 +76,11 @@ class ScoreboardRecorder final : public http::ExchangeObserver {
     worker_.my_access_count.fetch_add(1, relaxed);
     worker_.bytes_served.fetch_add(exchange.body_bytes_sent, relaxed);
     worker_.my_bytes_served.fetch_add(exchange.body_bytes_sent, relaxed);
-    worker_.start_usec.store(request.start, relaxed);
     worker_.stop_usec.store(exchange.end, relaxed);
     worker_.last_used_usec.store(exchange.end, relaxed);
     if (exchange.end > request.start) {
       worker_.duration_usec.fetch_add(uint64_t(exchange.end - request.start), relaxed);
     }
-    worker_.request.set(request.request_line);
-    if (request.peer) worker_.client.set(request.peer->address);
-    worker_.vhost.set(request.host);
-    worker_.protocol.set(request.version == http::Version::http10 ? "http/1.0" : "http/1.1");
     if (access_.sink_count() > 0) access_.on_exchange(request, response, exchange);
   }
 
@@ -90,7 +106,10 @@ struct Services::Impl {
       : files(env.config->files, clock),
         router(env.config->locations, files),
         facts(status_facts(env)) {
-    if (worker) recorder.emplace(*worker, access);
+    if (worker) {
+      recorder.emplace(*worker, access);
+      recording.emplace(*worker, router);
+    }
     if (env.scoreboard) {
       status.emplace(*env.scoreboard, facts);
       metrics.emplace(*env.scoreboard, facts);
@@ -106,6 +125,7 @@ struct Services::Impl {
   std::optional<handlers::status::MetricsHandler> metrics;
   log::AccessLog access;
   std::optional<ScoreboardRecorder> recorder;
+  std::optional<RecordingHandler> recording;
 };
 
 Services::Services(const ChildEnv& env, int thread)

@@ -282,6 +282,7 @@ class Loop {
     // RequestReadTimeout deadlines differ per connection: scan once a second.
     if (now_ - last_read_scan_ >= 1'000'000) {
       last_read_scan_ = now_;
+      release_idle_memory();
       for (QueueLink* link = active_q_.head; link;) {
         Conn& c = *static_cast<Conn*>(link);
         link = link->next;
@@ -296,6 +297,16 @@ class Loop {
       if (!resume_accepting(error)) {
         log::emit(LogLevel::error, log::ids::kAcceptFailed, error);
       }
+    }
+  }
+
+  // Connections idle for a second or more give their buffers back. The queue
+  // is in order of last activity, so the scan stops at the first younger one.
+  void release_idle_memory() {
+    util::Usec idle_since = now_ - 1'000'000 + keepalive_q_.timeout;
+    for (QueueLink* link = keepalive_q_.head; link && link->deadline <= idle_since;
+         link = link->next) {
+      static_cast<Conn*>(link)->http->release_idle_memory();
     }
   }
 

@@ -607,5 +607,58 @@ TEST(Connection, HeadRequestRejectedGetsNoBody) {
   EXPECT_EQ(out.size(), rs[0].raw_head.size());
 }
 
+TEST(Connection, IdleConnectionGivesItsBuffersBackAndServesTheNextRequest) {
+  Driver d;
+  d.feed(kGet);
+  ASSERT_EQ(d.take_responses().size(), 1u);
+  ASSERT_TRUE(d.connection().idle());
+  d.connection().release_idle_memory();
+  EXPECT_TRUE(d.connection().idle());
+  d.feed(kGet);
+  auto rs = d.take_responses();
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].body, "ok");
+  EXPECT_EQ(d.handled().size(), 2u);
+  EXPECT_EQ(d.handled()[1].path, "/a");
+}
+
+TEST(Connection, ReleasingMemoryMidRequestChangesNothing) {
+  Driver d;
+  d.feed("GET /a HTTP/1.1\r\nHo");
+  d.connection().release_idle_memory();  // not idle: must keep the partial head
+  d.feed("st: x\r\n\r\n");
+  auto rs = d.take_responses();
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].status_line, "HTTP/1.1 200 OK");
+}
+
+TEST(Connection, CloseAfterResponseEndsTheConnectionWithConnectionClose) {
+  Driver d;
+  d.feed(kGet);
+  auto first = d.take_responses();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_FALSE(first[0].has("Connection"));
+  d.connection().close_after_response();
+  EXPECT_FALSE(d.connection().finished());  // waits for a request already on its way
+  d.feed(kGet);
+  auto rs = d.take_responses();
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].header("Connection"), "close");
+  EXPECT_TRUE(d.connection().finished());
+}
+
+TEST(Connection, PhaseFollowsTheRequest) {
+  Driver d;
+  using Phase = Connection::Phase;
+  EXPECT_EQ(d.connection().phase(), Phase::waiting);
+  d.feed("POST / HTTP/1.1\r\nHost: x\r\n");
+  EXPECT_EQ(d.connection().phase(), Phase::head);
+  d.feed("Content-Length: 4\r\n\r\nab");
+  EXPECT_EQ(d.connection().phase(), Phase::body);
+  d.feed("cd");
+  EXPECT_EQ(d.connection().phase(), Phase::waiting);
+  EXPECT_EQ(d.connection().bytes_read(), 51u);  // 17 + 9 + 21 + 2 + 2
+}
+
 }  // namespace
 }  // namespace mpmd::http
