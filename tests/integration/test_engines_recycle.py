@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Suite engines_recycle: children replaced under load without failed requests
+(MaxConnectionsPerChild) and with bounded failures (SIGKILL of a child)."""
+
+import os
+import signal
+import time
+import unittest
+
+import mpmd_harness as h
+
+CONNECTIONS = 32
+MAX_CONNS_PER_CHILD = 200
+
+
+def engine_pool():
+    """A pool that holds wrk's 32 connections (prefork: one child per open connection)."""
+    if h.ENGINE == "prefork":
+        return "StartServers 8\nMinSpareServers 4\nMaxSpareServers 16\nMaxRequestWorkers 64\n"
+    if h.ENGINE == "worker":
+        return ("StartServers 2\nThreadsPerChild 16\nMinSpareThreads 8\nMaxSpareThreads 32\n"
+                "MaxRequestWorkers 128\n")
+    return "StartServers 2\n"
+
+
+def start_servers():
+    return 8 if h.ENGINE == "prefork" else 2
+
+
+class Recycle(unittest.TestCase):
+    EXTRA = ""
+
+    def setUp(self):
+        self.server = h.Server(h.STATUS_LOCATIONS + engine_pool() + self.EXTRA,
+                               start_servers=start_servers())
+        self.server.start()
+        self.master = self.server.proc.pid
+        self.wrk = None
+        kids = h.wait_until(lambda: len(self.server.children()) >= start_servers() and
+                            self.server.children(), 10)
+        self.assertTrue(kids, "children: %s" % self.server.children())
+
+    def tearDown(self):
+        if self.wrk is not None:
+            self.wrk.kill()
+        self.server.stop()
+
+    def assert_no_errors(self, counts, what):
+        report = counts["report"]
+        self.assertIsNotNone(counts["requests"], "no request count in wrk output:\n" + report)
+        self.assertGreater(counts["requests"], 0, report)
+        for name in ("connect", "read", "write", "timeout", "non2xx3xx"):
+            self.assertEqual(counts[name], 0, "%s errors %s:\n%s" % (name, what, report))
+
+
+class MaxConnectionsPerChild(Recycle):
+    EXTRA = ("MaxConnectionsPerChild %d\nMaxConnectionsPerChildJitter 0\n"
+             % MAX_CONNS_PER_CHILD)
+
+    def test_children_recycled_under_load_without_failures(self):
+        initial = set(self.server.children())
+        before = h.metrics(self.server.port)
+        # Every request on its own connection, so that children reach their limit quickly.
+        self.wrk = h.Wrk(self.server.url + "/4k.txt", seconds=3, threads=2,
+                         connections=CONNECTIONS, headers=["Connection: close"]).start()
+        seen = set(initial)
+        deadline = time.monotonic() + 3.5
+        while time.monotonic() < deadline:
+            seen.update(self.server.children())
+            time.sleep(0.05)
+        counts = self.wrk.wait()
+        self.assert_no_errors(counts, "while children were recycled")
+        after = h.metrics(self.server.port)
+        now = set(self.server.children())
+        self.assertTrue(initial - now, "no initial child replaced after %d connections "
+                        "(limit %d a child): before %s, after %s"
+                        % (counts["requests"], MAX_CONNS_PER_CHILD, sorted(initial),
+                           sorted(now)))
+        self.assertGreater(len(seen), len(initial), "no new child seen during the load")
+        spawned = after["mpmd_children_spawned_total"] - before["mpmd_children_spawned_total"]
+        # A child takes at most MaxConnectionsPerChild connections (jitter 0) and every request
+        # had its own connection: the children alive at the start plus those spawned since
+        # must cover them all.
+        self.assertGreaterEqual(spawned + len(initial), counts["requests"] // MAX_CONNS_PER_CHILD,
+                                "children spawned %d for %d connections (limit %d)"
+                                % (spawned, counts["requests"], MAX_CONNS_PER_CHILD))
+        print("\n%d requests (one connection each), %d children spawned, %d pids seen"
+              % (counts["requests"], spawned, len(seen)))
+        self.assertEqual(after["mpmd_children_crashed_total"], 0,
+                         "recycled children counted as crashed")
+        self.assertTrue(self.server.running())
+        resp, _ = h.exchange(self.server.port, b"GET /4k.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(resp.status, 200)
+
+
+class KillChildUnderLoad(Recycle):
+    def test_sigkill_of_a_child_under_load(self):
+        self.wrk = h.Wrk(self.server.url + "/4k.txt", seconds=5, threads=2,
+                         connections=CONNECTIONS).start()
+        time.sleep(1.5)
+        before = self.server.children()
+        self.assertTrue(before)
+        victim = before[0]
+        os.kill(victim, signal.SIGKILL)
+        killed_at = time.monotonic()
+
+        def replaced():
+            now = self.server.children()
+            return victim not in now and len(now) >= len(before) and now
+
+        now = h.wait_until(replaced, 2.5, 0.05)
+        took = time.monotonic() - killed_at
+        self.assertTrue(now, "child %d killed; %.1f s later children are %s (before %s)"
+                        % (victim, took, self.server.children(), before))
+        # Requests keep being served while the load goes on.
+        first = h.metrics(self.server.port)["mpmd_requests_total"]
+        time.sleep(0.7)
+        second = h.metrics(self.server.port)["mpmd_requests_total"]
+        self.assertGreater(second, first, "no requests served after the kill")
+        counts = self.wrk.wait()
+        report = counts["report"]
+        self.assertIsNotNone(counts["requests"], report)
+        self.assertGreater(counts["requests"], 0, report)
+        self.assertEqual(counts["non2xx3xx"], 0, report)
+        # Only the killed child's connections may fail.
+        self.assertLessEqual(counts["socket_errors"], CONNECTIONS,
+                             "more socket errors than connections:\n" + report)
+        print("\nreplacement after %.2f s; %d requests, %d socket errors"
+              % (took, counts["requests"], counts["socket_errors"]))
+        self.assertTrue(self.server.running(), "master died with its child")
+        text = self.server.error_log.read_text(errors="replace")
+        self.assertIn("child pid %d exit signal" % victim, text)
+        # Healthy afterwards: a short clean load.
+        self.wrk = h.Wrk(self.server.url + "/4k.txt", seconds=1, threads=2,
+                         connections=CONNECTIONS).start()
+        self.assert_no_errors(self.wrk.wait(), "after the replacement child started")
+
+
+if __name__ == "__main__":
+    h.main()
