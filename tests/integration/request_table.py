@@ -620,3 +620,238 @@ ROWS = [
         body_excludes=K4[:64],
     ),
 ]
+
+
+# ---------------------------------------------------------------------------------
+# Hostile requests: smuggling, parser abuse, limits and paths (run by this table and by
+# test_hardening_table.py, which also re-sends every rejected one with a request pipelined
+# behind it and checks that the second is never answered). Rejections close the connection.
+
+
+def reject(name, request, status=400):
+    """A hostile request answered by STATUS (int or tuple) and a closed connection."""
+    return dict(name=name, request=request, status=status, close=True)
+
+
+def reject_then(name, request, status=400):
+    """REQUEST with a valid one pipelined behind it: only the rejection is ever answered."""
+    return dict(name=name, request=request + get(b"/index.html"), responses=[dict(status=status)],
+                close=True)
+
+
+def outside(name, target, status=TRAVERSAL, method=b"GET", extra=b""):
+    """A target that must not serve anything from outside the DocumentRoot."""
+    return dict(name=name, request=get(target, extra, method=method), status=status,
+                head=method == b"HEAD", body_excludes=SECRET)
+
+
+def one_meaning(name, request, body=K4):
+    """An odd but valid GET /4k.txt with a body, then GET /dir/: both answered, in order."""
+    return dict(name=name, request=request + get(b"/dir/"),
+                responses=[dict(status=200, body=body), dict(status=200, body=DIR_INDEX_HTML)],
+                close=False)
+
+
+def chunked(body, extra=b""):
+    """GET /4k.txt with a chunked BODY (raw bytes after the head)."""
+    return get(b"/4k.txt", b"Transfer-Encoding: chunked\r\n" + extra) + body
+
+
+def with_length(length, body, extra=b""):
+    return get(b"/4k.txt", b"Content-Length: " + length + b"\r\n" + extra) + body
+
+
+SMUGGLED = get(b"/index.html")  # a complete request hidden in a body
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+H2_SETTINGS = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+HOSTILE_ROWS = [
+    # --- Content-Length and Transfer-Encoding together, or ambiguous ---------------
+    reject_then("cl_te_smuggle_400",
+                with_length(b"6", b"0\r\n\r\nG", b"Transfer-Encoding: chunked\r\n")),
+    reject_then("te_cl_smuggle_400",
+                chunked(b"0\r\n\r\n", b"Content-Length: %d\r\n" % (5 + len(SMUGGLED))) + SMUGGLED),
+    reject("cl_comma_differing_400", with_length(b"5, 6", b"hello!")),
+    reject("cl_three_values_differing_400", with_length(b"5,5,6", b"hello!")),
+    one_meaning("cl_comma_identical_one_meaning", with_length(b"5, 5", b"hello")),
+    one_meaning("cl_duplicate_identical_one_meaning",
+                with_length(b"5", b"hello", b"Content-Length: 5\r\n")),
+    reject("cl_plus_sign_400", with_length(b"+5", b"hello")),
+    reject("cl_hex_400", with_length(b"0x5", b"hello")),
+    reject("cl_inner_space_400", with_length(b"1 2", b"x" * 12)),
+    reject("cl_empty_400", with_length(b"", b"")),
+    reject("cl_only_commas_400", with_length(b",,", b"")),
+    reject("cl_2_pow_64_400", with_length(b"18446744073709551616", b"hello"), (400, 413)),
+    reject("cl_space_before_colon_400",
+           get(b"/4k.txt", b"Content-Length : 5\r\n") + b"hello" + SMUGGLED),
+    one_meaning("cl_body_holding_a_request_one_meaning",
+                with_length(b"%d" % len(SMUGGLED), SMUGGLED)),
+    reject("te_chunked_gzip_400", chunked(b"0\r\n\r\n").replace(b"chunked", b"chunked, gzip")),
+    reject("te_gzip_chunked_501", chunked(b"0\r\n\r\n").replace(b"chunked", b"gzip, chunked"),
+           (400, 501)),
+    reject("te_chunked_twice_list_400",
+           chunked(b"0\r\n\r\n").replace(b"chunked", b"chunked, chunked")),
+    reject("te_chunked_two_fields_400",
+           chunked(b"0\r\n\r\n", b"Transfer-Encoding: chunked\r\n")),
+    reject("te_gzip_then_chunked_fields_400",
+           get(b"/4k.txt", b"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n")
+           + b"0\r\n\r\n"),
+    reject("te_identity_400_or_501",
+           get(b"/4k.txt", b"Transfer-Encoding: identity\r\n") + b"0\r\n\r\n", (400, 501)),
+    reject("te_xchunked_400_or_501",
+           get(b"/4k.txt", b"Transfer-Encoding: xchunked\r\n") + b"0\r\n\r\n", (400, 501)),
+    reject("te_chunked_with_param_400_or_501",
+           get(b"/4k.txt", b"Transfer-Encoding: chunked;q=1\r\n") + b"0\r\n\r\n", (400, 501)),
+    reject("te_empty_400", get(b"/4k.txt", b"Transfer-Encoding: \r\n") + b"0\r\n\r\n"),
+    reject("te_vertical_tab_400",
+           get(b"/4k.txt", b"Transfer-Encoding: \x0bchunked\r\n") + b"0\r\n\r\n"),
+    reject("te_space_before_colon_400",
+           get(b"/4k.txt", b"Transfer-Encoding : chunked\r\n") + b"0\r\n\r\n" + SMUGGLED),
+    reject("te_obs_fold_400",
+           get(b"/4k.txt", b"Transfer-Encoding: gzip\r\n ,chunked\r\n") + b"0\r\n\r\n"),
+    one_meaning("te_uppercase_one_meaning",
+                chunked(b"5\r\nhello\r\n0\r\n\r\n").replace(b"chunked", b"CHUNKED")),
+    one_meaning("te_odd_whitespace_one_meaning",
+                chunked(b"5\r\nhello\r\n0\r\n\r\n").replace(b": chunked", b":\t chunked \t")),
+    dict(name="te_chunked_http10_closes",
+         request=b"GET /4k.txt HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+         + SMUGGLED, responses=[dict(status=200, body=K4)], close=True),
+    # --- chunk sizes, extensions and trailers ------------------------------------------
+    reject("chunk_size_2_pow_64_400", chunked(b"10000000000000000\r\nhello\r\n0\r\n\r\n"),
+           (400, 413)),
+    reject("chunk_size_2_pow_63_400", chunked(b"8000000000000000\r\nhello\r\n0\r\n\r\n"),
+           (400, 413)),
+    reject("chunk_size_all_f_400", chunked(b"ffffffffffffffff\r\nhello\r\n0\r\n\r\n"), (400, 413)),
+    reject("chunk_size_overflow_wraps_to_small_400",
+           chunked(b"10000000000000005\r\nhello\r\n0\r\n\r\n"), (400, 413)),
+    reject("chunk_size_many_digits_400", chunked(b"0" * 100 + b"5\r\nhello\r\n0\r\n\r\n")),
+    reject("chunk_size_negative_400", chunked(b"-5\r\nhello\r\n0\r\n\r\n")),
+    reject("chunk_size_0x_prefix_400", chunked(b"0x5\r\nhello\r\n0\r\n\r\n")),
+    reject("chunk_size_empty_400", chunked(b"\r\nhello\r\n0\r\n\r\n")),
+    reject("chunk_size_bare_lf_400", chunked(b"5\nhello\r\n0\r\n\r\n")),
+    reject("chunk_data_bare_lf_400", chunked(b"5\r\nhello\n0\r\n\r\n")),
+    reject("chunk_data_longer_than_size_400", chunked(b"3\r\nhello\r\n0\r\n\r\n")),
+    reject("chunk_data_without_crlf_400", chunked(b"5\r\nhelloXX0\r\n\r\n")),
+    reject("chunk_extension_unbounded_400",
+           chunked(b"5;" + b"e" * 20000 + b"\r\nhello\r\n0\r\n\r\n"), (400, 413, 431)),
+    reject("chunk_extension_nul_400", chunked(b"5;a=\x00\r\nhello\r\n0\r\n\r\n")),
+    reject("chunk_extension_bare_cr_400", chunked(b"5;a\rb\r\nhello\r\n0\r\n\r\n")),
+    one_meaning("chunk_extension_quoted_one_meaning",
+                chunked(b'5;name="quoted; value"\r\nhello\r\n0;last\r\n\r\n')),
+    reject_then("last_chunk_without_final_crlf_400", chunked(b"0\r\n")),
+    one_meaning("trailer_content_length_keeps_framing",
+                chunked(b"5\r\nhello\r\n0\r\nContent-Length: 50\r\n\r\n")),
+    one_meaning("trailer_transfer_encoding_keeps_framing",
+                chunked(b"5\r\nhello\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n")),
+    reject("trailer_obs_fold_400", chunked(b"0\r\nX-T: a\r\n folded\r\n\r\n")),
+    reject("trailer_bare_lf_400", chunked(b"0\r\nX-T: a\n\r\n")),
+    reject("trailer_space_before_colon_400", chunked(b"0\r\nX-T : a\r\n\r\n")),
+    reject("trailer_too_long_431",
+           chunked(b"0\r\nX-T: " + b"t" * (LIMIT_FIELD_SIZE + 100) + b"\r\n\r\n"), (400, 431)),
+    reject("trailer_too_many_431",
+           chunked(b"0\r\n" + b"".join(b"X-T%d: t\r\n" % i for i in range(LIMIT_FIELDS + 10))
+                   + b"\r\n"), (400, 431)),
+    # --- header syntax ----------------------------------------------------------------
+    reject("obs_fold_tab_400", get(b"/4k.txt", b"X-Folded: a\r\n\tb\r\n")),
+    reject("first_field_line_folded_400", b"GET /4k.txt HTTP/1.1\r\n Host: localhost\r\n\r\n"),
+    reject("space_before_colon_tab_400", b"GET /4k.txt HTTP/1.1\r\nHost\t: localhost\r\n\r\n"),
+    reject("empty_field_name_400", get(b"/4k.txt", b": value\r\n")),
+    reject("field_without_colon_400", get(b"/4k.txt", b"NoColonHere\r\n")),
+    reject("bare_cr_in_request_line_400", b"GET /4k.txt\rHTTP/1.1\r\n" + H + b"\r\n"),
+    reject("bare_cr_before_crlf_400", get(b"/4k.txt", b"X-A: a\r\r\n")),
+    reject("bare_cr_in_field_name_400", get(b"/4k.txt", b"X\rY: a\r\n")),
+    reject("bare_cr_ending_host_400", b"GET /4k.txt HTTP/1.1\r\nHost: localhost\r\r\n\r\n"),
+    one_meaning("bare_lf_line_ends_one_meaning",
+                b"GET /4k.txt HTTP/1.1\nHost: localhost\nContent-Length: 5\n\nhello"),
+    reject("nul_in_request_line_400", b"GET /4k\x00.txt HTTP/1.1\r\n" + H + b"\r\n"),
+    reject("nul_in_field_name_400", get(b"/4k.txt", b"X\x00Y: a\r\n")),
+    reject("nul_in_content_length_400", with_length(b"5\x00", b"hello")),
+    reject("control_byte_in_value_400", get(b"/4k.txt", b"X-A: a\x01b\r\n")),
+    reject("del_in_value_400", get(b"/4k.txt", b"X-A: a\x7fb\r\n")),
+    reject("escape_in_target_400", b"GET /4k\x1b.txt HTTP/1.1\r\n" + H + b"\r\n"),
+    reject("tab_in_request_line_400", b"GET\t/4k.txt HTTP/1.1\r\n" + H + b"\r\n"),
+    reject("two_spaces_in_request_line_400", b"GET  /4k.txt HTTP/1.1\r\n" + H + b"\r\n"),
+    reject("trailing_space_in_request_line_400", b"GET /4k.txt HTTP/1.1 \r\n" + H + b"\r\n"),
+    reject("http09_simple_request_rejected", b"GET /4k.txt\r\n\r\n", (400, 505)),
+    reject("version_1_10_400", get(b"/4k.txt", version=b"HTTP/1.10")),
+    reject("version_without_dot_400", get(b"/4k.txt", version=b"HTTP/11")),
+    reject("asterisk_target_with_get_400", get(b"*")),
+    reject("host_with_space_400", b"GET /4k.txt HTTP/1.1\r\nHost: local host\r\n\r\n"),
+    reject("host_with_path_400", b"GET /4k.txt HTTP/1.1\r\nHost: localhost/../x\r\n\r\n"),
+    # --- lengths and counts -------------------------------------------------------------
+    reject("long_method_501", get(b"/4k.txt", method=b"M" * 300), 501),
+    reject("method_longer_than_line_414", get(b"/4k.txt", method=b"M" * (LIMIT_LINE + 100)), 414),
+    reject("long_version_400", get(b"/4k.txt", version=b"HTTP/1.1" + b"1" * 300), (400, 505)),
+    reject("request_line_huge_414", get(b"/" + b"a" * 100000), 414),
+    reject("field_name_too_long_431", get(b"/4k.txt", b"X" * (LIMIT_FIELD_SIZE + 100) + b": v\r\n"),
+           431),
+    reject("field_value_huge_431", get(b"/4k.txt", b"X-Big: " + b"v" * 100000 + b"\r\n"), 431),
+    reject("many_small_fields_431", get(b"/4k.txt", b"A:\r\n" * 1000), 431),
+    reject("leading_empty_lines_flood_400", b"\r\n" * (LIMIT_LINE + 10) + get(b"/4k.txt")),
+    # --- other protocols and targets ----------------------------------------------------
+    reject("h2_preface_505", H2_PREFACE, (400, 505)),
+    reject("h2_preface_with_settings_frame_505", H2_PREFACE + H2_SETTINGS, (400, 505)),
+    dict(name="absolute_form_other_host_uses_target", request=b"GET http://other.example/4k.txt "
+         b"HTTP/1.1\r\nHost: localhost\r\n\r\n", status=200, body=K4, close=False),
+    reject("absolute_form_userinfo_400", get(b"http://user@localhost/4k.txt")),
+    reject("absolute_form_other_scheme_400", get(b"ftp://localhost/4k.txt")),
+    reject("absolute_form_empty_host_400", get(b"http:///4k.txt")),
+    dict(name="trace_not_echoed", request=get(b"/4k.txt", b"Cookie: session=SECRETCOOKIE\r\n",
+                                              method=b"TRACE"),
+         status=(403, 405, 501), body_excludes=b"SECRETCOOKIE"),
+    # --- rejected requests with a valid one pipelined behind: never answered ----------
+    reject_then("pipelined_after_400", get(b"/4k.txt", b"X-A: a\x00b\r\n")),
+    reject_then("pipelined_after_414", get(b"/" + b"a" * (LIMIT_LINE + 100)), 414),
+    reject_then("pipelined_after_431", get(b"/4k.txt", b"X-Big: " + b"a" * 2000 + b"\r\n"), 431),
+    reject_then("pipelined_after_501", get(b"/4k.txt", method=b"BREW"), 501),
+    reject_then("pipelined_after_505", get(b"/4k.txt", version=b"HTTP/2.0"), 505),
+    reject_then("pipelined_after_413", with_length(b"%d" % (LIMIT_BODY + 1), b""), 413),
+    reject_then("pipelined_after_chunked_413",
+                chunked(b"%x\r\n" % (LIMIT_BODY + 1) + b"x" * (LIMIT_BODY + 1) + b"\r\n0\r\n\r\n"),
+                413),
+    reject_then("pipelined_after_h2_preface", H2_PREFACE, (400, 505)),
+    # --- paths: nothing outside the DocumentRoot --------------------------------------
+    outside("traversal_uppercase_encoded_dots", b"/%2E%2E/outside/secret.txt"),
+    outside("traversal_one_encoded_dot", b"/.%2e/outside/secret.txt"),
+    outside("traversal_double_encoded", b"/%252e%252e/outside/secret.txt"),
+    outside("traversal_double_encoded_slash", b"/..%252foutside%252fsecret.txt"),
+    outside("traversal_backslash", b"/..\\outside\\secret.txt"),
+    outside("traversal_encoded_backslash", b"/..%5coutside%5csecret.txt"),
+    outside("traversal_overlong_utf8_dots", b"/%c0%ae%c0%ae/outside/secret.txt"),
+    outside("traversal_overlong_utf8_slash", b"/..%c0%afoutside%c0%afsecret.txt"),
+    outside("traversal_nul_suffix", b"/../outside/secret.txt%00.html"),
+    outside("traversal_nul_then_dots", b"/4k.txt%00/../../outside/secret.txt"),
+    outside("traversal_semicolon", b"/..;/outside/secret.txt"),
+    outside("traversal_many_dotdots", b"/dir/" + b"../" * 30 + b"outside/secret.txt"),
+    outside("traversal_mixed_encoded_slashes", b"/dir/..%2f..%2foutside/secret.txt"),
+    outside("traversal_double_slash", b"//../outside/secret.txt"),
+    outside("traversal_absolute_form", b"http://localhost/../outside/secret.txt"),
+    outside("traversal_head", b"/../outside/secret.txt", method=b"HEAD"),
+    outside("traversal_with_range", b"/%2e%2e/outside/secret.txt", extra=b"Range: bytes=0-\r\n"),
+    outside("symlink_out_encoded_name", b"/link%2dout", 403),
+    outside("symlink_out_dot_segments", b"/dir/../link-out", 403),
+    outside("symlink_out_trailing_slash", b"/link-out/", (403, 404)),
+    outside("symlink_out_range", b"/link-out", 403, extra=b"Range: bytes=0-5\r\n"),
+    outside("symlink_out_head", b"/link-out", 403, method=b"HEAD"),
+    dict(name="directory_without_index_not_listed", request=get(b"/noindex/"), status=403,
+         body_excludes=b"file.txt"),
+    dict(name="directory_without_index_encoded_not_listed", request=get(b"/%6eoindex/"),
+         status=403, body_excludes=b"file.txt"),
+]
+
+# Rows above this block that are hostile too (smuggling, limits, syntax, paths).
+HOSTILE_EARLIER = [
+    "unknown_method_501", "http2_version_505", "http3_version_505", "garbage_request_line_400",
+    "request_line_too_long_414", "http11_without_host_400", "content_length_and_chunked_400",
+    "differing_content_lengths_400", "obs_fold_400", "space_before_colon_400", "bare_cr_400",
+    "nul_in_header_400", "invalid_header_name_400", "unknown_transfer_coding_501",
+    "header_field_too_large_431", "too_many_headers_431", "body_over_limit_413",
+    "chunked_body_over_limit_413", "expect_100_over_limit_no_continue", "duplicate_host_400",
+    "non_numeric_content_length_400", "negative_content_length_400", "invalid_chunk_size_400",
+    "target_without_slash_400", "binary_garbage_400", "lowercase_version_400",
+    "pipelined_after_close_ignored", "huge_content_length", "symlink_outside_forbidden",
+    "directory_without_index", "traversal_dotdot", "traversal_encoded_dots",
+    "traversal_nested_dotdot", "traversal_encoded_slash", "encoded_nul_404",
+]
+HOSTILE = HOSTILE_EARLIER + [r["name"] for r in HOSTILE_ROWS]
+ROWS += HOSTILE_ROWS
