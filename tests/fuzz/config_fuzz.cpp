@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -72,6 +73,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   char tmpl[] = "/tmp/mpmd-fuzz-config.XXXXXX";
   if (!mkdtemp(tmpl)) std::abort();
   g_root = tmpl;
+  std::atexit([] {
+    std::error_code ec;
+    std::filesystem::remove_all(g_root, ec);
+  });
   mkdir((g_root + "/conf.d").c_str(), 0700);
   mkdir((g_root + "/htdocs").c_str(), 0700);
   write_file(g_root + "/conf.d/a.conf",
