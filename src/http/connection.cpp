@@ -13,7 +13,7 @@ namespace mpmd::http {
 
 namespace {
 
-constexpr size_t kInitialBuffer = 16 * 1024;
+constexpr size_t kInitialBuffer = BufferPool::kBufferSize;
 constexpr size_t kReadSlack = 16 * 1024;         // room beyond the longest head
 constexpr size_t kMinBodyRoom = 4 * 1024;        // scratch after the head for body bytes
 constexpr size_t kKeptBodyCapacity = 64 * 1024;  // larger body buffers are freed after use
@@ -36,9 +36,7 @@ struct Connection::Impl {
   Impl(const Settings& s, Handler& h, ExchangeObserver* o, const util::Clock& c, util::DateCache& d,
        const Peer& p)
       : settings(s), handler(h), observer(o), clock(c), dates(d), peer(p) {
-    max_cap = max_buffer(s.limits);
-    cap = std::min(kInitialBuffer, max_cap);
-    buf.reset(new char[cap]);
+    max_cap = max_buffer(s.limits);  // the buffer is allocated on the first read
     head_out.reserve(512);
     slices.reserve(8);
     request.headers.clear();
@@ -136,10 +134,20 @@ struct Connection::Impl {
     cap = grown;
   }
 
+  // Nothing pipelined: the buffer goes back to the pool until the next
+  // request arrives, so idle keep-alive connections hold none. A buffer grown
+  // for a huge head goes back to the heap.
+  void release_buffer() {
+    if (settings.buffers && cap == kInitialBuffer) settings.buffers->release(std::move(buf));
+    buf.reset();
+    cap = 0;
+  }
+
   std::span<char> read_buffer() {
     if (!buf) {
       cap = std::min(kInitialBuffer, max_cap);
-      buf.reset(new char[cap]);
+      buf = settings.buffers && cap == kInitialBuffer ? settings.buffers->acquire()
+                                                      : std::unique_ptr<char[]>(new char[cap]);
     }
     if (end == cap) make_room();
     return {buf.get() + end, cap - end};
@@ -373,10 +381,7 @@ struct Connection::Impl {
     begin = pos;
     if (begin == end) {
       begin = pos = end = head_end = 0;
-      if (cap > kInitialBuffer) {  // a huge head once should not pin memory
-        cap = kInitialBuffer;
-        buf.reset(new char[cap]);
-      }
+      if (settings.buffers || cap > kInitialBuffer) release_buffer();
     }
     if (request.body.capacity() > kKeptBodyCapacity) std::string().swap(request.body);
     reset_request();
@@ -464,9 +469,6 @@ Connection::Phase Connection::phase() const {
 void Connection::release_idle_memory() {
   Impl& c = *impl_;
   if (!idle()) return;
-  c.buf.reset();
-  c.cap = 0;
-  c.begin = c.pos = c.end = c.head_end = 0;
   std::string().swap(c.head_out);
   std::vector<OutputSlice>().swap(c.slices);
   c.next = c.body_first = 0;

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/buffer_pool.hpp"
 #include "http/handler.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
@@ -44,6 +45,9 @@ struct Settings {
   bool keep_alive = true;                 // KeepAlive
   uint32_t max_keepalive_requests = 100;  // MaxKeepAliveRequests (0 = unlimited)
   std::string server_header = "mpmd";     // value of the Server field; empty = omit
+  // Where input buffers come from and go back to (one pool per engine
+  // thread); null = the heap, and an idle connection then keeps its buffer.
+  BufferPool* buffers = nullptr;
 };
 
 // One slice of pending output, in order. Memory slices can be gathered into
@@ -90,8 +94,9 @@ class Connection {
     closed,
   };
   Phase phase() const;
-  // Frees the buffers of an idle connection (they come back on the next
-  // read): engines call it for connections idle a while, so thousands of idle
+  // Frees what an idle connection still holds for its next response (the
+  // input buffer is already freed whenever the connection goes idle):
+  // engines call it for connections idle a while, so thousands of idle
   // keep-alive connections cost little memory.
   void release_idle_memory();
 

@@ -15,8 +15,9 @@
 
 namespace mpmd::mpm {
 
-http::Settings http_settings(const config::Config& config) {
+http::Settings http_settings(const config::Config& config, http::BufferPool* buffers) {
   http::Settings s;
+  s.buffers = buffers;
   s.limits.request_line = config.http.limit_request_line;
   s.limits.request_field_size = config.http.limit_request_field_size;
   s.limits.request_fields = config.http.limit_request_fields;
@@ -129,7 +130,7 @@ struct Services::Impl {
 };
 
 Services::Services(const ChildEnv& env, int thread)
-    : settings_(http_settings(*env.config)),
+    : settings_(http_settings(*env.config, &buffers_)),
       impl_(std::make_unique<Impl>(
           env, clock_, env.scoreboard ? &env.scoreboard->worker(env.slot, thread) : nullptr)) {
   const config::Config& config = *env.config;

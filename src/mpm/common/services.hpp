@@ -32,6 +32,7 @@ class Services {
 
  private:
   struct Impl;
+  http::BufferPool buffers_;
   http::Settings settings_;
   util::SystemClock clock_;
   util::DateCache dates_;
@@ -40,6 +41,6 @@ class Services {
 };
 
 // HTTP settings from the config (limits, keep-alive, Server header per ServerTokens).
-http::Settings http_settings(const config::Config& config);
+http::Settings http_settings(const config::Config& config, http::BufferPool* buffers = nullptr);
 
 }  // namespace mpmd::mpm

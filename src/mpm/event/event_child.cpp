@@ -53,6 +53,7 @@ struct Conn : Source, QueueLink {
   size_t index = 0;  // position in Loop::all_
   bool timed_out = false;
   bool lingering = false;
+  bool released = false;  // buffers given back while idle
   ReadTimer read_timer;
   util::Usec read_deadline = 0;  // RequestReadTimeout; 0 = none
 };
@@ -265,6 +266,7 @@ class Loop {
     }
     if (c.timed_out) return;  // keeps its grace deadline
     c.read_deadline = c.read_timer.update(*c.http, now_);
+    c.released = false;
     if (c.http->idle()) {
       // While stopping, an idle connection waits briefly for a request that
       // may already be on its way; it is answered with Connection: close.
@@ -306,7 +308,10 @@ class Loop {
     util::Usec idle_since = now_ - 1'000'000 + keepalive_q_.timeout;
     for (QueueLink* link = keepalive_q_.head; link && link->deadline <= idle_since;
          link = link->next) {
-      static_cast<Conn*>(link)->http->release_idle_memory();
+      Conn& c = *static_cast<Conn*>(link);
+      if (c.released) continue;
+      c.http->release_idle_memory();
+      c.released = true;
     }
   }
 

@@ -60,8 +60,10 @@ size_t serve(Connection& c, std::string_view request) {
 }
 
 TEST(Allocations, NonePerRequestOnAKeepAliveConnection) {
+  BufferPool pool;
   Settings settings;
   settings.max_keepalive_requests = 0;
+  settings.buffers = &pool;  // as every engine sets it
   util::ManualClock clock;
   util::DateCache dates;
   Peer peer;

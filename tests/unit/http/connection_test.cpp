@@ -660,5 +660,19 @@ TEST(Connection, PhaseFollowsTheRequest) {
   EXPECT_EQ(d.connection().bytes_read(), 51u);  // 17 + 9 + 21 + 2 + 2
 }
 
+TEST(Connection, IdleConnectionReturnsItsBufferToThePool) {
+  BufferPool pool;
+  Settings settings;
+  settings.buffers = &pool;
+  Driver d(settings);
+  d.feed(kGet);
+  ASSERT_EQ(d.take_responses().size(), 1u);
+  EXPECT_TRUE(d.connection().idle());
+  EXPECT_EQ(pool.kept(), 1u);  // back in the pool while idle
+  d.feed(kGet);
+  EXPECT_EQ(d.take_responses().size(), 1u);
+  EXPECT_EQ(pool.kept(), 1u);  // the same buffer, taken and given back
+}
+
 }  // namespace
 }  // namespace mpmd::http
