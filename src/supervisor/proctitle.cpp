@@ -38,9 +38,9 @@ void init_title(int argc, char** argv) {
   g_size = size_t(end - argv[0]);
 }
 
-void set_title(const std::string& title) {
+void set_title(const std::string& name, const std::string& title) {
   std::string full = "mpmd: " + title;
-  prctl(PR_SET_NAME, full.c_str() + 6, 0, 0, 0);
+  prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
   if (!g_area || g_size < 2) return;
   size_t n = std::min(full.size(), g_size - 1);
   std::memcpy(g_area, full.data(), n);

@@ -10,7 +10,8 @@ namespace mpmd::supervisor {
 void init_title(int argc, char** argv);
 
 // Shows "mpmd: <title>" as the process's command line (cut to the space that
-// argv and the environment had) and as its name (comm).
-void set_title(const std::string& title);
+// argv and the environment had), and `name` (no spaces, at most 15 bytes, so
+// tools that split /proc/PID/stat on blanks keep working) as its comm.
+void set_title(const std::string& name, const std::string& title);
 
 }  // namespace mpmd::supervisor
