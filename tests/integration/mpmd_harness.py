@@ -509,6 +509,22 @@ class Wrk:
                 pass
 
 
+def known_bug(reason):
+    """Marks a test that fails because of a reported server bug (REASON says which).
+
+    The test still runs with its full assertions and is expected to fail; once the bug is
+    fixed it "unexpectedly succeeds", which fails the suite so that the mark is removed.
+    MPMD_KNOWN_BUGS=strict runs such tests as plain tests (they fail until fixed)."""
+
+    def mark(test):
+        if os.environ.get("MPMD_KNOWN_BUGS") == "strict":
+            return test
+        test.__doc__ = ((test.__doc__ or "").rstrip() + "\nKNOWN BUG: " + reason).lstrip()
+        return unittest.expectedFailure(test)
+
+    return mark
+
+
 def mpmd_ctl(server, action, timeout=30.0):
     """Runs `mpmd -k ACTION -f CONF` for SERVER; returns the CompletedProcess."""
     return subprocess.run([MPMD, "-k", action, "-f", str(server.conf)], cwd=server.tmp,
@@ -589,14 +605,19 @@ def main():
             print("\n=== server %s (port %d, engine %s) ===" % (s.tmp, s.port, s.engine))
             print(s.diagnostics(25))
     r = prog.result
+    for test, _ in r.expectedFailures:
+        print("KNOWN BUG (expected failure): %s" % test.id())
+    for test in r.unexpectedSuccesses:
+        print("UNEXPECTED SUCCESS: %s passes now; remove its known_bug mark" % test.id())
     if not ok and r.wasSuccessful():
         print("FAILED: sanitizer reports (see above)")
     print(
         "%d passed, %d failed, %d skipped"
         % (
-            max(0, r.testsRun - len(r.failures) - len(r.errors) - len(r.skipped)),
-            len(r.failures) + len(r.errors),
-            len(r.skipped),
+            max(0, r.testsRun - len(r.failures) - len(r.errors) - len(r.skipped)
+                - len(r.unexpectedSuccesses) - len(r.expectedFailures)),
+            len(r.failures) + len(r.errors) + len(r.unexpectedSuccesses),
+            len(r.skipped) + len(r.expectedFailures),  # known bugs count as skipped
         )
     )
     sys.exit(0 if ok else 1)

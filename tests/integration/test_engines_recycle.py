@@ -97,7 +97,9 @@ class KillChildUnderLoad(Recycle):
     def test_sigkill_of_a_child_under_load(self):
         self.wrk = h.Wrk(self.server.url + "/4k.txt", seconds=5, threads=2,
                          connections=CONNECTIONS).start()
-        time.sleep(1.5)
+        # Older than the master's start-up window (2 s), so that its death counts as a crash
+        # under load (replaced at once), not as a child dying at start-up (backed off).
+        time.sleep(2.5)
         before = self.server.children()
         self.assertTrue(before)
         victim = before[0]
@@ -108,7 +110,7 @@ class KillChildUnderLoad(Recycle):
             now = self.server.children()
             return victim not in now and len(now) >= len(before) and now
 
-        now = h.wait_until(replaced, 2.5, 0.05)
+        now = h.wait_until(replaced, 2.0, 0.05)
         took = time.monotonic() - killed_at
         self.assertTrue(now, "child %d killed; %.1f s later children are %s (before %s)"
                         % (victim, took, self.server.children(), before))
