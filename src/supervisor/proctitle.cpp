@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 extern char** environ;
 
@@ -13,6 +14,7 @@ namespace mpmd::supervisor {
 namespace {
 char* g_area = nullptr;
 size_t g_size = 0;
+std::string g_command;  // the original command line, kept in the title for pkill -f
 }  // namespace
 
 void init_title(int argc, char** argv) {
@@ -33,13 +35,14 @@ void init_title(int argc, char** argv) {
   moved[env_count] = nullptr;
   environ = moved;
   // argv[1..] keep pointing into the area; copy them so callers may still read them.
+  for (int i = 0; i < argc; ++i) g_command += std::string(i ? " " : "") + argv[i];
   for (int i = 1; i < argc; ++i) argv[i] = strdup(argv[i]);
   g_area = argv[0];
   g_size = size_t(end - argv[0]);
 }
 
 void set_title(const std::string& name, const std::string& title) {
-  std::string full = "mpmd: " + title;
+  std::string full = "mpmd: " + title + " (" + g_command + ")";
   prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
   if (!g_area || g_size < 2) return;
   size_t n = std::min(full.size(), g_size - 1);

@@ -9,9 +9,10 @@ namespace mpmd::supervisor {
 // pointers it kept: moves the environment so argv's memory can hold a title.
 void init_title(int argc, char** argv);
 
-// Shows "mpmd: <title>" as the process's command line (cut to the space that
-// argv and the environment had), and `name` (no spaces, at most 15 bytes, so
-// tools that split /proc/PID/stat on blanks keep working) as its comm.
+// Shows "mpmd: <title> (<original command line>)" as the process's command
+// line (cut to the space that argv and the environment had; the original
+// command stays so `pkill -f conf/mpmd.conf` still finds the server), and `name` (no spaces, at
+// most 15 bytes, so tools that split /proc/PID/stat on blanks keep working) as its comm.
 void set_title(const std::string& name, const std::string& title);
 
 }  // namespace mpmd::supervisor
