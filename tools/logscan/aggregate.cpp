@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "logscan/timeparse.hpp"
+#include "util/escape.hpp"
 
 namespace mpmd::logscan {
 
@@ -131,38 +132,6 @@ std::string render_table(const QuerySpec& spec, const Aggregates& agg, const Sca
   return out;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c >= 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += char(c);
-        }
-    }
-  }
-  out += '"';
-}
-
 std::string render_json(const QuerySpec& spec, const Aggregates& agg, const ScanStats& stats) {
   std::string out = "{\"matched\":" + u64(agg.matched()) + ",\"malformed\":" + u64(stats.malformed);
   if (spec.sum_bytes) out += ",\"bytes\":" + u64(agg.bytes());
@@ -171,13 +140,13 @@ std::string render_json(const QuerySpec& spec, const Aggregates& agg, const Scan
     for (size_t i = 0; i < spec.tops.size(); ++i) {
       const CountTable& table = agg.tops()[i];
       if (i) out += ',';
-      append_json_string(out, spec.tops[i].name);
+      util::append_json_string(out, spec.tops[i].name);
       out += ":{\"distinct\":" + u64(table.size()) + ",\"rows\":[";
       auto rows = table.top(spec.tops[i].limit);
       for (size_t j = 0; j < rows.size(); ++j) {
         if (j) out += ',';
         out += "{\"value\":";
-        append_json_string(out, rows[j].first);
+        util::append_json_string(out, rows[j].first);
         out += ",\"count\":" + u64(rows[j].second) + "}";
       }
       out += "]}";

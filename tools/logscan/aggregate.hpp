@@ -51,7 +51,4 @@ struct ScanStats {
 std::string render_table(const QuerySpec& spec, const Aggregates& agg, const ScanStats& stats);
 std::string render_json(const QuerySpec& spec, const Aggregates& agg, const ScanStats& stats);
 
-// JSON string escaping (quotes included).
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace mpmd::logscan

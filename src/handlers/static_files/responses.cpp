@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "handlers/static_files/path.hpp"
+#include "util/escape.hpp"
 
 namespace mpmd::static_files {
 
@@ -72,27 +73,7 @@ void redirect(http::Response& response, std::string_view location) {
 std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
+  util::append_html_escaped(out, s);
   return out;
 }
 

@@ -3,8 +3,8 @@
 // key, and the per-worker table. Everything that came from a request is escaped.
 #include <cstdio>
 
-#include "handlers/status/escape.hpp"
 #include "handlers/status/render.hpp"
+#include "util/escape.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::handlers::status {
@@ -14,7 +14,7 @@ namespace {
 using scoreboard::State;
 
 void text(std::string& out, std::string_view s) {
-  append_html_escaped(out, s);
+  util::append_html_escaped(out, s);
 }
 
 void num(std::string& out, uint64_t v) {

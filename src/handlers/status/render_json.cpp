@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "handlers/status/escape.hpp"
 #include "handlers/status/render.hpp"
+#include "util/escape.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::handlers::status {
@@ -25,13 +25,13 @@ class Json {
   }
   void key(std::string_view k) {
     comma();
-    append_json_string(out_, k);
+    util::append_json_string(out_, k);
     out_ += ':';
     first_ = true;  // the value follows without a comma
   }
   void value(std::string_view s) {
     comma();
-    append_json_string(out_, s);
+    util::append_json_string(out_, s);
   }
   void value(uint64_t v) {
     comma();

@@ -5,9 +5,9 @@
 #include <sstream>
 #include <vector>
 
-#include "handlers/status/escape.hpp"
 #include "handlers/status/report.hpp"
 #include "unit/handlers/status_test_support.hpp"
+#include "util/escape.hpp"
 
 namespace mpmd::handlers::status {
 namespace {
@@ -259,10 +259,10 @@ TEST(StatusHandlerTest, HeadSendsNoBody) {
 
 TEST(StatusEscape, HtmlAndJson) {
   std::string html;
-  append_html_escaped(html, "<a href=\"x\">'&'</a>");
+  util::append_html_escaped(html, "<a href=\"x\">'&'</a>");
   EXPECT_EQ(html, "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   std::string json;
-  append_json_string(json, "a\"b\\c\n\x01\xc3\xa9\xe2\x82");  // é, then a cut-off sequence
+  util::append_json_string(json, "a\"b\\c\n\x01\xc3\xa9\xe2\x82");  // é, then a cut-off sequence
   EXPECT_EQ(json, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\\ufffd\"");
 }
 

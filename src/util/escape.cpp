@@ -1,8 +1,8 @@
-#include "handlers/status/escape.hpp"
+#include "util/escape.hpp"
 
 #include <cstdint>
 
-namespace mpmd::handlers::status {
+namespace mpmd::util {
 
 void append_html_escaped(std::string& out, std::string_view s) {
   for (char c : s) {
@@ -104,4 +104,4 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-}  // namespace mpmd::handlers::status
+}  // namespace mpmd::util
