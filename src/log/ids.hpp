@@ -40,5 +40,7 @@ inline constexpr std::string_view kChildBackoff =
     "MPMD0024";  // children die at start-up: backing off (supervisor)
 inline constexpr std::string_view kWorkerConnections =
     "MPMD0025";  // event child at WorkerConnections: not accepting (mpm)
+inline constexpr std::string_view kConnectionBroken =
+    "MPMD0026";  // a socket read/write failed mid-exchange: reset, EPIPE, truncated file (mpm)
 
 }  // namespace mpmd::log::ids

@@ -3,10 +3,23 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
+#include <string>
 
+#include "log/error_log.hpp"
+#include "log/ids.hpp"
 #include "net/socket_io.hpp"
 
 namespace mpmd::mpm {
+
+namespace {
+// Clients reset connections all the time: info level, off by default.
+void report_broken(const char* what, int err) {
+  if (!log::error_log().enabled(config::LogLevel::info)) return;
+  log::emit(config::LogLevel::info, log::ids::kConnectionBroken,
+            std::string(what) + " failed: " + std::strerror(err) + "; connection closed");
+}
+}  // namespace
 
 Wait pump(int fd, http::Connection& conn) {
   // A short read or write means the kernel buffer is drained or full: with
@@ -23,6 +36,7 @@ Wait pump(int fd, http::Connection& conn) {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Wait::write;
+      report_broken("write", errno);
       conn.on_error();
       return Wait::done;
     }
@@ -42,6 +56,7 @@ Wait pump(int fd, http::Connection& conn) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return Wait::read;
+    report_broken("read", errno);
     conn.on_error();
     return Wait::done;
   }
