@@ -4,6 +4,8 @@
 
 import os
 import signal
+import socket
+import struct
 import time
 import unittest
 
@@ -137,6 +139,34 @@ class KillChildUnderLoad(Recycle):
                          connections=CONNECTIONS).start()
         self.assert_no_errors(self.wrk.wait(), "after the replacement child started")
 
+
+class AbortedDownloads(unittest.TestCase):
+    @h.known_bug("children die of SIGPIPE (signal 13) when a client leaves in the middle of a "
+                 "response: SIGPIPE is not ignored, and sendfile(2) has no MSG_NOSIGNAL")
+    def test_clients_that_vanish_mid_download_do_not_kill_children(self):
+        """Clients that leave in the middle of a 1 MiB response (plain close with unread data,
+        or a reset): the server's writes fail with EPIPE/ECONNRESET, and no child dies of
+        SIGPIPE.  Fresh servers each round: children that have just started are the ones
+        seen to die."""
+        for round_ in range(4):
+            server = h.Server(engine=h.ENGINE, start_servers=2).start()
+            try:
+                for i in range(6):
+                    with h.connect(server.port) as s:
+                        s.sendall(b"GET /1m.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                        s.recv(1000)  # leave in the middle of the response
+                        if i % 2:
+                            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                         struct.pack("ii", 1, 0))
+                for _ in range(3):
+                    resp, _ = h.exchange(server.port, b"GET /4k.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+                    self.assertEqual(resp.status, 200)
+                time.sleep(0.3)
+                text = server.error_log.read_text(errors="replace")
+                self.assertNotIn("exit signal", text, "round %d: a child died:\n%s"
+                                 % (round_ + 1, h.tail(server.error_log)))
+            finally:
+                server.stop()
 
 if __name__ == "__main__":
     h.main()
