@@ -118,6 +118,12 @@ class Restarts(unittest.TestCase):
                                 before["mpmd_requests_total"] + counts["requests"])
         # Old children are gone (bounded by the drain of their last requests).
         self.assert_only_generation(RESTARTS)
+        # ... and the scoreboard has forgotten them: nothing is draining any more.
+        auto = h.wait_until(lambda: (lambda a: a.get("GracefulWorkers") == "0" and
+                                     a.get("Stopping", "0") == "0" and a)(
+                                         h.status_auto(self.server.port)), 5, 0.2)
+        self.assertTrue(auto, "old generation still in the scoreboard: %s"
+                        % h.status_auto(self.server.port))
         self.assertTrue(self.server.running())
         self.assert_serves()
 
