@@ -676,6 +676,7 @@ HOSTILE_ROWS = [
     one_meaning("cl_comma_identical_one_meaning", with_length(b"5, 5", b"hello")),
     one_meaning("cl_duplicate_identical_one_meaning",
                 with_length(b"5", b"hello", b"Content-Length: 5\r\n")),
+    one_meaning("cl_leading_zeros_one_meaning", with_length(b"005", b"hello")),
     reject("cl_plus_sign_400", with_length(b"+5", b"hello")),
     reject("cl_hex_400", with_length(b"0x5", b"hello")),
     reject("cl_inner_space_400", with_length(b"1 2", b"x" * 12)),
@@ -799,6 +800,13 @@ HOSTILE_ROWS = [
     dict(name="trace_not_echoed", request=get(b"/4k.txt", b"Cookie: session=SECRETCOOKIE\r\n",
                                               method=b"TRACE"),
          status=(403, 405, 501), body_excludes=b"SECRETCOOKIE"),
+    # Many overlapping ranges are not amplified into many copies (CVE-2011-3192).
+    dict(name="range_overlap_flood_not_amplified",
+         request=get(b"/4k.txt", b"Range: bytes=" + b",".join([b"0-"] * 200) + b"\r\n"),
+         status=(200, 206), body=K4),
+    dict(name="range_repeated_whole_not_amplified",
+         request=get(b"/4k.txt", b"Range: bytes=" + b",".join([b"0-4095"] * 60) + b"\r\n"),
+         status=(200, 206), body=K4),
     # --- rejected requests with a valid one pipelined behind: never answered ----------
     reject_then("pipelined_after_400", get(b"/4k.txt", b"X-A: a\x00b\r\n")),
     reject_then("pipelined_after_414", get(b"/" + b"a" * (LIMIT_LINE + 100)), 414),

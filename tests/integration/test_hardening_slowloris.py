@@ -132,6 +132,9 @@ class Slowloris(unittest.TestCase):
     def test_event_5000_slowloris_keep_p99_low(self):
         if h.ENGINE != "event":
             self.skipTest("one process/thread per connection: see the slowhttptest test")
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        if hard != resource.RLIM_INFINITY and hard < SLOWLORIS + 1000:
+            self.skipTest("RLIMIT_NOFILE hard limit %d < %d" % (hard, SLOWLORIS + 1000))
         port = self.start("RequestReadTimeout header=20-40,MinRate=500 body=20,MinRate=500\n"
                           "ListenBacklog 4096\n" + h.STATUS_LOCATIONS)
         kids = set(self.server.children())
