@@ -3,12 +3,14 @@
 
 With `RequestReadTimeout header=2-4,MinRate=500 body=2,MinRate=500` (Apache's syntax,
 short values): a client trickling its header or its body is answered 408 and closed
-within the stage's limit; a client slower than a burst but above MinRate is served.
+within the stage's limit; a client slower than a burst but above MinRate is served; a
+client that stops reading its response is dropped after Timeout.
 """
 
 import select
 import socket
 import time
+import unittest
 
 import mpmd_harness as h
 
@@ -85,6 +87,15 @@ class SlowClients(h.ServerTestCase):
         received, closed = trickle(self.port, head, b"X-a: b\r\n", 0.5, HEADER_MAX + 2 * SLACK)
         self.assert_408_closed(received, closed, HEADER_MAX)
 
+    def test_trickled_second_request_408(self):
+        # On a keep-alive connection the header stage starts again with the next request.
+        first = b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        head = first + b"GET /4k.txt HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
+        received, closed = trickle(self.port, head, b"a", 0.5, HEADER_MAX + 2 * SLACK)
+        self.assertTrue(received.startswith(b"HTTP/1.1 200 "), received[:100])
+        second = received[received.index(h.INDEX_HTML) + len(h.INDEX_HTML):]
+        self.assert_408_closed(second, closed, HEADER_MAX)
+
     def test_trickled_body_408(self):
         # The head at once, then 10 bytes of a 100000-byte body every 0.5 s.
         head = b"POST /4k.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n"
@@ -121,6 +132,39 @@ class SlowClients(h.ServerTestCase):
     def test_service_unaffected(self):
         status, _, body = h.http_get(self.port, "/index.html")
         self.assertEqual((status, body), (200, h.INDEX_HTML))
+
+
+class SlowReader(unittest.TestCase):
+    """A client that stops reading its response is dropped after Timeout (3 s here)."""
+
+    def test_stalled_reader_dropped_after_timeout(self):
+        server = h.Server(READ_TIMEOUT, timeout=3)
+        self.addCleanup(server.stop)
+        size = 32 << 20  # far more than the socket buffers hold
+        (server.docroot / "big.bin").write_bytes(b"\0" * size)
+        server.start()
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(s.close)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect((h.HOST, server.port))
+        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        time.sleep(3 + SLACK + 1)  # read nothing: the server's writes make no progress
+        s.settimeout(5)
+        got, closed = 0, False
+        try:
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    closed = True
+                    break
+                got += len(data)
+        except ConnectionResetError:
+            closed = True
+        except socket.timeout:
+            pass
+        self.assertTrue(closed, "still open %.0f s after the reader stalled" % (3 + SLACK + 6))
+        self.assertLess(got, size, "the whole file arrived: the stall was not tested")
+        self.assertEqual(h.http_get(server.port, "/index.html")[0], 200)
 
 
 if __name__ == "__main__":
