@@ -215,6 +215,9 @@ int serve(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   supervisor::init_title(argc, argv);
+  // A client that leaves mid-response must cost its connection, not the
+  // process: sendfile has no MSG_NOSIGNAL, so writes report EPIPE instead.
+  signal(SIGPIPE, SIG_IGN);
   // Every connection is a descriptor: use all the process may have (nginx's
   // worker_rlimit_nofile), so the limit is the hard one an operator set.
   struct rlimit files;

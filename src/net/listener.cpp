@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -61,6 +62,14 @@ bool open_listener(const std::string& host, uint16_t port, int backlog, Listener
   out.host = host;
   out.port = port == 0 ? local_port(out.fd.get()) : port;
   return true;
+}
+
+uint32_t accept_queue_length(int listen_fd) {
+  struct tcp_info info;
+  socklen_t len = sizeof info;
+  // For a listening socket the kernel reports its accept queue in tcpi_unacked.
+  if (getsockopt(listen_fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return 0;
+  return info.tcpi_unacked;
 }
 
 uint16_t local_port(int fd) {

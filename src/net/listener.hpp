@@ -21,6 +21,9 @@ struct Listener {
 bool open_listener(const std::string& host, uint16_t port, int backlog, Listener& out,
                    std::string& error);
 
+// Connections waiting in a listening socket's accept queue right now.
+uint32_t accept_queue_length(int listen_fd);
+
 // The local port a socket is bound to (useful after binding port 0).
 uint16_t local_port(int fd);
 

@@ -1,7 +1,5 @@
 #include "supervisor/master.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -327,12 +325,7 @@ class Master {
   void sample_listen_queue() {
     uint32_t queued = 0;
     for (const auto& l : listeners_) {
-      struct tcp_info info;
-      socklen_t len = sizeof info;
-      // For a listening socket the kernel reports its accept queue in tcpi_unacked.
-      if (l.fd && getsockopt(l.fd.get(), IPPROTO_TCP, TCP_INFO, &info, &len) == 0) {
-        queued += info.tcpi_unacked;
-      }
+      if (l.fd) queued += net::accept_queue_length(l.fd.get());
     }
     scoreboard_->global().listen_queue.store(queued, std::memory_order_relaxed);
   }

@@ -141,8 +141,6 @@ class KillChildUnderLoad(Recycle):
 
 
 class AbortedDownloads(unittest.TestCase):
-    @h.known_bug("children die of SIGPIPE (signal 13) when a client leaves in the middle of a "
-                 "response: SIGPIPE is not ignored, and sendfile(2) has no MSG_NOSIGNAL")
     def test_clients_that_vanish_mid_download_do_not_kill_children(self):
         """Clients that leave in the middle of a 1 MiB response (plain close with unread data,
         or a reset): the server's writes fail with EPIPE/ECONNRESET, and no child dies of

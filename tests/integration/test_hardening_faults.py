@@ -196,7 +196,6 @@ class Resets(FaultBase):
 
     ROUNDS = 60  # of the four ways below; stops at the first dead child
 
-    @h.known_bug(SIGPIPE_BUG)
     def test_resets_mid_response(self):
         big = self.big_file("reset.bin")
         done = 0

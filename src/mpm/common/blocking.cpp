@@ -1,5 +1,6 @@
 #include "mpm/common/blocking.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
@@ -44,10 +46,16 @@ class BlockingLoop {
   StopRequest run() {
     net::UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
     if (!ep) return StopRequest::now;
-    for (uint32_t i = 0; i < o_.listeners.size(); ++i) {
+    // This loop's own descriptors for the listening sockets: it closes them
+    // as soon as it stops accepting, even while it still finishes a request,
+    // so that once every loop has, new clients are refused, never queued on
+    // a socket that nobody will accept from.
+    for (const auto& l : o_.listeners) fds_.emplace_back(fcntl(l.fd.get(), F_DUPFD_CLOEXEC, 0));
+    if (o_.on_started) o_.on_started();
+    for (uint32_t i = 0; i < fds_.size(); ++i) {
       // EPOLLEXCLUSIVE: one connection wakes one waiting process or thread.
       epoll_event ev{EPOLLIN | EPOLLEXCLUSIVE, {.u32 = i}};
-      epoll_ctl(ep.get(), EPOLL_CTL_ADD, o_.listeners[i].fd.get(), &ev);
+      epoll_ctl(ep.get(), EPOLL_CTL_ADD, fds_[i].get(), &ev);
     }
     epoll_event sev{EPOLLIN, {.u32 = kStopTag}};
     epoll_ctl(ep.get(), EPOLL_CTL_ADD, o_.stop.fd, &sev);
@@ -59,13 +67,16 @@ class BlockingLoop {
       for (int i = 0; i < n; ++i) {
         if (events[i].data.u32 == kStopTag) {
           StopRequest req = o_.stop.poll_request(o_.stop.context);
+          if (req == StopRequest::graceful) drain_listen_queues();
           if (req != StopRequest::none) return req;
           continue;
         }
-        StopRequest req = accept_and_serve(o_.listeners[events[i].data.u32]);
+        StopRequest req = accept_and_serve(events[i].data.u32);
         if (req != StopRequest::none) return req;
         if (o_.max_connections != 0 && o_.accepted &&
             o_.accepted->load(std::memory_order_relaxed) >= o_.max_connections) {
+          // Recycling: the master and other children keep the sockets open.
+          fds_.clear();
           return StopRequest::graceful;
         }
         break;  // re-wait: the other events may be stale after a long connection
@@ -74,11 +85,34 @@ class BlockingLoop {
   }
 
  private:
-  StopRequest accept_and_serve(const net::Listener& l) {
+  // Before a graceful exit: serve the connections already waiting in the
+  // listen queues, so the last process to close a listening socket resets
+  // none of them.
+  void drain_listen_queues() {
+    draining_ = true;
+    for (uint32_t l = 0; l < fds_.size(); ++l) {
+      // What is queued now; later arrivals are for the loops still accepting.
+      uint32_t queued = fds_[l] ? net::accept_queue_length(fds_[l].get()) : 0;
+      for (uint32_t i = 0; i < queued; ++i) {
+        if (!try_accept_and_serve(l) || last_request_ == StopRequest::now) break;
+      }
+    }
+    fds_.clear();
+  }
+
+  StopRequest accept_and_serve(uint32_t index) {
+    try_accept_and_serve(index);
+    return last_request_;
+  }
+
+  // False when nothing was waiting.
+  bool try_accept_and_serve(uint32_t index) {
+    if (index >= fds_.size() || !fds_[index]) return false;
+    const net::Listener& l = o_.listeners[index];
     sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    int fd =
-        accept4(l.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(fds_[index].get(), reinterpret_cast<sockaddr*>(&ss), &len,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         log::emit(config::LogLevel::error, log::ids::kAcceptFailed,
@@ -86,7 +120,8 @@ class BlockingLoop {
         pollfd p{o_.stop.fd, POLLIN, 0};
         poll(&p, 1, 100);
       }
-      return StopRequest::none;  // EAGAIN: another process or thread took it
+      last_request_ = StopRequest::none;
+      return false;  // EAGAIN: another process or thread took it
     }
     if (o_.accepted) o_.accepted->fetch_add(1, std::memory_order_relaxed);
     net::UniqueFd conn_fd(fd);
@@ -100,7 +135,9 @@ class BlockingLoop {
     peer.local_address = l.host;
     http::Connection conn(services_.settings(), services_.handler(), services_.observer(),
                           services_.clock(), services_.dates(), peer);
-    return serve(fd, conn);
+    if (draining_) conn.close_after_response();
+    last_request_ = serve(fd, conn);
+    return true;
   }
 
   StopRequest serve(int fd, http::Connection& conn) {
@@ -153,6 +190,7 @@ class BlockingLoop {
           pending = req;
           watch_stop = false;
           conn.close_after_response();
+          fds_.clear();  // this loop accepts no more
           set_state(o_.worker, scoreboard::State::graceful);
         }
       }
@@ -170,6 +208,9 @@ class BlockingLoop {
 
   const BlockingLoopOptions& o_;
   Services& services_;
+  std::vector<net::UniqueFd> fds_;  // this loop's copies of the listening sockets
+  bool draining_ = false;
+  StopRequest last_request_ = StopRequest::none;
   int timeout_ms_;
   int keepalive_ms_;
 };

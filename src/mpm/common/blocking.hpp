@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <span>
 
 #include "mpm/common/child.hpp"
@@ -32,6 +33,9 @@ struct BlockingLoopOptions {
   std::atomic<uint64_t>* accepted = nullptr;
   uint64_t max_connections = 0;
   const config::Http* http = nullptr;  // RequestReadTimeout
+  // Called once the loop holds its own copies of the listening sockets: the
+  // process may then close the ones it inherited.
+  std::function<void()> on_started;
 };
 
 // Serves until a stop request (now: abort the connection in hand; graceful:

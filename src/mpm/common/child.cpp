@@ -14,6 +14,12 @@ int open_child_signalfd() {
   return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+void close_inherited_listeners(const ChildEnv& env) {
+  // The Listener objects are the master's, copied by fork: only the numbers
+  // are closed here, in this process.
+  for (const auto& l : env.listeners) ::close(l.fd.get());
+}
+
 StopRequest read_stop_request(int signal_fd) {
   StopRequest req = StopRequest::none;
   struct signalfd_siginfo info;

@@ -27,6 +27,10 @@ struct ChildEnv {
 inline constexpr int kExitNormal = 0;
 inline constexpr int kExitStartupFailed = 3;  // could not initialise: do not respawn quickly
 
+// Closes the child's inherited descriptors of the listening sockets, once its
+// serving loops hold their own (the master and other children keep theirs).
+void close_inherited_listeners(const ChildEnv& env);
+
 // A child's entry point: serves until told to stop, returns its exit code.
 using ChildMain = int (*)(const ChildEnv&);
 

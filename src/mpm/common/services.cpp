@@ -152,6 +152,7 @@ Services::~Services() {
 }
 
 http::Handler& Services::handler() {
+  if (impl_->recording) return *impl_->recording;
   return impl_->router;
 }
 

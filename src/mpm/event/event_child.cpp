@@ -195,18 +195,21 @@ class Loop {
         stop_now_ = true;
         break;
       case StopRequest::graceful:
-        begin_graceful_stop();
+        begin_graceful_stop(true);
         break;
       case StopRequest::none:
         break;
     }
   }
 
-  void accept_from(ListenSource& l) {
-    for (int i = 0; i < kAcceptBatch && accepting_ && !accept_paused_ && !at_capacity_; ++i) {
+  // Accepts up to `batch` connections; false when it stopped early because the
+  // queue was empty (or accepting is off).
+  bool accept_from(ListenSource& l, int batch = kAcceptBatch) {
+    for (int i = 0; i < batch; ++i) {
+      if (!accepting_ || accept_paused_ || at_capacity_) return false;
       if (connections_ >= max_open_) {
         reach_capacity();
-        return;
+        return false;
       }
       sockaddr_storage ss;
       socklen_t len = sizeof ss;
@@ -216,17 +219,20 @@ class Loop {
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
           pause_accepting(errno);
         }
-        return;  // EAGAIN: another child took it, or the queue is empty
+        return false;  // EAGAIN: another child took it, or the queue is empty
       }
       open_connection(fd, ss, l);
       ++accepted_;
       if (max_connections_ != 0 && accepted_ >= max_connections_) {
         log::emit(LogLevel::info, log::ids::kChildRecycled,
                   "MaxConnectionsPerChild reached; child finishing its connections");
-        begin_graceful_stop();
-        return;
+        // Recycling: the master and the other children keep the listening
+        // sockets open, so nothing queued is lost without a drain.
+        begin_graceful_stop(false);
+        return false;
       }
     }
+    return true;
   }
 
   void open_connection(int fd, const sockaddr_storage& ss, const ListenSource& l) {
@@ -344,7 +350,9 @@ class Loop {
   // WorkerConnections reached: let the other children take new connections.
   void reach_capacity() {
     at_capacity_ = true;
-    for (auto& l : listeners_) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
+    for (auto& l : listeners_) {
+      if (l->fd >= 0) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
+    }
     if (env_.scoreboard) {
       env_.scoreboard->global().connections_refused.fetch_add(1, std::memory_order_relaxed);
     }
@@ -378,7 +386,9 @@ class Loop {
                 std::string("accept: ") + std::strerror(err) +
                     "; pausing new connections until descriptors free up");
     }
-    for (auto& l : listeners_) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
+    for (auto& l : listeners_) {
+      if (l->fd >= 0) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
+    }
     accept_paused_ = true;
     accept_resume_at_ = now_ + kAcceptPause;
   }
@@ -396,11 +406,25 @@ class Loop {
     return true;
   }
 
-  void begin_graceful_stop() {
+  void begin_graceful_stop(bool drain) {
     if (stopping_) return;
+    // Connections already in the listen queue are served, not reset: take
+    // what is queued now, then close this child's copy of the listening
+    // sockets (once no process holds one, new clients are refused instead of
+    // queued and then reset).
+    max_connections_ = 0;
+    for (auto& l : listeners_) {
+      if (drain && l->fd >= 0) accept_from(*l, int(net::accept_queue_length(l->fd)));
+    }
     stopping_ = true;
     accepting_ = false;
-    for (auto& l : listeners_) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
+    // The sources stay allocated: events fetched in this batch may point at them.
+    for (auto& l : listeners_) {
+      if (l->fd < 0) continue;
+      epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
+      ::close(l->fd);
+      l->fd = -1;
+    }
     for (Conn* c : all_) c->http->close_after_response();
     while (QueueLink* link = keepalive_q_.head) drain_q_.push(link, now_);
   }

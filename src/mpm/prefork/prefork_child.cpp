@@ -25,6 +25,7 @@ int run_child(const ChildEnv& env) {
   options.accepted = &accepted;
   options.max_connections = env.config->mpm.max_connections_per_child;
   options.http = &env.config->http;
+  options.on_started = [&env] { close_inherited_listeners(env); };
   const auto& http = env.config->http;
   run_blocking_loop(options, services, int(http.timeout.count()),
                     int(http.keep_alive_timeout.count()));

@@ -52,6 +52,7 @@ int run_child(const ChildEnv& env) {
   int threads = cfg.mpm.threads_per_child;
   std::atomic<uint64_t> accepted{0};
   std::atomic<int> alive{threads};
+  std::atomic<int> started{0};
   std::vector<std::thread> pool;
   pool.reserve(size_t(threads));
   for (int t = 0; t < threads; ++t) {
@@ -66,6 +67,9 @@ int run_child(const ChildEnv& env) {
         options.accepted = &accepted;
         options.max_connections = cfg.mpm.max_connections_per_child;
         options.http = &cfg.http;
+        options.on_started = [&] {
+          if (started.fetch_add(1) + 1 == threads) close_inherited_listeners(env);
+        };
         StopRequest why = run_blocking_loop(options, services, int(cfg.http.timeout.count()),
                                             int(cfg.http.keep_alive_timeout.count()));
         // A thread that hit MaxConnectionsPerChild retires the whole child.
