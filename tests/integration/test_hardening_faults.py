@@ -150,10 +150,6 @@ class FaultBase(unittest.TestCase):
         return s, got
 
 
-SIGPIPE_BUG = ("children of every engine die of SIGPIPE when a client resets during "
-               "sendfile (SIGPIPE neither ignored nor blocked; sendfile has no MSG_NOSIGNAL)")
-
-
 class Files(FaultBase):
     """Files truncated or removed while a slow reader receives them."""
 

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import mpmd_harness as h
 
-NOFILE = 64  # RLIMIT_NOFILE of the server in the EMFILE test
-IDLE_CONNECTIONS = 150  # more than NOFILE
+NOFILE = 64  # RLIMIT_NOFILE of the event server in the EMFILE test (worker: measured)
+THREADS = 32  # worker: ThreadsPerChild in the EMFILE test
+IDLE_CONNECTIONS = 150  # more than the server can hold
 CPU_WINDOW = 2.0  # seconds over which the CPU use is measured
 CPU_LIMIT = 0.3  # seconds of CPU (all server processes together) allowed in the window
 WORKER_CONNECTIONS = 20
@@ -46,11 +47,17 @@ def count_in_log(path, needle):
 
 
 class LimitedServer(h.Server):
-    """A Server whose master starts with RLIMIT_NOFILE = NOFILE (soft and hard)."""
+    """A Server whose master starts with RLIMIT_NOFILE = nofile (soft and hard)."""
+
+    def __init__(self, extra, nofile, **kw):
+        self.nofile = nofile
+        super().__init__(extra, **kw)
 
     def _spawn(self, cmd):
+        nofile = self.nofile
+
         def preexec():
-            resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
             h._set_pdeathsig()
 
         out = open(self.output, "ab")
@@ -100,9 +107,9 @@ class Resources(unittest.TestCase):
             self.skipTest("a prefork child holds one connection: accept never hits EMFILE")
         extra = ("RequestReadTimeout header=60 body=60\n"  # the idle connections stay
                  "WorkerConnections 10000\n"  # event: the fd limit, not this, is reached
-                 # worker: 16 threads use ~55 descriptors (3 each), so accept hits EMFILE
-                 "ThreadsPerChild 16\nMaxRequestWorkers 16\n")
-        port = self.start(LimitedServer(extra, start_servers=1))
+                 "ThreadsPerChild %d\nMaxRequestWorkers %d\n" % (THREADS, THREADS))
+        nofile = NOFILE if h.ENGINE == "event" else self.worker_nofile(extra)
+        port = self.start(LimitedServer(extra, nofile, start_servers=1))
         pids = [self.server.proc.pid] + self.server.children()
         self.assertTrue(request_ok(port), "no service before the burst")
         before = count_in_log(self.server.error_log, "MPMD0006")
@@ -116,9 +123,23 @@ class Resources(unittest.TestCase):
         finally:
             close_all(socks)
         print("\nEMFILE [%s]: %d idle connections against RLIMIT_NOFILE %d: %.3f s CPU in "
-              "%.0f s, %d MPMD0006 lines in %.0f s" % (h.ENGINE, IDLE_CONNECTIONS, NOFILE, cpu,
+              "%.0f s, %d MPMD0006 lines in %.0f s" % (h.ENGINE, IDLE_CONNECTIONS, nofile, cpu,
                                                      CPU_WINDOW, lines, CPU_WINDOW + 1), flush=True)
         return pids, cpu, lines
+
+    def worker_nofile(self, extra):
+        """worker: the descriptors an idle child uses (several per thread), plus room for
+        half of its threads' connections, so that the other half's accept hits EMFILE."""
+        probe = h.Server(extra, start_servers=1)
+        try:
+            probe.start()
+            h.wait_until(lambda: probe.children(), 5)
+            self.assertTrue(request_ok(probe.port))
+            time.sleep(0.5)
+            idle = max(len(os.listdir("/proc/%d/fd" % pid)) for pid in probe.children())
+        finally:
+            probe.cleanup()
+        return idle + THREADS // 2
 
     def test_emfile_does_not_spin_and_recovers(self):
         pids, cpu, lines = self.emfile_burst()
