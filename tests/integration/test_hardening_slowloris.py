@@ -199,7 +199,8 @@ class Slowloris(unittest.TestCase):
                "-u", "http://%s:%d/index.html" % (h.HOST, port)]
         with open(log, "wb") as out:
             attack = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+                                      stderr=subprocess.STDOUT, start_new_session=True,
+                                      preexec_fn=h._set_pdeathsig)
 
         def kill_attack():
             if attack.poll() is None:
