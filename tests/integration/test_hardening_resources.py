@@ -150,8 +150,6 @@ class Resources(unittest.TestCase):
         self.assertTrue(self.server.running())
         self.assertEqual(sorted(pids[1:]), self.server.children(), "children died")
 
-    @h.known_bug("MPMD0006 is logged every 100 ms while accept fails with EMFILE (event: "
-                 "per child, worker: per idle thread), not once per burst")
     def test_emfile_logged_once_per_burst(self):
         pids, _, lines = self.emfile_burst()
         self.assertLessEqual(lines, 2 * (len(pids) - 1), "MPMD0006 logged %d times in one "

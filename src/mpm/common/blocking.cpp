@@ -28,6 +28,9 @@ namespace {
 constexpr uint32_t kStopTag = UINT32_MAX;
 constexpr int kDrainIdleMs = 1000;  // stopping: wait for one more request
 
+// Set while accept fails for lack of descriptors (shared by a process's threads).
+std::atomic<bool> accept_failure_burst{false};
+
 util::Usec monotonic_usec() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -115,14 +118,20 @@ class BlockingLoop {
                      SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        log::emit(config::LogLevel::error, log::ids::kAcceptFailed,
-                  std::string("accept: ") + std::strerror(errno) + "; retrying in 100 ms");
+        // Once per burst per process (all threads retry every 100 ms); a
+        // successful accept ends the burst.
+        if (!accept_failure_burst.exchange(true)) {
+          log::emit(config::LogLevel::error, log::ids::kAcceptFailed,
+                    std::string("accept: ") + std::strerror(errno) +
+                        "; pausing new connections until descriptors free up");
+        }
         pollfd p{o_.stop.fd, POLLIN, 0};
         poll(&p, 1, 100);
       }
       last_request_ = StopRequest::none;
       return false;  // EAGAIN: another process or thread took it
     }
+    if (accept_failure_burst.load(std::memory_order_relaxed)) accept_failure_burst = false;
     if (o_.accepted) o_.accepted->fetch_add(1, std::memory_order_relaxed);
     net::UniqueFd conn_fd(fd);
     int one = 1;

@@ -221,6 +221,7 @@ class Loop {
         }
         return false;  // EAGAIN: another child took it, or the queue is empty
       }
+      in_accept_failure_burst_ = false;
       open_connection(fd, ss, l);
       ++accepted_;
       if (max_connections_ != 0 && accepted_ >= max_connections_) {
@@ -381,7 +382,10 @@ class Loop {
   }
 
   void pause_accepting(int err) {
-    if (!accept_paused_) {
+    // Once per burst: accepting resumes every 100 ms to try again, and only a
+    // successful accept ends the burst.
+    if (!in_accept_failure_burst_) {
+      in_accept_failure_burst_ = true;
       log::emit(LogLevel::error, log::ids::kAcceptFailed,
                 std::string("accept: ") + std::strerror(err) +
                     "; pausing new connections until descriptors free up");
@@ -453,6 +457,7 @@ class Loop {
   util::Usec last_capacity_log_ = -60'000'000;
   bool accepting_ = true;
   bool accept_paused_ = false;
+  bool in_accept_failure_burst_ = false;
   util::Usec accept_resume_at_ = 0;
   bool stopping_ = false;
   bool stop_now_ = false;
