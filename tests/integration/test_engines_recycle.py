@@ -3,6 +3,7 @@
 (MaxConnectionsPerChild) and with bounded failures (SIGKILL of a child)."""
 
 import os
+import re
 import signal
 import socket
 import struct
@@ -165,6 +166,38 @@ class AbortedDownloads(unittest.TestCase):
                                  % (round_ + 1, h.tail(server.error_log)))
             finally:
                 server.stop()
+
+class CrashingChildren(Recycle):
+    def test_children_dying_at_start_up_are_backed_off_and_come_back(self):
+        """Children that die right after start-up, again and again, are restarted with a
+        growing back-off (logged as MPMD0024), the master survives, and service comes
+        back once they stop dying."""
+        deadline = time.monotonic() + 4.5
+        killed = set()
+        while time.monotonic() < deadline:
+            for pid in self.server.children():
+                if pid not in killed:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                        killed.add(pid)
+                    except ProcessLookupError:
+                        pass
+            time.sleep(0.01)
+        self.assertTrue(self.server.running(), "the master died with its children")
+        log = self.server.error_log.read_text(errors="replace")
+        waits = [int(m) for m in re.findall(r"MPMD0024: .*next attempt in (\d+) s", log)]
+        self.assertGreaterEqual(len(waits), 2, "no back-off logged:\n" + log[-2000:])
+        self.assertEqual(waits, sorted(waits), "the back-off should grow: %s" % waits)
+        self.assertGreater(waits[-1], waits[0], "the back-off should grow: %s" % waits)
+        # The spawns were spaced out: far fewer children than kill attempts allow.
+        self.assertLessEqual(len(killed), 4 * start_servers() + 2, "spawned %d" % len(killed))
+        # event keeps StartServers children; prefork and worker rebuild their spare pools.
+        wanted = start_servers() if h.ENGINE == "event" else 2
+        back = h.wait_until(lambda: len(self.server.children()) >= wanted, waits[-1] + 5)
+        self.assertTrue(back, "children did not come back: %s" % self.server.children())
+        status, _, _ = h.http_get(self.server.port, "/4k.txt")
+        self.assertEqual(status, 200)
+
 
 if __name__ == "__main__":
     h.main()
