@@ -8,6 +8,8 @@
 #include <ctime>
 #include <new>
 
+#include "util/clock.hpp"
+
 namespace mpmd::scoreboard {
 
 namespace {
@@ -25,12 +27,6 @@ constexpr long kStuckSleepNsec = 50'000;
 
 size_t round_up(size_t n, size_t to) {
   return (n + to - 1) / to * to;
-}
-
-int64_t wall_usec() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
 }
 
 }  // namespace
@@ -120,7 +116,7 @@ std::unique_ptr<Scoreboard> Scoreboard::create(int server_limit, int thread_limi
   Global& g = *board->global_;
   g.server_limit.store(server_limit, std::memory_order_relaxed);
   g.thread_limit.store(thread_limit, std::memory_order_relaxed);
-  const int64_t now = wall_usec();
+  const int64_t now = util::wall_usec();
   g.start_usec.store(now, std::memory_order_relaxed);
   g.restart_usec.store(now, std::memory_order_relaxed);
   return board;

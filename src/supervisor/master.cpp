@@ -23,6 +23,7 @@
 #include "supervisor/mpm_limits.hpp"
 #include "supervisor/proctitle.hpp"
 #include "supervisor/spare_pool.hpp"
+#include "util/clock.hpp"
 
 namespace mpmd::supervisor {
 
@@ -61,12 +62,6 @@ sigset_t master_signals() {
   return set;
 }
 
-int64_t wall_usec() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 class Master {
  public:
   Master(config::Config config, const Reload& reload)
@@ -88,7 +83,7 @@ class Master {
       return 1;
     }
     auto& g = scoreboard_->global();
-    g.start_usec = g.restart_usec = wall_usec();
+    g.start_usec = g.restart_usec = util::wall_usec();
     sigset_t set = master_signals();
     sigprocmask(SIG_BLOCK, &set, nullptr);
     write_pid_file();
@@ -208,7 +203,7 @@ class Master {
     ++generation_;
     auto& g = scoreboard_->global();
     g.running_generation = generation_;
-    if (!graceful) g.restart_usec = wall_usec();
+    if (!graceful) g.restart_usec = util::wall_usec();
     backoff_ = 0;
     pool_.reset();
     write_pid_file();
@@ -242,7 +237,7 @@ class Master {
                     std::to_string(counts.idle) + " idle, and " + std::to_string(active) +
                     " total children");
     }
-    switch (at_max_.on_cycle(scoreboard_->global(), d.at_max, wall_usec())) {
+    switch (at_max_.on_cycle(scoreboard_->global(), d.at_max, util::wall_usec())) {
       case scoreboard::MaxWorkersWatch::Log::reached:
       case scoreboard::MaxWorkersWatch::Log::still_reached:
         // Unlike Apache (once per lifetime), repeated every minute while it lasts.
@@ -353,7 +348,7 @@ class Master {
     proc.not_accepting = false;
     proc.connections = 0;
     proc.keep_alive = 0;
-    proc.started_usec = wall_usec();
+    proc.started_usec = util::wall_usec();
     for (int t = 0; t < sizing_.thread_limit; ++t) {
       auto& w = scoreboard_->worker(slot, t);
       w.state = char(t < sizing_.threads_per_child ? State::starting : State::dead);

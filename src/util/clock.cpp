@@ -25,10 +25,20 @@ int month_index(std::string_view m) {
 }
 }  // namespace
 
-Usec SystemClock::now() const {
+Usec wall_usec() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return Usec(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+Usec monotonic_usec() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return Usec(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+Usec SystemClock::now() const {
+  return wall_usec();
 }
 
 std::string format_http_date(std::time_t t) {

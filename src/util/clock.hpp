@@ -12,6 +12,11 @@ namespace mpmd::util {
 // Microseconds since the Unix epoch (wall clock).
 using Usec = int64_t;
 
+// Wall-clock microseconds since the epoch (CLOCK_REALTIME).
+Usec wall_usec();
+// Microseconds on a clock that never jumps (CLOCK_MONOTONIC): for timeouts.
+Usec monotonic_usec();
+
 // Source of time. Engines pass the real clock; tests pass a fake one.
 class Clock {
  public:

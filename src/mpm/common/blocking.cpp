@@ -31,12 +31,6 @@ constexpr int kDrainIdleMs = 1000;  // stopping: wait for one more request
 // Set while accept fails for lack of descriptors (shared by a process's threads).
 std::atomic<bool> accept_failure_burst{false};
 
-util::Usec monotonic_usec() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return util::Usec(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
-}
-
 void set_state(scoreboard::Worker* w, scoreboard::State s) {
   if (w) w->state.store(char(s), std::memory_order_relaxed);
 }
@@ -178,7 +172,7 @@ class BlockingLoop {
       pollfd p[2] = {{fd, short(w == Wait::read ? POLLIN : POLLOUT), 0}, {o_.stop.fd, POLLIN, 0}};
       int wait_ms = conn.idle() ? keepalive_ms_ : timeout_ms_;
       if (draining_idle) wait_ms = std::min(wait_ms, kDrainIdleMs);
-      util::Usec now = monotonic_usec();
+      util::Usec now = util::monotonic_usec();
       util::Usec read_deadline = read_timer.update(conn, now);
       if (read_deadline != 0) {
         wait_ms = int(std::clamp<util::Usec>((read_deadline - now + 999) / 1000, 0, wait_ms));

@@ -68,12 +68,6 @@ size_t open_connection_limit(uint32_t configured) {
   return fds > 256 ? fds - 64 - fds / 16 : fds / 2;
 }
 
-util::Usec monotonic_now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return util::Usec(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
-}
-
 class Loop {
  public:
   Loop(const ChildEnv& env, Services& services) : env_(env), services_(services) {
@@ -127,7 +121,7 @@ class Loop {
                   std::string("epoll_wait: ") + std::strerror(errno));
         return 1;
       }
-      now_ = monotonic_now();
+      now_ = util::monotonic_usec();
       set_state(scoreboard::State::write);
       for (int i = 0; i < n; ++i) dispatch(events[i]);
       expire();
@@ -445,7 +439,7 @@ class Loop {
   TimeoutQueue grace_q_;
   TimeoutQueue linger_q_;
   TimeoutQueue drain_q_;  // idle connections of a stopping child
-  util::Usec now_ = monotonic_now();
+  util::Usec now_ = util::monotonic_usec();
   util::Usec last_read_scan_ = 0;
   size_t connections_ = 0;
   uint64_t accepted_ = 0;

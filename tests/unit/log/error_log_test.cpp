@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 namespace mpmd::log {
 namespace {
 
@@ -26,30 +28,8 @@ const bool kUtc = [] {
 
 constexpr util::Usec kNow = 1795412949'123456;  // Mon Nov 23 05:49:09.123456 2026 UTC
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/mpmd-errlog-test-XXXXXX";
-    char* p = mkdtemp(tmpl);
-    EXPECT_NE(p, nullptr);
-    path_ = p ? p : "/tmp";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
+using test::TempDir;
 
 TEST(ErrorLog, LineFormat) {
   (void)kUtc;
