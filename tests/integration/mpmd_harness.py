@@ -326,14 +326,18 @@ def _signal_group(pgid, sig):
 
 
 def children_of(pid):
-    """Pids whose parent is PID (from /proc/PID/task/*/children)."""
+    """Live (non-zombie) pids whose parent is PID.
+
+    Scans /proc by pid number rather than reading /proc/PID/task/*/children: that
+    list is walked by position, so a sibling reaped during the read can hide
+    another child, and it still lists zombies."""
     kids = []
-    for task in Path("/proc/%d/task" % pid).glob("*"):
-        try:
-            kids += [int(x) for x in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return sorted(set(kids))
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = proc_stat(int(entry))
+            if st and st[1] == pid and st[0] != "Z":
+                kids.append(int(entry))
+    return sorted(kids)
 
 
 def proc_stat(pid):
