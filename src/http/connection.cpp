@@ -31,7 +31,8 @@ size_t max_buffer(const Limits& l) {
 }  // namespace
 
 struct Connection::Impl {
-  enum class State : uint8_t { head, body, writing, closed };
+  // pending: a handler deferred its response (Response::deferred).
+  enum class State : uint8_t { head, body, pending, writing, closed };
 
   Impl(const Settings& s, Handler& h, ExchangeObserver* o, const util::Clock& c, util::DateCache& d,
        const Peer& p)
@@ -49,6 +50,7 @@ struct Connection::Impl {
   const util::Clock& clock;
   util::DateCache& dates;
   const Peer& peer;
+  Completion* completion = nullptr;
 
   // Input: buf[begin, end) holds unconsumed bytes of the current request and
   // any pipelined after it. In the body state, buf[begin, head_end) is the
@@ -275,7 +277,18 @@ struct Connection::Impl {
     request.index_on_connection = requests;
     response.clear();
     response.head_only = request.method == Method::head;
+    request.completion = completion;
     handler.handle(request, response);
+    if (response.deferred && completion) {
+      state = State::pending;
+      return;
+    }
+    queue_response(false);
+  }
+
+  void resume() {
+    if (state != State::pending) return;
+    response.deferred = false;
     queue_response(false);
   }
 
@@ -390,6 +403,7 @@ struct Connection::Impl {
   }
 
   void abandon() {
+    if (state == State::pending) return;  // resume() follows; its write then fails
     if (response_queued) log(false);
     response_queued = false;
     slices.clear();
@@ -398,6 +412,7 @@ struct Connection::Impl {
   }
 
   void on_timeout() {
+    if (state == State::pending) return;  // the handler has the request; resume() follows
     if (has_output()) return abandon();
     if (state == State::head && begin == end) {
       state = State::closed;
@@ -450,10 +465,24 @@ void Connection::close_after_response() {
   impl_->draining = true;
 }
 
+void Connection::set_completion(Completion* completion) {
+  impl_->completion = completion;
+}
+
+bool Connection::awaiting_response() const {
+  return impl_->state == Impl::State::pending;
+}
+
+void Connection::resume() {
+  impl_->resume();
+}
+
 Connection::Phase Connection::phase() const {
   const Impl& c = *impl_;
   if (c.has_output()) return Phase::responding;
   switch (c.state) {
+    case Impl::State::pending:
+      return Phase::handling;
     case Impl::State::head:
       return c.begin == c.end ? Phase::waiting : Phase::head;
     case Impl::State::body:

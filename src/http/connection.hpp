@@ -80,6 +80,16 @@ class Connection {
   // The socket failed (reset, EPIPE): abandon output, log, finish.
   void on_error();
 
+  // Deferred responses (see http::Completion). Requests carry `completion`
+  // (null = handlers must answer at once). While awaiting_response() the
+  // Connection neither reads nor writes, and the engine must keep it alive
+  // (the handler still writes into its Response). When the completion fires,
+  // the engine calls resume() on its own thread: the response is serialised
+  // and output() has it.
+  void set_completion(Completion* completion);
+  bool awaiting_response() const;
+  void resume();
+
   // Graceful stop: the next response serialised carries `Connection: close`
   // and ends the connection. (One already serialised keeps its headers; the
   // engine then waits briefly for one more request before closing.)
@@ -90,6 +100,7 @@ class Connection {
     waiting,     // nothing of the next request received yet
     head,        // part of a request head received
     body,        // reading a request body
+    handling,    // a handler is answering a request later (deferred)
     responding,  // a response is being written
     closed,
   };

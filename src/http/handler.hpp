@@ -10,6 +10,21 @@
 
 namespace mpmd::http {
 
+// Lets a handler answer after handle() has returned (work done on a thread
+// pool, a reply from another process). An engine that can wait (event) gives
+// every request one in Request::completion; null means the engine cannot wait
+// and the handler must answer inside handle().
+//
+// To defer: set Response::deferred in handle() and return; later, from any
+// thread, fill in the Response (the same object, which stays valid) and call
+// complete() exactly once. The engine then resumes the connection on its own
+// thread (Connection::resume()). Request views stay valid until then.
+class Completion {
+ public:
+  virtual ~Completion() = default;
+  virtual void complete() = 0;
+};
+
 class Handler {
  public:
   virtual ~Handler() = default;

@@ -14,6 +14,8 @@
 
 namespace mpmd::http {
 
+class Completion;  // http/handler.hpp
+
 enum class Method : uint8_t { get, head, post, put, delete_, connect, options, trace, patch };
 
 std::string_view method_name(Method m);
@@ -64,6 +66,7 @@ struct Request {
   bool keep_alive = true;            // the client allows keep-alive
   util::Usec start = 0;              // when the first byte of the request arrived
   const Peer* peer = nullptr;        // never null while a handler runs
+  Completion* completion = nullptr;  // set when the engine can wait for a deferred response
   uint64_t bytes_received = 0;       // head + body bytes on the wire, for %I
   uint32_t index_on_connection = 0;  // 0 for the first request on a connection
 };

@@ -82,6 +82,7 @@ void Response::clear() {
   body.clear();
   head_only = false;
   close = false;
+  deferred = false;
 }
 
 std::string_view reason_phrase(int status) {

@@ -69,6 +69,9 @@ struct Response {
   bool head_only = false;
   // The handler asks for the connection to be closed after this response.
   bool close = false;
+  // The handler answers later through Request::completion (see Completion in
+  // http/handler.hpp); only allowed when Request::completion is not null.
+  bool deferred = false;
 
   void set_header(std::string_view name, std::string value);
   void add_header(std::string_view name, std::string value);

@@ -180,6 +180,11 @@ void Driver::timeout() {
   run();
 }
 
+void Driver::resume() {
+  conn_->resume();
+  run();
+}
+
 void Driver::error() {
   conn_->on_error();
   run();

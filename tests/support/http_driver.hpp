@@ -81,6 +81,8 @@ class Driver {
   void eof();
   void timeout();
   void error();
+  // A deferred response is complete: resumes the Connection and runs the loop.
+  void resume();
 
   // Bytes written so far that were not yet taken; clears them.
   std::string take_output();

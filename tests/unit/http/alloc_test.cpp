@@ -13,6 +13,10 @@ namespace {
 std::atomic<size_t> g_allocations{0};
 }  // namespace
 
+// GCC pairs these replacements with the sanitizers' own operators and warns
+// (-Wmismatched-new-delete) although new and delete here match each other.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(size_t n) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n ? n : 1)) return p;
@@ -24,6 +28,7 @@ void operator delete(void* p) noexcept {
 void operator delete(void* p, size_t) noexcept {
   std::free(p);
 }
+#pragma GCC diagnostic pop
 
 namespace mpmd::http {
 namespace {

@@ -5,7 +5,12 @@
 
 #include <ctime>
 #include <map>
+// GCC 12 with -fsanitize=address reports -Wmaybe-uninitialized inside
+// std::regex's std::function members (a false positive in libstdc++).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
+#pragma GCC diagnostic pop
 #include <string>
 #include <vector>
 
