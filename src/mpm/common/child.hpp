@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "net/listener.hpp"
 #include "scoreboard/scoreboard.hpp"
+#include "util/executor.hpp"
 
 namespace mpmd::mpm {
 
@@ -21,6 +22,10 @@ struct ChildEnv {
   int server_limit = 1;
   int threads_per_child = 1;
   int max_request_workers = 1;
+  // Where blocking application handlers run: the event engine's per-child
+  // pool of ThreadsPerChild threads. Null in prefork and worker, where
+  // handlers run in place on the serving thread.
+  util::Executor* blocking_pool = nullptr;
 };
 
 // Exit codes a child reports to the supervisor.
