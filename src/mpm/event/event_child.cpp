@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "mpm/event/timeout_queue.hpp"
 #include "net/fd.hpp"
 #include "net/socket_io.hpp"
+#include "util/thread_pool.hpp"
 
 namespace mpmd::mpm::event {
 
@@ -37,13 +40,23 @@ constexpr util::Usec kDrainIdle = 1'000'000;     // stopping: wait for one more 
 using config::LogLevel;
 
 struct Source {
-  enum class Kind { listener, connection, signal } kind;
+  enum class Kind { listener, connection, signal, wake } kind;
 };
 
 struct ListenSource : Source {
   int fd = -1;
   uint16_t port = 0;
   std::string address;
+};
+
+class Loop;
+
+// Fired by a handler that answered later (http::Completion), on any thread:
+// hands the connection back to its loop.
+struct ConnCompletion final : http::Completion {
+  Loop* loop = nullptr;
+  struct Conn* conn = nullptr;
+  void complete() override;
 };
 
 struct Conn : Source, QueueLink {
@@ -56,6 +69,7 @@ struct Conn : Source, QueueLink {
   bool released = false;  // buffers given back while idle
   ReadTimer read_timer;
   util::Usec read_deadline = 0;  // RequestReadTimeout; 0 = none
+  ConnCompletion completion;
 };
 
 // WorkerConnections, or what the open-file limit leaves after a reserve for
@@ -86,6 +100,8 @@ class Loop {
   }
 
   ~Loop() {
+    // The blocking pool was shut down before (run_child), so no handler still
+    // writes into a pending connection's response.
     for (Conn* c : all_) delete c;
   }
 
@@ -99,6 +115,12 @@ class Loop {
     sigfd_.reset(open_child_signalfd());
     if (!sigfd_ || !add(sigfd_.get(), EPOLLIN, &signal_)) {
       error = std::string("signalfd: ") + std::strerror(errno);
+      return false;
+    }
+    wake_.kind = Source::Kind::wake;
+    wakefd_.reset(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!wakefd_ || !add(wakefd_.get(), EPOLLIN, &wake_)) {
+      error = std::string("eventfd: ") + std::strerror(errno);
       return false;
     }
     for (const auto& l : env_.listeners) {
@@ -180,6 +202,37 @@ class Loop {
       case Source::Kind::signal:
         on_signal();
         break;
+      case Source::Kind::wake:
+        resume_completed();
+        break;
+    }
+  }
+
+ public:
+  // Any thread: a deferred response of `c` is complete.
+  void post_completed(Conn* c) {
+    {
+      std::lock_guard lock(completed_mutex_);
+      completed_.push_back(c);
+    }
+    uint64_t one = 1;
+    ssize_t n = ::write(wakefd_.get(), &one, sizeof one);
+    (void)n;  // EAGAIN: the counter is already non-zero, the loop wakes anyway
+  }
+
+ private:
+  void resume_completed() {
+    uint64_t count;
+    ssize_t n = ::read(wakefd_.get(), &count, sizeof count);
+    (void)n;
+    std::vector<Conn*> ready;
+    {
+      std::lock_guard lock(completed_mutex_);
+      ready.swap(completed_);
+    }
+    for (Conn* c : ready) {
+      c->http->resume();
+      drive(*c);
     }
   }
 
@@ -243,6 +296,9 @@ class Loop {
     c->peer.local_address = l.address;
     c->http.emplace(services_.settings(), services_.handler(), services_.observer(),
                     services_.clock(), services_.dates(), c->peer);
+    c->completion.loop = this;
+    c->completion.conn = c;
+    c->http->set_completion(&c->completion);
     c->read_timer = ReadTimer(&env_.config->http);
     if (!add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c)) {
       delete c;
@@ -263,6 +319,12 @@ class Loop {
     Wait w = pump(c.fd.get(), *c.http);
     if (w == Wait::done) {
       linger(c);
+      return;
+    }
+    if (c.http->awaiting_response()) {
+      // A handler has it (thread pool, another process): no timeout applies
+      // and the connection stays until resume_completed() brings it back.
+      if (c.queue) c.queue->remove(&c);
       return;
     }
     if (c.timed_out) return;  // keeps its grace deadline
@@ -432,6 +494,10 @@ class Loop {
   net::UniqueFd epfd_;
   net::UniqueFd sigfd_;
   Source signal_{};
+  net::UniqueFd wakefd_;  // eventfd: deferred responses completed
+  Source wake_{};
+  std::mutex completed_mutex_;
+  std::vector<Conn*> completed_;  // guarded by completed_mutex_
   std::vector<std::unique_ptr<ListenSource>> listeners_;
   std::vector<Conn*> all_;
   TimeoutQueue keepalive_q_;
@@ -459,7 +525,16 @@ class Loop {
 
 }  // namespace
 
-int run_child(const ChildEnv& env) {
+void ConnCompletion::complete() {
+  loop->post_completed(conn);
+}
+
+int run_child(const ChildEnv& parent_env) {
+  // Blocking application handlers run on this pool; its threads start on
+  // first use and inherit the blocked signal mask of the loop thread.
+  util::ThreadPool pool(size_t(std::max(1, parent_env.config->mpm.threads_per_child)));
+  ChildEnv env = parent_env;
+  env.blocking_pool = &pool;
   Services services(env, 0);
   Loop loop(env, services);
   std::string error;
@@ -467,7 +542,10 @@ int run_child(const ChildEnv& env) {
     log::emit(LogLevel::crit, log::ids::kEventLoopFailed, error);
     return kExitStartupFailed;
   }
-  return loop.run();
+  int rc = loop.run();
+  // Handlers still running finish before the connections they write into go.
+  pool.shutdown();
+  return rc;
 }
 
 }  // namespace mpmd::mpm::event
