@@ -42,5 +42,12 @@ inline constexpr std::string_view kWorkerConnections =
     "MPMD0025";  // event child at WorkerConnections: not accepting (mpm)
 inline constexpr std::string_view kConnectionBroken =
     "MPMD0026";  // a socket read/write failed mid-exchange: reset, EPIPE, truncated file (mpm)
+inline constexpr std::string_view kAppLoaded =
+    "MPMD0027";  // an application registered, preloaded or child-initialised, with timings (app)
+inline constexpr std::string_view kAppHandlerFailed =
+    "MPMD0028";  // an application handler threw or failed: that request got 500 (app)
+inline constexpr std::string_view kAppHookFailed =
+    "MPMD0029";  // an application's registration, preload or child_init failed (app)
+inline constexpr std::string_view kAppMessage = "MPMD0030";  // a line an application logged (app)
 
 }  // namespace mpmd::log::ids
