@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,17 @@ struct Location {
   std::string handler;  // SetHandler: "server-status", "metrics", an application, "" = default
   Access access = Access::unset;
   std::vector<std::string> require_ip;  // Require ip ADDR|CIDR ...
+};
+
+// LoadApplication NAME PATH [KEY=VALUE...] (rows and loader in app/).
+struct Application {
+  std::string name;                  // what SetHandler mounts
+  std::string path;                  // the shared object, absolute
+  std::vector<std::string> options;  // the KEY=VALUE arguments, in order
+  std::string origin;                // "file:line" of the directive
+  // The opened shared object (its type belongs to app/), shared by copies of
+  // the config so that it stays loaded while any generation uses it.
+  std::shared_ptr<const void> library;
 };
 
 struct StaticFiles {
@@ -118,6 +130,7 @@ struct Config {
   StaticFiles files;
   Logs logs;
   std::vector<Location> locations;
+  std::vector<Application> applications;
 };
 
 }  // namespace mpmd::config
