@@ -118,6 +118,22 @@ struct Logs {
   std::vector<CustomLog> custom_logs;
 };
 
+// Sessions (src/session/): the SessionStore behind applications' sessions.
+// Rows in session/directives.cpp; the stores in session/.
+struct Sessions {
+  std::string store = "shm";        // SessionStore memory|shm|redis
+  uint32_t slots = 10000;           // SessionSlots: sessions held at most (memory, shm)
+  uint32_t value_size = 4096;       // SessionValueSize: largest encoded session, bytes
+  std::string redis_host = "127.0.0.1";  // SessionRedis host:port, or a socket path
+  uint16_t redis_port = 6379;            // 0 = redis_host is a Unix socket path
+  Millis redis_timeout{500};             // SessionRedisTimeout: connect and command
+  std::string redis_prefix = "mpmd:session:";  // SessionRedisPrefix: key = prefix + id
+  std::string cookie_name = "MPMDSESSION";     // SessionCookieName
+  bool cookie_secure = false;                  // SessionCookieSecure: add "; Secure"
+  Millis max_age{1800 * 1000};                 // SessionMaxAge: expiry, refreshed on write
+  std::string origin;  // "file:line" of SessionStore; "" = default
+};
+
 struct Config {
   std::string file;         // the main config file, absolute
   std::string server_root;  // ServerRoot, absolute (default: directory of the main file's parent)
@@ -131,6 +147,7 @@ struct Config {
   Logs logs;
   std::vector<Location> locations;
   std::vector<Application> applications;
+  Sessions sessions;
 };
 
 }  // namespace mpmd::config
