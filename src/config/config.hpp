@@ -134,6 +134,20 @@ struct Sessions {
   std::string origin;  // "file:line" of SessionStore; "" = default
 };
 
+// Offload (src/offload/): the child's local process pool and Gearman. Rows in
+// offload/directives.cpp.
+struct Offload {
+  uint32_t processes = 0;             // OffloadProcesses: helper processes per child (0 = no pool)
+  Millis timeout{30000};              // OffloadTimeout: from submission to result
+  uint64_t max_size = 64u << 20;      // OffloadMaxSize: largest task input or result, bytes
+  uint32_t queue_limit = 1024;        // OffloadQueueLimit: tasks or jobs waiting, per child
+  std::string gearman_servers;        // GearmanServers: "host:port,host:port" ("" = none)
+  Millis gearman_timeout{5000};       // GearmanTimeout: connect + one job attempt
+  uint32_t gearman_retries = 0;       // GearmanRetries: resubmissions of a failed job
+  int gearman_failure_status = 502;   // GearmanFailureStatus: answer for a failed job
+  uint32_t gearman_concurrency = 16;  // GearmanConcurrency: foreground jobs in flight per child
+};
+
 struct Config {
   std::string file;         // the main config file, absolute
   std::string server_root;  // ServerRoot, absolute (default: directory of the main file's parent)
@@ -148,6 +162,7 @@ struct Config {
   std::vector<Location> locations;
   std::vector<Application> applications;
   Sessions sessions;
+  Offload offload;
 };
 
 }  // namespace mpmd::config
