@@ -183,10 +183,12 @@ class SessionStore {
 // Not thread-safe (one request, one thread); the store it uses is.
 class Session {
  public:
-  // `cookie_header`: the request's Cookie header value ("" if none). The
-  // store must outlive the Session.
-  Session(SessionStore& store, std::string_view cookie_header)
-      : store_(store), cookie_header_(cookie_header) {}
+  // `cookie_header`: the request's Cookie header value ("" if none); only the
+  // session cookie is kept from it. The store must outlive the Session.
+  Session(SessionStore& store, std::string_view cookie_header) : store_(store) {
+    std::optional<std::string_view> c = find_cookie(cookie_header, store.settings().cookie_name);
+    if (c && is_session_id(*c)) cookie_id_ = std::string(*c);
+  }
 
   // Loads the session named by the cookie. An absent or malformed cookie, or
   // an id the store does not know (expired, or made up by the client), gives
@@ -197,23 +199,22 @@ class Session {
   // 503, or carry on without a session.
   SessionStatus load() {
     data_.clear();
+    id_.clear();
+    is_new_ = true;
     modified_ = destroyed_ = saved_ = false;
-    std::optional<std::string_view> cookie =
-        find_cookie(cookie_header_, store_.settings().cookie_name);
-    if (cookie && is_session_id(*cookie)) {
-      SessionStatus st = store_.load(*cookie, data_);
+    if (!cookie_id_.empty()) {
+      SessionStatus st = store_.load(cookie_id_, data_);
       if (st) {
-        id_ = std::string(*cookie);
+        id_ = cookie_id_;
         is_new_ = false;
         return st;
       }
       data_.clear();
-      if (st.code != SessionErrc::not_found && st.code != SessionErrc::corrupt) {
-        id_.clear();  // unknown state: save() refuses rather than clobber the stored session
-        return st;
-      }
+      // Any other error leaves the state unknown: save() refuses rather than
+      // overwrite the stored session with nothing.
+      if (st.code != SessionErrc::not_found && st.code != SessionErrc::corrupt) return st;
     }
-    return fresh_id();
+    return new_session_id(id_);
   }
 
   const std::string& id() const { return id_; }
@@ -282,13 +283,8 @@ class Session {
   }
 
  private:
-  SessionStatus fresh_id() {
-    is_new_ = true;
-    return new_session_id(id_);
-  }
-
   SessionStore& store_;
-  std::string_view cookie_header_;
+  std::string cookie_id_;  // the cookie's id if well-formed, else ""
   std::string id_;
   SessionData data_;
   bool is_new_ = true;
