@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "app/directives.hpp"
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
 #include "supervisor/directives.hpp"
@@ -10,7 +11,7 @@ namespace mpmd::supervisor {
 
 config::Parser make_parser() {
   return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
-                         supervisor::directives()});
+                         supervisor::directives(), app::directives()});
 }
 
 void apply_defaults(config::Config& config) {

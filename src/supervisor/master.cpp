@@ -14,6 +14,7 @@
 #include <random>
 #include <vector>
 
+#include "app/applications.hpp"
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
 #include "mpm/common/child.hpp"
@@ -71,6 +72,12 @@ class Master {
     std::string error;
     if (!configure(config_, error)) {
       log::emit(LogLevel::emerg, log::ids::kConfigError, error);
+      return 1;
+    }
+    // Applications' registration and preload run here, once, before any fork.
+    apps_ = app::Applications::start(config_, generation_, sizing_.threads_per_child, error);
+    if (!apps_) {
+      log::emit(LogLevel::emerg, log::ids::kAppHookFailed, error);
       return 1;
     }
     if (!update_listeners(config_, listeners_, error)) {
@@ -175,7 +182,16 @@ class Master {
           "configuration error, not restarting (the old configuration keeps serving): " + errors);
       return;
     }
+    // The new generation's applications are ready before an old child stops.
     std::string error;
+    std::vector<std::string> ignored;
+    auto apps = app::Applications::start(next, generation_ + 1,
+                                         compute_sizing(next, ignored).threads_per_child, error);
+    if (!apps) {
+      log::emit(LogLevel::error, log::ids::kAppHookFailed,
+                error + "; not restarting (the old configuration keeps serving)");
+      return;
+    }
     std::vector<net::Listener> listeners;
     listeners.swap(listeners_);
     if (!update_listeners(next, listeners, error)) {
@@ -200,6 +216,7 @@ class Master {
       stop_children(SIGTERM, kStopEscalation);
     }
     config_ = std::move(next);
+    apps_ = std::move(apps);
     ++generation_;
     auto& g = scoreboard_->global();
     g.running_generation = generation_;
@@ -384,6 +401,11 @@ class Master {
       env.server_limit = sizing_.server_limit;
       env.threads_per_child = sizing_.threads_per_child;
       env.max_request_workers = sizing_.max_request_workers;
+      if (std::string why = apps_->child_init(slot); !why.empty()) {
+        log::emit(LogLevel::error, log::ids::kAppHookFailed, why);
+        _exit(mpm::kExitStartupFailed);
+      }
+      env.applications = apps_.get();
       _exit(engine_(env));
     }
     proc.pid = pid;
@@ -488,6 +510,7 @@ class Master {
   Clock::time_point next_spawn_allowed_{};
   Clock::time_point drain_started_{};
   scoreboard::MaxWorkersWatch at_max_;
+  std::unique_ptr<app::Applications> apps_;  // of the current generation
 };
 
 }  // namespace
@@ -509,7 +532,17 @@ int run_single(const config::Config& config) {
   std::vector<std::string> warnings;
   Sizing sizing = compute_sizing(config, warnings);
   auto board = scoreboard::Scoreboard::create(1, sizing.thread_limit, error);
+  auto apps = app::Applications::start(config, 0, sizing.threads_per_child, error);
+  if (!apps) {
+    log::emit(LogLevel::emerg, log::ids::kAppHookFailed, error);
+    return 1;
+  }
+  if (std::string why = apps->child_init(0); !why.empty()) {
+    log::emit(LogLevel::emerg, log::ids::kAppHookFailed, why);
+    return 1;
+  }
   mpm::ChildEnv env;
+  env.applications = apps.get();
   env.config = &config;
   env.listeners = listeners;
   env.scoreboard = board.get();

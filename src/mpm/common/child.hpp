@@ -10,6 +10,10 @@
 #include "scoreboard/scoreboard.hpp"
 #include "util/executor.hpp"
 
+namespace mpmd::app {
+class Applications;  // app/applications.hpp
+}  // namespace mpmd::app
+
 namespace mpmd::mpm {
 
 struct ChildEnv {
@@ -26,6 +30,9 @@ struct ChildEnv {
   // pool of ThreadsPerChild threads. Null in prefork and worker, where
   // handlers run in place on the serving thread.
   util::Executor* blocking_pool = nullptr;
+  // The applications of this child's generation (LoadApplication), already
+  // child-initialised; Services mounts each one as a SetHandler. Null = none.
+  const app::Applications* applications = nullptr;
 };
 
 // Exit codes a child reports to the supervisor.

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "app/dispatcher.hpp"
 #include "handlers/router.hpp"
 #include "handlers/static_files/static_files.hpp"
 #include "handlers/status/metrics_handler.hpp"
@@ -117,6 +118,13 @@ struct Services::Impl {
       router.add("server-status", &*status);
       router.add("metrics", &*metrics);
     }
+    if (env.applications) {
+      for (const auto& a : env.applications->all()) {
+        apps.push_back(
+            std::make_unique<app::Dispatcher>(*a, env.config->locations, env.blocking_pool));
+        router.add(a->name(), apps.back().get());
+      }
+    }
   }
 
   static_files::StaticFiles files;
@@ -124,6 +132,7 @@ struct Services::Impl {
   handlers::status::StatusFacts facts;
   std::optional<handlers::status::StatusHandler> status;
   std::optional<handlers::status::MetricsHandler> metrics;
+  std::vector<std::unique_ptr<app::Dispatcher>> apps;  // one per LoadApplication
   log::AccessLog access;
   std::optional<ScoreboardRecorder> recorder;
   std::optional<RecordingHandler> recording;

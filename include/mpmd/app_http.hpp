@@ -1,0 +1,263 @@
+// What an mpmd application handler sees and builds: app::Request and
+// app::Response. Part of the public application API (include <mpmd/app.hpp>).
+//
+// Everything here is header-only on purpose: an application shared object
+// needs no symbol from the server, only libc and libstdc++. The server fills
+// a Request from the parsed HTTP request and turns the Response into its own
+// after the handler returns.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mpmd::app {
+
+// %XX decoded ("%2F" -> "/"); with `plus_is_space`, '+' becomes ' ' (form
+// and query encoding). Malformed escapes are kept as they are.
+inline std::string percent_decode(std::string_view s, bool plus_is_space = false) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      int hi = hex(s[i + 1]);
+      int lo = hex(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(char(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+// ASCII case-insensitive comparison (header and cookie names are ASCII).
+inline bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? char(a[i] + 32) : a[i];
+    char y = b[i] >= 'A' && b[i] <= 'Z' ? char(b[i] + 32) : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// "a=1&b=x+y&c" -> {{"a","1"}, {"b","x y"}, {"c",""}}, decoded, in order.
+inline std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    std::string_view key = item.substr(0, eq);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+    out.emplace_back(percent_decode(key, true), percent_decode(value, true));
+  }
+  return out;
+}
+
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+// A path parameter: `{id}` in the route pattern "/users/{id}".
+struct Param {
+  std::string_view name;
+  std::string value;  // percent-decoded
+};
+
+// One request as a handler sees it. The views stay valid until the handler
+// returns (for a blocking handler on the event engine's pool: until it
+// returns on the pool thread). Copy what must live longer.
+struct Request {
+  std::string_view method;          // as received: "GET", "POST", ...
+  std::string_view target;          // request-target as received: "/app/users/42?x=1"
+  std::string_view path;            // the target's path, percent-encoded: "/app/users/42"
+  std::string_view route_path;      // `path` below the <Location> prefix: "/users/42"
+  std::string_view query;           // after '?', percent-encoded; "" if none
+  std::string_view version;         // "HTTP/1.1" or "HTTP/1.0"
+  std::string_view body;            // the request body (de-chunked); "" if none
+  std::string_view client_address;  // "127.0.0.1", "::1"
+  uint16_t client_port = 0;
+  std::vector<Header> headers;  // in arrival order, names as received
+  std::vector<Param> params;    // path parameters, in pattern order
+
+  // The first header field named `name` (ASCII case-insensitive); "" if absent.
+  std::string_view header(std::string_view name) const {
+    for (const Header& h : headers) {
+      if (ascii_iequals(h.name, name)) return h.value;
+    }
+    return {};
+  }
+  bool has_header(std::string_view name) const {
+    for (const Header& h : headers) {
+      if (ascii_iequals(h.name, name)) return true;
+    }
+    return false;
+  }
+  // The path parameter `name` (decoded); "" if the pattern has none.
+  std::string_view param(std::string_view name) const {
+    for (const Param& p : params) {
+      if (p.name == name) return p.value;
+    }
+    return {};
+  }
+  // The first query parameter `name`, decoded ('+' is a space); nullopt if absent.
+  std::optional<std::string> query_param(std::string_view name) const {
+    for (auto& [key, value] : parse_query(query)) {
+      if (key == name) return value;
+    }
+    return std::nullopt;
+  }
+  // The cookie `name` from the Cookie header fields (not decoded); nullopt if absent.
+  std::optional<std::string_view> cookie(std::string_view name) const {
+    for (const Header& h : headers) {
+      if (!ascii_iequals(h.name, "cookie")) continue;
+      std::string_view rest = h.value;
+      while (!rest.empty()) {
+        size_t semi = rest.find(';');
+        std::string_view item = rest.substr(0, semi);
+        rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+          item.remove_prefix(1);
+        size_t eq = item.find('=');
+        if (eq != std::string_view::npos && item.substr(0, eq) == name) {
+          std::string_view value = item.substr(eq + 1);
+          while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+            value.remove_suffix(1);
+          }
+          return value;
+        }
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+// What a handler builds. The body sent is, in this order: `body`, then the
+// pieces given to write(), then the file given to send_file()/send_fd().
+// Content-Length is always computed by the server; Date, Server, Connection,
+// Content-Length and Transfer-Encoding fields set here are ignored.
+// When no Content-Type is set, the server uses "text/plain; charset=utf-8"
+// for memory bodies and "application/octet-stream" for files.
+class Response {
+ public:
+  static constexpr uint64_t kToEnd = ~uint64_t(0);
+
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  Response() = default;
+  Response(const Response&) = delete;
+  Response& operator=(const Response&) = delete;
+  ~Response() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Replaces every field named `name` (ASCII case-insensitive) with one.
+  void set_header(std::string_view name, std::string value) {
+    for (size_t i = headers.size(); i-- > 0;) {
+      if (ascii_iequals(headers[i].first, name)) headers.erase(headers.begin() + long(i));
+    }
+    headers.emplace_back(std::string(name), std::move(value));
+  }
+  void add_header(std::string_view name, std::string value) {
+    headers.emplace_back(std::string(name), std::move(value));
+  }
+  // The first field named `name`; "" if none.
+  std::string_view header(std::string_view name) const {
+    for (const auto& [n, v] : headers) {
+      if (ascii_iequals(n, name)) return v;
+    }
+    return {};
+  }
+
+  // Sets the body and its Content-Type in one call.
+  void send(std::string text, std::string content_type = "text/plain; charset=utf-8") {
+    body = std::move(text);
+    set_header("Content-Type", std::move(content_type));
+  }
+
+  // A stream written in pieces. Honest note: the pieces are kept in memory
+  // (each as its own segment, not copied again) and sent together once the
+  // handler has returned, with a Content-Length; the client sees nothing
+  // before that. Use it to build large bodies without concatenating them.
+  void write(std::string piece) {
+    if (!piece.empty()) pieces_.push_back(std::move(piece));
+  }
+
+  // Sends (part of) the file at `path` after the body and pieces. The server
+  // opens it once the handler returned and sends it with sendfile(2); a file
+  // that cannot be opened gives 404 (missing) or 403 (not readable) instead.
+  // `length` is clamped to the file's size.
+  void send_file(std::string path, uint64_t offset = 0, uint64_t length = kToEnd) {
+    release_fd();
+    file_path_ = std::move(path);
+    file_offset_ = offset;
+    file_length_ = length;
+  }
+  // The same with an open descriptor of a regular file; the response owns and
+  // closes it.
+  void send_fd(int fd, uint64_t offset = 0, uint64_t length = kToEnd) {
+    release_fd();
+    file_path_.clear();
+    fd_ = fd;
+    file_offset_ = offset;
+    file_length_ = length;
+  }
+
+  // The handler failed: the client gets a plain 500 (whatever was set above
+  // is dropped) and `reason` goes to the error log with the route. Throwing
+  // an exception from the handler does the same with the exception's what().
+  void fail(std::string reason) { failure_ = std::move(reason); }
+
+  // ---- read by the server --------------------------------------------------
+  const std::vector<std::string>& pieces() const { return pieces_; }
+  std::vector<std::string>& pieces() { return pieces_; }
+  bool has_file() const { return fd_ >= 0 || !file_path_.empty(); }
+  const std::string& file_path() const { return file_path_; }
+  uint64_t file_offset() const { return file_offset_; }
+  uint64_t file_length() const { return file_length_; }
+  // Hands the descriptor given to send_fd() over to the caller (-1 if none).
+  int take_fd() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  bool failed() const { return failure_.has_value(); }
+  const std::string& failure() const { return *failure_; }
+
+ private:
+  void release_fd() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  std::vector<std::string> pieces_;
+  std::string file_path_;
+  int fd_ = -1;
+  uint64_t file_offset_ = 0;
+  uint64_t file_length_ = kToEnd;
+  std::optional<std::string> failure_;
+};
+
+}  // namespace mpmd::app

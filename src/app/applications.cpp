@@ -1,0 +1,171 @@
+#include "app/applications.hpp"
+
+#include <chrono>
+#include <exception>
+
+#include "log/error_log.hpp"
+#include "log/ids.hpp"
+
+namespace mpmd::app {
+
+namespace {
+
+using config::LogLevel;
+
+LogLevel to_level(int level) {
+  switch (level) {
+    case 3:
+      return LogLevel::error;
+    case 4:
+      return LogLevel::warn;
+    case 5:
+      return LogLevel::notice;
+    case 7:
+      return LogLevel::debug;
+    default:
+      return LogLevel::info;
+  }
+}
+
+// Runs `hooks`; "" or what the first one that threw said.
+std::string run_hooks(const std::vector<Hook>& hooks, const Environment& env) {
+  for (const Hook& hook : hooks) {
+    try {
+      hook(env);
+    } catch (const std::exception& e) {
+      return e.what();
+    } catch (...) {
+      return "an exception that is not a std::exception";
+    }
+  }
+  return "";
+}
+
+double millis_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+std::string format_millis(double ms) {
+  return std::to_string(long(ms + 0.5)) + " ms";
+}
+
+}  // namespace
+
+Registry::Options parse_options(const std::vector<std::string>& args) {
+  Registry::Options out;
+  for (const std::string& a : args) {
+    size_t eq = a.find('=');
+    if (eq == std::string::npos) {
+      out.emplace_back(a, "");
+    } else {
+      out.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+    }
+  }
+  return out;
+}
+
+Application::Application(std::string name, Registration registration,
+                         std::shared_ptr<const void> library, Registry::Options options)
+    : name_(std::move(name)),
+      library_(std::move(library)),
+      registration_(std::move(registration)),
+      registry_(name_, std::move(options), Logger(&Application::log_sink, this)) {}
+
+void Application::log_sink(const void* context, int level, const char* text, size_t size) {
+  const auto* self = static_cast<const Application*>(context);
+  LogLevel l = to_level(level);
+  if (!log::error_log().enabled(l)) return;
+  log::emit(l, log::ids::kAppMessage,
+            log::cat("application ", self->name_, ": ", std::string_view(text, size)));
+}
+
+std::string Application::register_routes() {
+  try {
+    registration_(registry_);
+  } catch (const std::exception& e) {
+    registry_.fail(e.what());
+  } catch (...) {
+    registry_.fail("registration threw");
+  }
+  if (!registry_.error().empty()) return "registration failed: " + registry_.error();
+  const auto& routes = registry_.routes();
+  if (routes.empty()) return "registration declared no route";
+  for (size_t i = 0; i < routes.size(); ++i) {
+    if (!routes[i].handler) {
+      return "route '" + routes[i].method + " " + routes[i].pattern + "' has no handler";
+    }
+    std::string error = routes_.add(routes[i].method, routes[i].pattern, i);
+    if (!error.empty()) return error;
+  }
+  return "";
+}
+
+std::unique_ptr<Applications> Applications::start(const config::Config& config, uint32_t generation,
+                                                  int threads_per_child, std::string& error) {
+  auto apps = std::unique_ptr<Applications>(new Applications);
+  apps->generation_ = generation;
+  apps->engine_ = config.mpm.name;
+  apps->threads_per_child_ = threads_per_child;
+  Environment env{generation, apps->engine_, threads_per_child, -1};
+  for (const config::Application& a : config.applications) {
+    auto library = std::static_pointer_cast<const Library>(a.library);
+    if (!library) {
+      error = a.origin + ": LoadApplication " + a.name + ": " + a.path + " is not loaded";
+      return nullptr;
+    }
+    auto app = std::make_unique<Application>(a.name, library->register_function(), library,
+                                             parse_options(a.options));
+    auto started = std::chrono::steady_clock::now();
+    std::string why = app->register_routes();
+    if (!why.empty()) {
+      error = a.origin + ": LoadApplication " + a.name + ": " + why;
+      return nullptr;
+    }
+    double registered = millis_since(started);
+    started = std::chrono::steady_clock::now();
+    why = run_hooks(app->registry().preload_hooks(), env);
+    if (!why.empty()) {
+      error = a.origin + ": LoadApplication " + a.name + ": preload failed: " + why;
+      return nullptr;
+    }
+    log::emit(LogLevel::notice, log::ids::kAppLoaded,
+              log::cat("application ", a.name, " (", a.path, ", generation ", generation, "): ",
+                       app->routes().size(), " routes, registered in ", format_millis(registered),
+                       ", preload took ", format_millis(millis_since(started))));
+    bool mounted = false;
+    for (const config::Location& loc : config.locations) mounted |= loc.handler == a.name;
+    if (!mounted) {
+      log::emit(LogLevel::warn, log::ids::kConfigWarning,
+                log::cat(a.origin, ": LoadApplication ", a.name, ": no <Location> has SetHandler ",
+                         a.name, ", so it answers no request"));
+    }
+    apps->apps_.push_back(std::move(app));
+  }
+  return apps;
+}
+
+std::string Applications::child_init(int slot) const {
+  Environment env{generation_, engine_, threads_per_child_, slot};
+  for (size_t i = 0; i < apps_.size(); ++i) {
+    const Application& app = *apps_[i];
+    auto started = std::chrono::steady_clock::now();
+    std::string why = run_hooks(app.registry().child_init_hooks(), env);
+    if (!why.empty()) return "application " + app.name() + ": child_init failed: " + why;
+    if (!app.registry().child_init_hooks().empty()) {
+      log::emit(LogLevel::info, log::ids::kAppLoaded,
+                log::cat("application ", app.name(), ": child_init took ",
+                         format_millis(millis_since(started))));
+    }
+  }
+  return "";
+}
+
+const Application* Applications::find(std::string_view name) const {
+  for (const auto& a : apps_) {
+    if (a->name() == name) return a.get();
+  }
+  return nullptr;
+}
+
+}  // namespace mpmd::app
