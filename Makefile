@@ -22,8 +22,16 @@ run: build
 	mkdir -p logs
 	$(BUILD)/mpmd -f conf/mpmd.conf -D FOREGROUND
 
-# Builds and runs every test through ctest.
+# Builds and runs every test through ctest: first the unit and integration
+# suites under AddressSanitizer+UBSan and the threaded ones under
+# ThreadSanitizer (scripts/sanitize-tests, in build-asan/ and build-tsan/),
+# then everything, fuzzers included, in the normal build.
+# `make test SANITIZE=no` skips the sanitizer trees.
+SANITIZE ?= yes
 test: build
+ifneq ($(SANITIZE),no)
+	JOBS=$(JOBS) scripts/sanitize-tests
+endif
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 format:
