@@ -1,0 +1,114 @@
+// The application the integration suite (test_applications.py) loads: one
+// route per behaviour the suite checks. Built twice, as test_app.so and
+// test_app_v2.so (TEST_APP_VERSION 2), to check that a graceful restart picks
+// up a replaced shared object.
+#include <unistd.h>
+#include <mpmd/app.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#ifndef TEST_APP_VERSION
+#define TEST_APP_VERSION 1
+#endif
+
+namespace {
+
+using mpmd::app::Environment;
+using mpmd::app::Request;
+using mpmd::app::Response;
+
+struct State {
+  pid_t preload_pid = 0;
+  pid_t child_init_pid = 0;
+  uint32_t generation = 0;
+  std::string greeting;
+};
+
+}  // namespace
+
+MPMD_APPLICATION(app) {
+  auto state = std::make_shared<State>();
+  state->greeting = app.option("greeting", "hello");
+  bool fail_preload = app.option("fail_preload") == "1";
+  bool fail_child_init = app.option("fail_child_init") == "1";
+
+  app.on_preload([state, fail_preload](const Environment& env) {
+    if (fail_preload) throw std::runtime_error("preload refused (fail_preload=1)");
+    state->preload_pid = getpid();
+    state->generation = env.generation;
+  });
+  app.on_child_init([state, fail_child_init](const Environment&) {
+    if (fail_child_init) throw std::runtime_error("child_init refused (fail_child_init=1)");
+    state->child_init_pid = getpid();
+  });
+
+  app.get(
+      "/hello", [state](const Request&, Response& res) { res.send(state->greeting + "\n"); },
+      mpmd::app::non_blocking);
+  app.get("/users/{id}", [](const Request& req, Response& res) {
+    res.send("user " + std::string(req.param("id")) + " q=" + req.query_param("q").value_or("-") +
+             "\n");
+  });
+  app.get("/users/{id}/files/{rest...}", [](const Request& req, Response& res) {
+    res.send("file " + std::string(req.param("rest")) + " of " + std::string(req.param("id")) +
+             "\n");
+  });
+  app.post("/echo", [](const Request& req, Response& res) {
+    res.status = 201;
+    res.send(std::string(req.body), std::string(req.header("content-type")));
+  });
+  app.get("/throw", [](const Request&, Response&) -> void {
+    throw std::runtime_error("test handler exploded");
+  });
+  app.get("/fail", [](const Request&, Response& res) { res.fail("test handler gave up"); });
+  // Blocking: sleeps ?ms= milliseconds (default 1000).
+  app.get("/sleep", [](const Request& req, Response& res) {
+    int ms = std::stoi(req.query_param("ms").value_or("1000"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    res.send("slept " + std::to_string(ms) + " ms in " + std::to_string(getpid()) + "\n");
+  });
+  // Blocking until the test creates DIR/release (at most 20 s). While it
+  // waits, a file DIR/inflight.PID.N says so: the test counts them, in any
+  // engine, across processes.
+  app.get("/wait", [](const Request& req, Response& res) {
+    static std::atomic<int> serial{0};
+    std::string dir = req.query_param("dir").value_or("/nonexistent");
+    std::string marker =
+        dir + "/inflight." + std::to_string(getpid()) + "." + std::to_string(++serial);
+    if (FILE* f = std::fopen(marker.c_str(), "w")) std::fclose(f);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    bool released = false;
+    while (!released && std::chrono::steady_clock::now() < deadline) {
+      released = access((dir + "/release").c_str(), F_OK) == 0;
+      if (!released) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::remove(marker.c_str());
+    res.send(released ? "released\n" : "timed out\n");
+  });
+  app.get(
+      "/fast", [](const Request&, Response& res) { res.send("fast\n"); }, mpmd::app::non_blocking);
+  app.get(
+      "/state",
+      [state](const Request&, Response& res) {
+        res.send("version " + std::to_string(TEST_APP_VERSION) + "\ngeneration " +
+                 std::to_string(state->generation) + "\npreload_pid " +
+                 std::to_string(state->preload_pid) + "\nchild_init_pid " +
+                 std::to_string(state->child_init_pid) + "\npid " + std::to_string(getpid()) +
+                 "\nppid " + std::to_string(getppid()) + "\n");
+      },
+      mpmd::app::non_blocking);
+  app.get("/file", [](const Request& req, Response& res) {
+    res.set_header("Content-Type", "text/plain");
+    res.send_file(req.query_param("path").value_or(""));
+  });
+  app.get("/stream", [](const Request& req, Response& res) {
+    int n = std::stoi(req.query_param("n").value_or("3"));
+    for (int i = 0; i < n; ++i) res.write("piece " + std::to_string(i) + "\n");
+  });
+}
