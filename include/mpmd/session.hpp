@@ -9,7 +9,9 @@
 //
 // A handler uses it like this (errors are values, never exceptions):
 //
-//   mpmd::Session session(store, request_cookie_header);
+//   mpmd::SessionStore* store = mpmd::session_store();  // this child's store
+//   if (!store) return answer(500, "no session store");
+//   mpmd::Session session(*store, request.header("Cookie"));
 //   if (auto st = session.load(); !st) return answer(503, st.message);
 //   int visits = std::stoi(std::string(session.get("visits").value_or("0")));
 //   session.set("visits", std::to_string(visits + 1));
@@ -27,6 +29,7 @@
 // use it.
 #pragma once
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <sys/random.h>
 
@@ -178,6 +181,26 @@ class SessionStore {
   virtual std::string_view kind() const = 0;
   virtual const SessionSettings& settings() const = 0;
 };
+
+// ---- finding the server's store ---------------------------------------------
+
+// Raised when SessionStore changes incompatibly.
+inline constexpr uint32_t kSessionApiVersion = 1;
+// The C function mpmd exports: this child's store for `api_version`, or null.
+inline constexpr const char* kSessionStoreSymbol = "mpmd_session_store";
+using SessionStoreFunction = SessionStore* (*)(uint32_t api_version);
+
+// The store of this child, as configured by SessionStore: valid until the
+// child exits, safe from any of its threads. Null outside mpmd, in the master
+// (registration and preload hooks run before any store is open), and when
+// the server was built with another kSessionApiVersion. Call it in a
+// child_init hook or per request.
+inline SessionStore* session_store() {
+  static const SessionStoreFunction find = [] {
+    return reinterpret_cast<SessionStoreFunction>(dlsym(RTLD_DEFAULT, kSessionStoreSymbol));
+  }();
+  return find ? find(kSessionApiVersion) : nullptr;
+}
 
 // One request's view of the visitor's session, identified by a cookie.
 // Not thread-safe (one request, one thread); the store it uses is.

@@ -5,6 +5,7 @@
 
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
+#include "session/service.hpp"
 
 namespace mpmd::app {
 
@@ -108,6 +109,11 @@ std::unique_ptr<Applications> Applications::start(const config::Config& config, 
   apps->engine_ = config.mpm.name;
   apps->threads_per_child_ = threads_per_child;
   Environment env{generation, apps->engine_, threads_per_child, -1};
+  if (!config.applications.empty()) {
+    // Before any fork: the shm session table is shared by all children.
+    apps->sessions_ = session::prepare_generation(config.sessions, error);
+    if (!apps->sessions_) return nullptr;
+  }
   for (const config::Application& a : config.applications) {
     auto library = std::static_pointer_cast<const Library>(a.library);
     if (!library) {
@@ -147,6 +153,7 @@ std::unique_ptr<Applications> Applications::start(const config::Config& config, 
 
 std::string Applications::child_init(int slot) const {
   Environment env{generation_, engine_, threads_per_child_, slot};
+  if (sessions_) session::start_child(*sessions_);  // mpmd::session_store() from here on
   for (size_t i = 0; i < apps_.size(); ++i) {
     const Application& app = *apps_[i];
     auto started = std::chrono::steady_clock::now();

@@ -15,6 +15,10 @@
 #include "config/config.hpp"
 #include "mpmd/app.hpp"
 
+namespace mpmd::session {
+class StoreFactory;  // session/factory.hpp
+}  // namespace mpmd::session
+
 namespace mpmd::app {
 
 class Application {
@@ -64,6 +68,8 @@ class Applications {
 
  private:
   std::vector<std::unique_ptr<Application>> apps_;
+  // The generation's session stores (SessionStore); null without applications.
+  std::shared_ptr<const session::StoreFactory> sessions_;
   uint32_t generation_ = 0;
   std::string engine_;
   int threads_per_child_ = 1;

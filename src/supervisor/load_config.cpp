@@ -5,13 +5,14 @@
 #include "app/directives.hpp"
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
+#include "session/directives.hpp"
 #include "supervisor/directives.hpp"
 
 namespace mpmd::supervisor {
 
 config::Parser make_parser() {
   return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
-                         supervisor::directives(), app::directives()});
+                         supervisor::directives(), app::directives(), session::directives()});
 }
 
 void apply_defaults(config::Config& config) {
