@@ -204,13 +204,26 @@ class Routes(h.ServerTestCase):
         self.assertTrue(body.startswith(b"slept 50 ms"), body)
 
     def test_exception_gives_500_and_the_child_keeps_serving(self):
-        before = self.server.children()
-        for path in ["/app/throw", "/app/fail"] * 5:
-            status, _, body = self.get(path)
-            self.assertEqual(status, 500)
-            self.assertNotIn(b"exploded", body)
-        self.assertEqual(self.get("/app/hello")[0], 200)
-        self.assertEqual(self.server.children(), before)
+        # One keep-alive connection: the same child answers every request on it.
+        conn = http.client.HTTPConnection(h.HOST, self.port, timeout=10)
+        try:
+            def get(path):
+                conn.request("GET", path)
+                r = conn.getresponse()
+                return r.status, r.read()
+
+            status, body = get("/app/state")
+            self.assertEqual(status, 200)
+            pid = body.split(b"\npid ")[1].split(b"\n")[0]
+            for path in ["/app/throw", "/app/fail"] * 5:
+                status, body = get(path)
+                self.assertEqual(status, 500)
+                self.assertNotIn(b"exploded", body)
+            self.assertEqual(get("/app/hello"), (200, b"hi\n"))
+            status, body = get("/app/state")
+            self.assertEqual(body.split(b"\npid ")[1].split(b"\n")[0], pid)
+        finally:
+            conn.close()
         lines = error_lines(self.server, "MPMD0028")
         self.assertTrue(any("GET /app/throw (route GET /throw): threw: test handler exploded" in l
                             for l in lines), lines)
@@ -272,19 +285,25 @@ class GracefulRestart(unittest.TestCase):
     """A graceful restart reruns registration, preload and child_init for the new
     generation, loads a replaced .so, and keeps the old generation when preload fails."""
 
+    # Spare pools that never grow on their own: the children are the two StartServers.
+    POOL = ("MinSpareServers 1\nMaxSpareServers 4\nMinSpareThreads 1\nMaxSpareThreads 64\n"
+            "GracefulDrainTimeout 10\n")
+
     def setUp(self):
         self.server = h.Server("")
         self.so = self.server.tmp / "app.so"
         shutil.copy(app_path("test_app"), self.so)
         self.write_conf("greeting=one")
         self.server.start()
+        # The port accepts before the master has forked its children.
+        self.assertTrue(h.wait_until(lambda: len(self.server.children()) >= 2, 10))
 
     def tearDown(self):
         self.server.stop()
 
     def write_conf(self, options):
         self.server.conf.write_text(self.server.config_text(
-            "GracefulDrainTimeout 10\n" + mount("t", "/app", path=str(self.so), options=options)))
+            self.POOL + mount("t", "/app", path=str(self.so), options=options)))
 
     def generation(self):
         try:
@@ -293,8 +312,12 @@ class GracefulRestart(unittest.TestCase):
             return None  # between generations
 
     def graceful_and_wait(self, generation):
+        """-k graceful, then waits until the old children are gone (until they have seen
+        their signal they may still accept a connection) and the new generation answers."""
+        old = set(self.server.children())
         os.kill(self.server.proc.pid, signal.SIGUSR1)
-        ok = h.wait_until(lambda: self.generation() == generation, 20)
+        ok = h.wait_until(lambda: not (old & set(self.server.children())) and
+                          self.generation() == generation, 20)
         self.assertTrue(ok, self.server.diagnostics())
 
     def test_new_generation_new_code_and_config(self):
