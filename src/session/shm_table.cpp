@@ -87,7 +87,10 @@ std::shared_ptr<ShmTable> ShmTable::create(const ShmOptions& options, std::strin
     error = "session table too large";
     return nullptr;
   }
-  size_t stripes = options.stripes ? options.stripes : std::min<size_t>(64, options.slots);
+  // Enough locks that children rarely wait for each other, enough slots per
+  // stripe (128 or more) that no stripe fills up long before the table does.
+  size_t stripes =
+      options.stripes ? options.stripes : std::clamp<size_t>(options.slots / 128, 1, 64);
   stripes = std::min(stripes, options.slots);
 
   size_t header_size = round_up(sizeof(detail::ShmHeader), 64);

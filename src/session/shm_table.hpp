@@ -36,7 +36,7 @@ struct ShmSlot;
 struct ShmOptions {
   size_t slots = 10000;
   size_t value_size = 4096;
-  size_t stripes = 0;  // 0 = min(64, slots)
+  size_t stripes = 0;  // 0 = slots / 128, from 1 to 64
   Millis lock_timeout{1000};
 };
 

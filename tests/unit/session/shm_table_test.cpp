@@ -254,15 +254,16 @@ TEST(ShmTable, ManyChildrenWriteAtOnce) {
 }
 
 TEST(ShmTable, StripedTableFillsUpWithAClearError) {
-  auto table = make_table(256, 0);
+  auto table = make_table(8192, 0);
   EXPECT_EQ(table->stripes(), 64u);
   std::set<int> stored;
   SessionStatus st;
-  for (int i = 0; i < 10000 && (st = table->put(id_of(i), "v", kLater, kNow)); ++i)
+  for (int i = 0; i < 100000 && (st = table->put(id_of(i), "v", kLater, kNow)); ++i)
     stored.insert(i);
   EXPECT_EQ(st.code, SessionErrc::full);
   EXPECT_NE(st.message.find("raise SessionSlots"), std::string::npos) << st.message;
-  EXPECT_LE(stored.size(), 256u);
+  EXPECT_LE(stored.size(), 8192u);
+  EXPECT_GT(stored.size(), 8192u / 2) << "no stripe fills up long before the table";
   EXPECT_EQ(table->used(), stored.size());
   for (int i : stored) {
     std::string v;
@@ -270,13 +271,20 @@ TEST(ShmTable, StripedTableFillsUpWithAClearError) {
   }
   // Once they expire, their slots are as good as free: new sessions fit
   // exactly as they would in an empty table.
-  auto fresh = make_table(256, 0);
+  auto fresh = make_table(8192, 0);
   util::Usec after = kLater + 1;
-  for (int i = 20000; i < 21000; ++i) {
+  for (int i = 200000; i < 210000; ++i) {
     SessionStatus reused = table->put(id_of(i), "v", after + 1000, after);
     SessionStatus empty = fresh->put(id_of(i), "v", after + 1000, after);
     ASSERT_EQ(reused.code, empty.code) << i;
   }
+}
+
+TEST(ShmTable, ASmallTableIsOneStripeAndHoldsExactlyItsSlots) {
+  auto table = make_table(100, 0);
+  EXPECT_EQ(table->stripes(), 1u);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(table->put(id_of(i), "v", kLater, kNow)) << i;
+  EXPECT_EQ(table->put(id_of(100), "v", kLater, kNow).code, SessionErrc::full);
 }
 
 TEST(ShmTable, TooLargeAndBadIds) {
