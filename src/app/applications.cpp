@@ -5,6 +5,7 @@
 
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
+#include "offload/service.hpp"
 #include "session/service.hpp"
 
 namespace mpmd::app {
@@ -108,6 +109,8 @@ std::unique_ptr<Applications> Applications::start(const config::Config& config, 
   apps->generation_ = generation;
   apps->engine_ = config.mpm.name;
   apps->threads_per_child_ = threads_per_child;
+  apps->offload_ = config.offload;
+  offload::begin_generation(generation);  // offload functions registered below belong to it
   Environment env{generation, apps->engine_, threads_per_child, -1};
   if (!config.applications.empty()) {
     // Before any fork: the shm session table is shared by all children.
@@ -153,6 +156,10 @@ std::unique_ptr<Applications> Applications::start(const config::Config& config, 
 
 std::string Applications::child_init(int slot) const {
   Environment env{generation_, engine_, threads_per_child_, slot};
+  // First, while the child has one thread: forks the offload pool's spawner.
+  if (!apps_.empty()) {
+    if (std::string why = offload::start_child(offload_, generation_); !why.empty()) return why;
+  }
   if (sessions_) session::start_child(*sessions_);  // mpmd::session_store() from here on
   for (size_t i = 0; i < apps_.size(); ++i) {
     const Application& app = *apps_[i];

@@ -70,6 +70,7 @@ class Applications {
   std::vector<std::unique_ptr<Application>> apps_;
   // The generation's session stores (SessionStore); null without applications.
   std::shared_ptr<const session::StoreFactory> sessions_;
+  config::Offload offload_;  // the process pool and Gearman each child starts
   uint32_t generation_ = 0;
   std::string engine_;
   int threads_per_child_ = 1;

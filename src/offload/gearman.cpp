@@ -91,20 +91,29 @@ Result GearmanClient::attempt(std::string_view function, std::string_view input,
   }
   gearman_client_set_timeout(state_->client, to_ms(timeout));
   std::string name(function);
-  size_t size = 0;
+  // The task API rather than gearman_client_do(): afterwards the task tells
+  // whether gearmand acknowledged the job (JOB_CREATED gave it a handle),
+  // which separates "gearmand is not there" (503) from "the job is late" (504).
   gearman_return_t rc = GEARMAN_SUCCESS;
-  void* out = gearman_client_do(state_->client, name.c_str(), nullptr, input.data(), input.size(),
-                                &size, &rc);
-  if (rc == GEARMAN_SUCCESS) {
-    std::string data = out ? std::string(static_cast<const char*>(out), size) : std::string();
-    std::free(out);
-    return Result{Status::ok, std::move(data), 200};
+  gearman_task_st* task = gearman_client_add_task(state_->client, nullptr, nullptr, name.c_str(),
+                                                  nullptr, input.data(), input.size(), &rc);
+  bool created = false;
+  std::string data;
+  if (task) {
+    gearman_return_t run_rc = gearman_client_run_tasks(state_->client);
+    const char* handle = gearman_task_job_handle(task);
+    created = handle && *handle;
+    rc = run_rc == GEARMAN_SUCCESS ? gearman_task_return(task) : run_rc;
+    if (rc == GEARMAN_SUCCESS) {
+      if (gearman_result_st* result = gearman_task_result(task)) {
+        if (!gearman_result_is_null(result)) {
+          data.assign(gearman_result_value(result), gearman_result_size(result));
+        }
+      }
+    }
+    gearman_task_free(task);
   }
-  std::free(out);
-  // Did gearmand acknowledge the job (JOB_CREATED)? Then the job server is
-  // there and the job is what is late or lost.
-  const char* handle = gearman_client_do_job_handle(state_->client);
-  bool created = handle && *handle;
+  if (rc == GEARMAN_SUCCESS) return Result{Status::ok, std::move(data), 200};
   std::string why = std::string(gearman_strerror(rc));
   if (const char* detail = gearman_client_error(state_->client); detail && *detail) {
     why += std::string(": ") + detail;
@@ -124,9 +133,17 @@ Result GearmanClient::attempt(std::string_view function, std::string_view input,
 
 Result GearmanClient::run(std::string_view function, std::string_view input, util::Usec timeout) {
   Result r;
-  for (int attempt_no = 0;; ++attempt_no) {
+  bool fresh_tried = false;
+  for (int attempt_no = 0;;) {
+    bool cached = state_ != nullptr;
     r = attempt(function, input, timeout);
-    if (r.status != Status::job_failed || attempt_no >= options_.retries) break;
+    // A connection cached from before gearmand restarted fails once: try a
+    // fresh one before calling the servers unavailable.
+    if (r.status == Status::unavailable && cached && !fresh_tried) {
+      fresh_tried = true;
+      continue;
+    }
+    if (r.status != Status::job_failed || attempt_no++ >= options_.retries) break;
   }
   if (r.status == Status::unavailable) {
     log_unreachable(options_.servers, r.data);

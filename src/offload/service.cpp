@@ -1,6 +1,8 @@
 #include "offload/service.hpp"
 
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "offload/functions.hpp"
 #include "offload/gearman.hpp"
@@ -13,7 +15,22 @@ namespace {
 class ServerService final : public Service {
  public:
   std::string add_function(std::string_view name, Function fn) override {
-    return functions().add(name, std::move(fn));
+    std::lock_guard lock(mutex_);
+    return registering_->add(name, std::move(fn));
+  }
+
+  void begin_generation(uint32_t generation) {
+    std::lock_guard lock(mutex_);
+    FunctionTable*& t = tables_[generation];
+    if (t) t->begin_generation();   // registered again (the same generation retried)
+    if (!t) t = new FunctionTable;  // never destroyed: see FunctionTable::begin_generation
+    registering_ = t;
+  }
+
+  FunctionTable& table(uint32_t generation) {
+    std::lock_guard lock(mutex_);
+    auto it = tables_.find(generation);
+    return it != tables_.end() ? *it->second : functions();
   }
 
   void submit(std::string_view function, std::string input, Callback done) override {
@@ -33,8 +50,7 @@ class ServerService final : public Service {
     gearman_->submit(function, std::move(input), true, std::move(done));
   }
 
-  std::string start(const config::Config& config) {
-    const config::Offload& o = config.offload;
+  std::string start(const config::Offload& o, uint32_t generation) {
     if (o.processes > 0) {
       PoolOptions po;
       po.processes = int(o.processes);
@@ -42,7 +58,7 @@ class ServerService final : public Service {
       po.max_payload = size_t(o.max_size);
       po.queue_limit = o.queue_limit;
       std::string error;
-      pool_ = ProcessPool::start(po, functions(), error);
+      pool_ = ProcessPool::start(po, table(generation), error);
       if (!pool_) return "offload: cannot start the process pool: " + error;
     }
     if (!o.gearman_servers.empty()) {
@@ -66,6 +82,11 @@ class ServerService final : public Service {
   }
 
  private:
+  std::mutex mutex_;
+  // Functions by configuration generation; before the first begin_generation
+  // (tests, single runs) the process-wide table.
+  std::map<uint32_t, FunctionTable*> tables_;
+  FunctionTable* registering_ = &functions();
   std::unique_ptr<ProcessPool> pool_;
   std::unique_ptr<GearmanDispatcher> gearman_;
 };
@@ -78,12 +99,12 @@ ServerService& instance() {
 
 }  // namespace
 
-void begin_generation() {
-  functions().begin_generation();
+void begin_generation(uint32_t generation) {
+  instance().begin_generation(generation);
 }
 
-std::string start_child(const config::Config& config) {
-  return instance().start(config);
+std::string start_child(const config::Offload& config, uint32_t generation) {
+  return instance().start(config, generation);
 }
 
 void stop_child() {

@@ -2,12 +2,13 @@
 // applications find with dlsym (mpmd exports `mpmd_offload_service`), and
 // the hooks the supervisor calls around it.
 //
-//   master, before a generation registers its applications: begin_generation()
-//   new child, right after fork, before child_init hooks and before any
-//     thread starts, on its main thread:                      start_child(config)
+//   master, before generation G registers its applications: begin_generation(G)
+//   new child of generation G, right after fork, before child_init hooks and
+//     before any thread starts, on its main thread:      start_child(offload, G)
 //   child, when it stops serving (optional; exit also ends everything): stop_child()
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "config/config.hpp"
@@ -15,13 +16,16 @@
 
 namespace mpmd::offload {
 
-// The registered functions are forgotten (see FunctionTable::begin_generation).
-void begin_generation();
+// Functions registered from now on belong to generation `generation` (a
+// restart that fails leaves the table of the generation still serving as it
+// was). Tables are never destroyed: see FunctionTable::begin_generation.
+void begin_generation(uint32_t generation);
 
 // Starts the child's process pool (OffloadProcesses > 0: forks the spawner,
 // which forks the helpers) and its Gearman dispatcher (GearmanServers set).
 // "" or an error; the child should not serve without its pool.
-std::string start_child(const config::Config& config);
+// Helpers get the functions of `generation`.
+std::string start_child(const config::Offload& config, uint32_t generation);
 
 // Fails tasks still queued or running with Status::unavailable and ends the
 // helpers. Blocking handlers waiting on results return at once.

@@ -5,6 +5,7 @@
 #include "app/directives.hpp"
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
+#include "offload/directives.hpp"
 #include "session/directives.hpp"
 #include "supervisor/directives.hpp"
 
@@ -12,7 +13,8 @@ namespace mpmd::supervisor {
 
 config::Parser make_parser() {
   return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
-                         supervisor::directives(), app::directives(), session::directives()});
+                         supervisor::directives(), app::directives(), session::directives(),
+                         offload::directives()});
 }
 
 void apply_defaults(config::Config& config) {
