@@ -70,10 +70,13 @@ size_t round_up(size_t n, size_t to) {
   return (n + to - 1) / to * to;
 }
 
-// A death can strike between any two instructions: keep the compiler and the
-// CPU from moving the slot writes across the `writing` marks.
+// A death can strike between any two instructions: keep the compiler from
+// moving the slot writes across the `writing` marks. A compiler barrier is
+// enough: the slot is only read under the same lock, and the lock (or, after a
+// death, the kernel's robust-futex hand-over) orders memory between processes.
+// (atomic_thread_fence would also be rejected by -fsanitize=thread.)
 void barrier() {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
 }
 
 }  // namespace

@@ -111,7 +111,21 @@ class FaultBase(unittest.TestCase):
             self.assertEqual(h.http_get(self.port, path)[0], 200)
         time.sleep(1.5)  # KeepAliveTimeout 1: the warm-up connections are closed
         self.kids = self.server.children()
-        self.fds = {pid: fd_count(pid) for pid in self.kids}
+        self.fds = self.steady_fds()
+
+    def steady_fds(self):
+        """Descriptors per child once the counts hold still for 1.5 s (a worker child's
+        threads open their logs as they start, which a slow machine spreads out)."""
+        counts, since = None, time.monotonic()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            now = {pid: fd_count(pid) for pid in self.kids}
+            if now != counts:
+                counts, since = now, time.monotonic()
+            elif time.monotonic() - since >= 1.5:
+                break
+            time.sleep(0.25)
+        return counts
 
     def assert_unharmed(self):
         self.assertTrue(self.server.running(), "the master died")

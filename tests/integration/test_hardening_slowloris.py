@@ -35,6 +35,9 @@ SLOWLORIS = 5000
 SLOWLORIS_PROCS = 2
 MEASURE_SECONDS = 6.0
 P99_LIMIT_MS = 50.0
+# Under ASan/TSan (scripts/sanitize-tests sets MPMD_SANITIZER) the server runs several
+# times slower: the latency bar is the normal build's; sanitized runs check the rest.
+SANITIZED = bool(os.environ.get("MPMD_SANITIZER"))
 # slowhttptest's test: RequestReadTimeout header=5-8. Its connections send ~70 bytes
 # every 5 s, far under MinRate, so each is cut after 5 s (8 at most).
 HEADER_MIN, HEADER_MAX = 5, 8
@@ -184,7 +187,8 @@ class Slowloris(unittest.TestCase):
         self.assertEqual(failures, 0, "normal requests failed during the slowloris")
         self.assertGreaterEqual(still_open, SLOWLORIS * 0.99,
                                 "the server dropped slowloris connections before their timeout")
-        self.assertLess(p99, P99_LIMIT_MS)
+        if not SANITIZED:
+            self.assertLess(p99, P99_LIMIT_MS)
         self.assertTrue(self.server.running())
         self.assertEqual(set(self.server.children()), kids, "children died or were replaced")
 

@@ -43,11 +43,12 @@ TEST(ThreadPool, StartsNoThreadUntilTheFirstTask) {
 }
 
 TEST(ThreadPool, RunsTasksOnOtherThreads) {
-  ThreadPool pool(2);
+  // Declared before the pool, so they outlive its threads.
   std::atomic<int> done{0};
   std::atomic<bool> other_thread{true};
   const auto self = std::this_thread::get_id();
   Gate finished;
+  ThreadPool pool(2);
   for (int i = 0; i < 10; ++i) {
     pool.submit([&] {
       if (std::this_thread::get_id() == self) other_thread = false;
@@ -61,8 +62,8 @@ TEST(ThreadPool, RunsTasksOnOtherThreads) {
 }
 
 TEST(ThreadPool, BlockedTasksUseUpToMaxThreadsAndQueueTheRest) {
+  Gate gate;  // outlives the pool's threads
   ThreadPool pool(3);
-  Gate gate;
   for (int i = 0; i < 5; ++i) pool.submit([&] { gate.wait(); });
   gate.wait_for_waiters(3);  // three run at once, on three threads
   EXPECT_EQ(pool.threads(), 3u);
@@ -72,8 +73,8 @@ TEST(ThreadPool, BlockedTasksUseUpToMaxThreadsAndQueueTheRest) {
 
 TEST(ThreadPool, ShutdownLetsTheRunningTaskFinishAndDropsQueuedOnes) {
   std::atomic<int> ran{0};
-  ThreadPool pool(1);
   Gate gate;
+  ThreadPool pool(1);
   pool.submit([&] {
     gate.wait();
     ++ran;
