@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -150,8 +151,24 @@ class BlockingLoop {
     bool drained_idle = false;
     bool watch_stop = true;
     StopRequest pending = StopRequest::none;
+    bool yielded = false;
     while (true) {
+      uint64_t read_before = conn.bytes_read();
       Wait w = pump(fd, conn);
+      bool missed = false;  // yielded, and still nothing to read
+      if (yielded) {
+        missed = w == Wait::read && conn.bytes_read() == read_before;
+        yield_gate_.record(!missed);
+        yielded = false;
+      }
+      // Only between requests: a request arriving byte by byte always goes
+      // through the poll below, which enforces its read deadline.
+      if (w == Wait::read && conn.idle() && !missed && yield_gate_.should_yield()) {
+        // See YieldGate: read again after the other threads had their turn.
+        sched_yield();
+        yielded = true;
+        continue;
+      }
       services_.tick(services_.clock().now());  // access log flushed even on long connections
       if (w == Wait::done) {
         linger(fd);
@@ -212,6 +229,7 @@ class BlockingLoop {
   const BlockingLoopOptions& o_;
   Services& services_;
   std::vector<net::UniqueFd> fds_;  // this loop's copies of the listening sockets
+  detail::YieldGate yield_gate_;
   bool draining_ = false;
   StopRequest last_request_ = StopRequest::none;
   int timeout_ms_;

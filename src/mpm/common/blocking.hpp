@@ -38,6 +38,48 @@ struct BlockingLoopOptions {
   std::function<void()> on_started;
 };
 
+namespace detail {
+
+// Yield before sleeping. Under load a blocking engine runs one thread (or
+// process) per connection, and each request costs a sleep in poll() and a
+// wake-up by the network stack. When the CPU is busy with the other serving
+// threads, the next request of a keep-alive connection usually arrives while
+// they run: giving up the CPU once (sched_yield) and reading again finds it
+// there, without the poll and wake-up (measured on one core, 4 KB file, 64
+// keep-alive clients: worker +25% requests/s, prefork +5%, where the process
+// switch costs more). When yielding does not pay (an idle CPU, a slow
+// client), the gate closes and the loop only probes now and then.
+class YieldGate {
+ public:
+  // Whether to yield before this wait.
+  bool should_yield() {
+    if (credit_ > 0) return true;
+    if (--probe_countdown_ > 0) return false;
+    probe_countdown_ = kProbeEvery;
+    return true;
+  }
+  // After a yield: did the read that followed find input? A hit saves a
+  // poll and a wake-up; a miss costs one sched_yield: yielding pays while
+  // more than about one in five yields hit.
+  void record(bool found_input) {
+    if (found_input) {
+      credit_ = credit_ + kHitCredit < kMaxCredit ? credit_ + kHitCredit : kMaxCredit;
+    } else if (credit_ > 0) {
+      --credit_;
+    }
+  }
+
+  static constexpr int kHitCredit = 4;
+  static constexpr int kMaxCredit = 64;
+  static constexpr int kProbeEvery = 32;
+
+ private:
+  int credit_ = kHitCredit;
+  int probe_countdown_ = kProbeEvery;
+};
+
+}  // namespace detail
+
 // Serves until a stop request (now: abort the connection in hand; graceful:
 // finish it) or until the accept limit is reached. Returns why it ended.
 StopRequest run_blocking_loop(const BlockingLoopOptions& options, Services& services,
