@@ -103,9 +103,27 @@ handlers::status::StatusFacts status_facts(const ChildEnv& env) {
   return f;
 }
 
+namespace {
+std::unique_ptr<static_files::StaticFiles> make_static_files(const ChildEnv& env,
+                                                             const util::Clock& clock) {
+  auto files = std::make_unique<static_files::StaticFiles>(env.config->files, clock);
+  if (!files->ok()) {
+    log::emit(config::LogLevel::error, log::ids::kConfigError,
+              "static files: " + files->error() + "; answering 500");
+  }
+  return files;
+}
+}  // namespace
+
+SharedServices::SharedServices(const ChildEnv& env) : files_(make_static_files(env, clock_)) {}
+
+SharedServices::~SharedServices() = default;
+
 struct Services::Impl {
-  Impl(const ChildEnv& env, const util::Clock& clock, scoreboard::Worker* worker)
-      : files(env.config->files, clock),
+  Impl(const ChildEnv& env, const util::Clock& clock, scoreboard::Worker* worker,
+       SharedServices* shared)
+      : own_files(shared ? nullptr : make_static_files(env, clock)),
+        files(shared ? shared->files() : *own_files),
         router(env.config->locations, files),
         facts(status_facts(env)) {
     if (worker) {
@@ -127,7 +145,8 @@ struct Services::Impl {
     }
   }
 
-  static_files::StaticFiles files;
+  std::unique_ptr<static_files::StaticFiles> own_files;  // null when shared
+  static_files::StaticFiles& files;
   handlers::Router router;
   handlers::status::StatusFacts facts;
   std::optional<handlers::status::StatusHandler> status;
@@ -138,15 +157,12 @@ struct Services::Impl {
   std::optional<RecordingHandler> recording;
 };
 
-Services::Services(const ChildEnv& env, int thread)
+Services::Services(const ChildEnv& env, int thread, SharedServices* shared)
     : settings_(http_settings(*env.config, &buffers_)),
       impl_(std::make_unique<Impl>(
-          env, clock_, env.scoreboard ? &env.scoreboard->worker(env.slot, thread) : nullptr)) {
+          env, clock_, env.scoreboard ? &env.scoreboard->worker(env.slot, thread) : nullptr,
+          shared)) {
   const config::Config& config = *env.config;
-  if (!impl_->files.ok()) {
-    log::emit(config::LogLevel::error, log::ids::kConfigError,
-              "static files: " + impl_->files.error() + "; answering 500");
-  }
   std::string error = impl_->access.add_all(config.logs);
   if (!error.empty()) log::emit(config::LogLevel::error, log::ids::kFileOpenFailed, error);
   impl_->access.set_server_name(server_name(config));

@@ -11,12 +11,36 @@
 #include "scoreboard/scoreboard.hpp"
 #include "util/clock.hpp"
 
+namespace mpmd::static_files {
+class StaticFiles;
+}
+
 namespace mpmd::mpm {
+
+// What the serving threads of one child can share: the static-file handler
+// (thread-safe: its cache, MIME table and root directory), so a worker child
+// holds one of each instead of one per thread (with a full mime.types, 256
+// copies cost ~55 MB), and a hot file is read and revalidated once per child.
+class SharedServices {
+ public:
+  explicit SharedServices(const ChildEnv& env);
+  ~SharedServices();
+  SharedServices(const SharedServices&) = delete;
+  SharedServices& operator=(const SharedServices&) = delete;
+
+  static_files::StaticFiles& files() { return *files_; }
+
+ private:
+  util::SystemClock clock_;
+  std::unique_ptr<static_files::StaticFiles> files_;
+};
 
 class Services {
  public:
   // `thread`: this thread's worker slot in the child's scoreboard process slot.
-  Services(const ChildEnv& env, int thread);
+  // `shared`: what this thread shares with the child's other threads (must
+  // outlive this); null = its own of everything.
+  Services(const ChildEnv& env, int thread, SharedServices* shared = nullptr);
   ~Services();
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;

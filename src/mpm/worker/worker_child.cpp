@@ -53,13 +53,14 @@ int run_child(const ChildEnv& env) {
   std::atomic<uint64_t> accepted{0};
   std::atomic<int> alive{threads};
   std::atomic<int> started{0};
+  SharedServices shared(env);  // one static-file cache and MIME table for all threads
   std::vector<std::thread> pool;
   pool.reserve(size_t(threads));
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       scoreboard::Worker* worker = env.scoreboard ? &env.scoreboard->worker(env.slot, t) : nullptr;
       {
-        Services services(env, t);
+        Services services(env, t, &shared);
         BlockingLoopOptions options;
         options.listeners = env.listeners;
         options.stop = StopSource{board.fd.get(), &StopBoard::poll, &board};
