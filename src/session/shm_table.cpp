@@ -173,15 +173,20 @@ uint64_t ShmTable::dropped_entries() const {
 }
 
 SessionStatus ShmTable::lock(ShmStripe& s) {
-  // pthread_mutex_timedlock, not clocklock(CLOCK_MONOTONIC): ThreadSanitizer
-  // intercepts only the former. A wall-clock step can only stretch or shorten
-  // this safety timeout, never affect correctness.
-  struct timespec deadline;
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  int64_t ns = deadline.tv_nsec + int64_t(lock_timeout_.count() % 1000) * 1'000'000;
-  deadline.tv_sec += time_t(lock_timeout_.count() / 1000 + ns / 1'000'000'000);
-  deadline.tv_nsec = long(ns % 1'000'000'000);
-  int rc = pthread_mutex_timedlock(&s.mutex, &deadline);
+  // Uncontended (the usual case) and dead owners are handled by trylock; only
+  // a lock held by a live process waits, bounded. pthread_mutex_timedlock, not
+  // clocklock(CLOCK_MONOTONIC): ThreadSanitizer intercepts only the former
+  // (and understands EOWNERDEAD only from trylock and lock). A wall-clock step
+  // can only stretch or shorten this safety timeout.
+  int rc = pthread_mutex_trylock(&s.mutex);
+  if (rc == EBUSY) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    int64_t ns = deadline.tv_nsec + int64_t(lock_timeout_.count() % 1000) * 1'000'000;
+    deadline.tv_sec += time_t(lock_timeout_.count() / 1000 + ns / 1'000'000'000);
+    deadline.tv_nsec = long(ns % 1'000'000'000);
+    rc = pthread_mutex_timedlock(&s.mutex, &deadline);
+  }
   if (rc == 0) return {};
   if (rc == EOWNERDEAD) {
     // The holder died inside its critical section: repair what it may have

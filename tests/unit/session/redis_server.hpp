@@ -45,7 +45,9 @@ inline bool have_redis_server() {
 
 class RedisServer {
  public:
-  RedisServer() = default;
+  // Writing to a connection redis has closed must be an error, not a death
+  // (mpmd ignores SIGPIPE in main() for the same reason).
+  RedisServer() { ::signal(SIGPIPE, SIG_IGN); }
   ~RedisServer() { stop(); }
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;

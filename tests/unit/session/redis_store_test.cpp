@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@ std::unique_ptr<CodecStore> make_store(RedisOptions o) {
 }
 
 RedisOptions on_port(uint16_t port, Millis timeout = 2000ms) {
+  ::signal(SIGPIPE, SIG_IGN);  // as mpmd's main() does
   RedisOptions o;
   o.port = port;
   o.timeout = timeout;
