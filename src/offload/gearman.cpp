@@ -56,6 +56,20 @@ bool connection_error(gearman_return_t rc) {
   }
 }
 
+// libgearman refuses an empty workload given by a non-null pointer.
+const void* workload(std::string_view input) {
+  return input.empty() ? nullptr : input.data();
+}
+
+// A part of a foreground job's result: appended to the std::string its task carries.
+gearman_return_t on_complete(gearman_task_st* task) {
+  auto* out = static_cast<std::string*>(gearman_task_context(task));
+  if (out && gearman_task_data_size(task) > 0) {
+    out->append(static_cast<const char*>(gearman_task_data(task)), gearman_task_data_size(task));
+  }
+  return GEARMAN_SUCCESS;
+}
+
 }  // namespace
 
 struct GearmanClient::State {
@@ -82,6 +96,9 @@ Result GearmanClient::attempt(std::string_view function, std::string_view input,
       state_.reset();
       return Result{Status::unavailable, "gearman_client_create failed", 503};
     }
+    // WORK_DATA packets carry parts of a result, WORK_COMPLETE the rest.
+    gearman_client_set_data_fn(state_->client, &on_complete);
+    gearman_client_set_complete_fn(state_->client, &on_complete);
     gearman_return_t rc = gearman_client_add_servers(state_->client, options_.servers.c_str());
     if (rc != GEARMAN_SUCCESS) {
       std::string why = gearman_client_error(state_->client);
@@ -95,22 +112,15 @@ Result GearmanClient::attempt(std::string_view function, std::string_view input,
   // whether gearmand acknowledged the job (JOB_CREATED gave it a handle),
   // which separates "gearmand is not there" (503) from "the job is late" (504).
   gearman_return_t rc = GEARMAN_SUCCESS;
-  gearman_task_st* task = gearman_client_add_task(state_->client, nullptr, nullptr, name.c_str(),
-                                                  nullptr, input.data(), input.size(), &rc);
+  std::string data;  // filled by on_complete()
+  gearman_task_st* task = gearman_client_add_task(state_->client, nullptr, &data, name.c_str(),
+                                                  nullptr, workload(input), input.size(), &rc);
   bool created = false;
-  std::string data;
   if (task) {
     gearman_return_t run_rc = gearman_client_run_tasks(state_->client);
     const char* handle = gearman_task_job_handle(task);
     created = handle && *handle;
     rc = run_rc == GEARMAN_SUCCESS ? gearman_task_return(task) : run_rc;
-    if (rc == GEARMAN_SUCCESS) {
-      if (gearman_result_st* result = gearman_task_result(task)) {
-        if (!gearman_result_is_null(result)) {
-          data.assign(gearman_result_value(result), gearman_result_size(result));
-        }
-      }
-    }
     gearman_task_free(task);
   }
   if (rc == GEARMAN_SUCCESS) return Result{Status::ok, std::move(data), 200};
@@ -171,7 +181,7 @@ Result GearmanClient::background(std::string_view function, std::string_view inp
     std::string name(function);
     gearman_job_handle_t handle{};
     gearman_return_t rc = gearman_client_do_background(state_->client, name.c_str(), nullptr,
-                                                       input.data(), input.size(), handle);
+                                                       workload(input), input.size(), handle);
     if (rc == GEARMAN_SUCCESS) return Result{Status::ok, std::string(handle), 200};
     std::string why = gearman_strerror(rc);
     reset();
