@@ -29,7 +29,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+// GCC 12 with -fsanitize=address reports -Wmaybe-uninitialized inside
+// std::regex's std::function members (a false positive in libstdc++).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
+#pragma GCC diagnostic pop
 #include <stdexcept>
 #include <string>
 #include <vector>
