@@ -330,10 +330,10 @@ class GearmanFailures(OffloadCase):
     def kill_mid_job(self, extra):
         jobs = JobHost(self.tmpdir(), job_retries=1)
         self.addCleanup(jobs.stop)
-        server = self.start_server(jobs.servers + "GearmanTimeout 10s\n" + extra)
+        server = self.start_server(jobs.servers + "GearmanTimeout 20s\n" + extra)
         out = {}
         t = threading.Thread(target=lambda: out.update(r=request(server.port,
-                                                                 "/offload/burn/gearman?in=3000")))
+                                                                 "/offload/burn/gearman?in=1500")))
         t.start()
         # Kill whichever worker took the job once it runs.
         running = h.wait_until(lambda: gearman_status(jobs.address, jobs.port).get("burn", (0, 0))[1],
