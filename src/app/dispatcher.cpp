@@ -103,10 +103,11 @@ void log_failure(const Application& app, size_t index, const http::Request& requ
                      " (route ", route.method, " ", route.pattern, "): ", why, "; answered 500"));
 }
 
+// Not Response::clear(): on a pool thread, `deferred` and `head_only` belong
+// to the Connection, which reads them on its own thread.
 void answer_500(http::Response& response) {
-  bool head_only = response.head_only;
-  response.clear();
-  response.head_only = head_only;
+  response.headers.clear();
+  response.body.clear();
   static_files::error_page(response, 500);
 }
 

@@ -286,11 +286,19 @@ TEST(Dispatcher, DeferredExceptionStillCompletesOnceWith500) {
   QueueExecutor pool;
   CountingCompletion completion;
   Dispatcher dispatcher(f.app, f.locations, &pool);
-  Driver d({}, [&](const http::Request& q, http::Response& r) { dispatcher.handle(q, r); });
+  http::Response* pending = nullptr;
+  Driver d({}, [&](const http::Request& q, http::Response& r) {
+    pending = &r;
+    dispatcher.handle(q, r);
+  });
   d.connection().set_completion(&completion);
   d.feed(get("/app/slow-throw"));
   pool.run_all();
   EXPECT_EQ(completion.fired, 1);
+  // The pool thread leaves the Connection's own flags alone (it reads them
+  // on its thread while the handler runs).
+  ASSERT_NE(pending, nullptr);
+  EXPECT_TRUE(pending->deferred);
   d.resume();
   auto rs = d.take_responses();
   ASSERT_EQ(rs.size(), 1u);
