@@ -1,9 +1,9 @@
 # Benchmark targets, included by the top Makefile.
-#   make bench        full matrix, 3 interleaved rounds (at most ~15 minutes)
+#   make bench        full matrix, 3 interleaved rounds, then bench-offload (~15 minutes)
 #   make bench-quick  fewer servers and workloads, 1 round (at most ~2 minutes)
 # Extra harness options: make bench BENCH_ARGS='--unpinned --rounds 5'
 # Results go to bench/results/<timestamp>/ (results.csv, report.md, *.png).
-.PHONY: bench bench-quick bench-build bench-publish
+.PHONY: bench bench-quick bench-build bench-publish bench-offload
 
 BENCH_ARGS ?=
 
@@ -15,6 +15,14 @@ bench-build: deps $(BUILD)/build.ninja
 
 bench: bench-build
 	python3 bench/run.py --build $(BUILD) $(BENCH_ARGS)
+	$(MAKE) bench-offload
+
+# Static clients' p99 while another client calls a handler that burns 50 ms of
+# CPU: inline, on the thread pool, on the process pool, through Gearman
+# (bench/offload.py; about 1.5 minutes).
+bench-offload: bench-build
+	cmake --build $(BUILD) --target offload_app mpmd-worker
+	python3 bench/offload.py --build $(BUILD) --out bench/results/offload-$$(date +%Y%m%d-%H%M%S)
 
 bench-quick: bench-build
 	python3 bench/run.py --quick --build $(BUILD) $(BENCH_ARGS)
