@@ -233,6 +233,11 @@ class SharedChecks:
     """Stores shared by the children of a server (shm, redis)."""
 
     def test_written_by_one_child_read_by_another(self):
+        if h.ENGINE == "event":
+            # event children share one listening socket (EPOLLEXCLUSIVE): on an idle
+            # machine one child may take every connection, so nothing forces a change
+            # of child here; worker and prefork runs show the cross-child read.
+            self.skipTest("event cannot be made to switch children")
         first = self.new_session()
         sid = first.cookie_id
         pids = [first.pid]
