@@ -20,6 +20,14 @@
 //   /FUNCTION/pool        sends it to the child's process pool (OffloadProcesses)
 //   /FUNCTION/gearman     a Gearman foreground job; the result is the answer
 //   /FUNCTION/background  a Gearman background job: 202 with the job handle
+//   /FUNCTION/pool-wait   the process pool again, from a blocking handler that
+//                         waits for the result (offload::call)
+//
+// pool, gearman and background are asynchronous: the handler is non_blocking,
+// defers its response (Response::defer()) and returns; the offload callback
+// fills it in and completes it. Under the event engine no thread waits for
+// the result, so the number of such requests in flight is not bounded by
+// ThreadsPerChild. pool-wait holds a handler thread for the whole task.
 //
 //   curl 'localhost:8080/offload/factorial/pool?in=2000'
 //   curl --data-binary @big.iso localhost:8080/offload/sha256/gearman
@@ -88,15 +96,31 @@ MPMD_APPLICATION(app) {
 
   app.route("*", "/{function}/inline", run_here, mpmd::app::non_blocking);
   app.route("*", "/{function}/thread", run_here, mpmd::app::blocking);
-  app.route("*", "/{function}/pool", [](const Request& req, Response& res) {
+  // The asynchronous routes: the handler defers its response and returns; the
+  // offload callback fills it in and completes it. Background jobs answer 202
+  // (accepted; the body is the job handle).
+  struct Async {
+    const char* pattern;
+    void (*start)(std::string_view function, std::string input, mpmd::offload::Callback done);
+    int ok_status;
+  };
+  for (const Async& a :
+       {Async{"/{function}/pool", &mpmd::offload::submit, 200},
+        Async{"/{function}/gearman", &mpmd::offload::gearman, 200},
+        Async{"/{function}/background", &mpmd::offload::gearman_background, 202}}) {
+    app.route(
+        "*", a.pattern,
+        [a](const Request& req, Response& res) {
+          mpmd::app::Deferred later = res.defer();
+          a.start(req.param("function"), input_of(req), [later, a](Result r) {
+            answer(later.response(), r);
+            if (r.ok()) later->status = a.ok_status;
+            later.complete();
+          });
+        },
+        mpmd::app::non_blocking);
+  }
+  app.route("*", "/{function}/pool-wait", [](const Request& req, Response& res) {
     answer(res, mpmd::offload::call(req.param("function"), input_of(req)));
-  });
-  app.route("*", "/{function}/gearman", [](const Request& req, Response& res) {
-    answer(res, mpmd::offload::gearman_call(req.param("function"), input_of(req)));
-  });
-  app.route("*", "/{function}/background", [](const Request& req, Response& res) {
-    Result r = mpmd::offload::gearman_call_background(req.param("function"), input_of(req));
-    answer(res, r);
-    if (r.ok()) res.status = 202;  // accepted; the body is the job handle
   });
 }

@@ -46,6 +46,9 @@
 //   non_blocking: returns quickly without waiting on anything. Under the
 //     event engine it runs inside the event loop (no thread hop); a slow
 //     non_blocking handler delays every connection of that child.
+//   Either kind may answer later instead: Response::defer() (app_http.hpp)
+//     hands the response to a callback (an offload result) and the handler
+//     returns at once; under the event engine nothing waits meanwhile.
 // Handlers of one child may run concurrently (worker threads, the event
 // engine's pool): state they share must be read-only or synchronised.
 //
@@ -86,7 +89,7 @@ namespace mpmd::app {
 
 // Raised whenever a type in include/mpmd/ changes in a way that breaks
 // already-built applications.
-inline constexpr uint32_t kApiVersion = 1;
+inline constexpr uint32_t kApiVersion = 2;
 
 enum class Mode : uint8_t { blocking, non_blocking };
 inline constexpr Mode blocking = Mode::blocking;

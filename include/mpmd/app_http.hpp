@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -152,13 +155,93 @@ struct Request {
   }
 };
 
+class Response;
+
+namespace detail {
+// The shared state of one deferred response (see Response::defer()).
+struct Deferral {
+  std::mutex mutex;
+  bool done = false;               // complete() ran, or every Deferred handle was dropped
+  bool abandoned = false;          // done because the handles were dropped without complete()
+  std::function<void()> sink;      // the server's continuation, run once when done
+  std::shared_ptr<Response> keep;  // keeps a server-owned Response alive until then
+
+  // Marks it done (first call only) and runs the server's continuation, if it
+  // is attached yet, on the calling thread.
+  void finish(bool dropped) {
+    std::function<void()> run;
+    std::shared_ptr<Response> hold;
+    {
+      std::lock_guard lock(mutex);
+      if (done) return;
+      done = true;
+      abandoned = dropped;
+      run = std::move(sink);
+      hold = std::move(keep);  // released after the continuation has run
+    }
+    if (run) run();
+  }
+
+  // For the server: runs `continuation` when done; false (and nothing is
+  // kept) if it is done already, so the caller answers at once.
+  bool attach(std::function<void()> continuation) {
+    std::lock_guard lock(mutex);
+    if (done) {
+      keep.reset();
+      return false;
+    }
+    sink = std::move(continuation);
+    return true;
+  }
+};
+
+// Every copy of a Deferred shares one Token; when the last one goes without
+// complete(), the response is finished as abandoned (the client gets a 500).
+struct DeferralToken {
+  std::shared_ptr<Deferral> state;
+  Response* response = nullptr;
+  explicit DeferralToken(std::shared_ptr<Deferral> s, Response* r)
+      : state(std::move(s)), response(r) {}
+  DeferralToken(const DeferralToken&) = delete;
+  DeferralToken& operator=(const DeferralToken&) = delete;
+  ~DeferralToken() { state->finish(true); }
+};
+}  // namespace detail
+
+// A response that a handler finishes after it has returned: from a callback
+// (an offload result, see <mpmd/offload.hpp>), another thread, a timer of the
+// application's. Made by Response::defer(); cheap to copy; safe to use from
+// any thread, one thread at a time.
+class Deferred {
+ public:
+  Deferred() = default;
+
+  // The handler's Response, still alive: fill it in, then call complete().
+  Response& response() const { return *token_->response; }
+  Response* operator->() const { return token_->response; }
+
+  // Sends the response. Call it once, after the last change to response();
+  // later calls do nothing. The request is answered on the server's own
+  // thread, after this returns or while it does.
+  void complete() const {
+    if (token_) token_->state->finish(false);
+  }
+
+  explicit operator bool() const { return token_ != nullptr; }
+
+ private:
+  friend class Response;
+  explicit Deferred(std::shared_ptr<detail::DeferralToken> t) : token_(std::move(t)) {}
+  std::shared_ptr<detail::DeferralToken> token_;
+};
+
 // What a handler builds. The body sent is, in this order: `body`, then the
 // pieces given to write(), then the file given to send_file()/send_fd().
 // Content-Length is always computed by the server; Date, Server, Connection,
 // Content-Length and Transfer-Encoding fields set here are ignored.
 // When no Content-Type is set, the server uses "text/plain; charset=utf-8"
 // for memory bodies and "application/octet-stream" for files.
-class Response {
+class Response : public std::enable_shared_from_this<Response> {
  public:
   static constexpr uint64_t kToEnd = ~uint64_t(0);
 
@@ -230,7 +313,42 @@ class Response {
   // an exception from the handler does the same with the exception's what().
   void fail(std::string reason) { failure_ = std::move(reason); }
 
+  // Answers later: the handler returns, the connection waits, and whoever
+  // holds the returned Deferred fills in this Response (through
+  // Deferred::response(); it stays alive until then) and calls complete().
+  //
+  //   app.get("/slow", [](const mpmd::app::Request& req, mpmd::app::Response& res) {
+  //     mpmd::app::Deferred later = res.defer();
+  //     mpmd::offload::submit("factorial", "2000", [later](mpmd::offload::Result r) {
+  //       later->status = r.http_status;
+  //       later->send(r.data);
+  //       later.complete();
+  //     });
+  //   }, mpmd::app::non_blocking);
+  //
+  // Copy from the Request what the callback needs before returning: the
+  // Request is not kept. Under the event engine no thread waits meanwhile
+  // (neither the event loop nor the handler pool): such a route can be
+  // non_blocking. Under prefork and worker the serving thread waits for
+  // complete(). Every copy of the Deferred dropped without complete() answers
+  // 500 (and logs it), so a lost callback does not hang the client; one kept
+  // forever does, so give every path an end (offload results always come,
+  // bounded by OffloadTimeout/GearmanTimeout). Calling defer() again returns
+  // the same Deferred while one is held.
+  Deferred defer() {
+    if (auto token = token_.lock()) return Deferred(std::move(token));
+    if (!deferral_) {
+      deferral_ = std::make_shared<detail::Deferral>();
+      deferral_->keep = weak_from_this().lock();  // null unless the server owns it
+    }
+    auto token = std::make_shared<detail::DeferralToken>(deferral_, this);
+    token_ = token;
+    return Deferred(std::move(token));
+  }
+
   // ---- read by the server --------------------------------------------------
+  // Whether defer() was called, and its state (null if not).
+  const std::shared_ptr<detail::Deferral>& deferral() const { return deferral_; }
   const std::vector<std::string>& pieces() const { return pieces_; }
   std::vector<std::string>& pieces() { return pieces_; }
   bool has_file() const { return fd_ >= 0 || !file_path_.empty(); }
@@ -258,6 +376,8 @@ class Response {
   uint64_t file_offset_ = 0;
   uint64_t file_length_ = kToEnd;
   std::optional<std::string> failure_;
+  std::shared_ptr<detail::Deferral> deferral_;
+  std::weak_ptr<detail::DeferralToken> token_;
 };
 
 }  // namespace mpmd::app

@@ -39,7 +39,17 @@
 // Asynchronous use: submit()/gearman()/gearman_background() return at once and
 // run the callback later on a thread of the offload machinery (never the event
 // loop): keep it short (copy the result, complete a deferred response) and
-// never wait for another offload result inside it.
+// never wait for another offload result inside it. With Response::defer() a
+// handler need not wait at all (it can be non_blocking):
+//
+//     app.get("/upper", [](const mpmd::app::Request& req, mpmd::app::Response& res) {
+//       mpmd::app::Deferred later = res.defer();
+//       mpmd::offload::submit("upper", std::string(req.body), [later](mpmd::offload::Result r) {
+//         later->status = r.http_status;
+//         later->send(r.data);
+//         later.complete();
+//       });
+//     }, mpmd::app::non_blocking);
 //
 // Header-only: an application needs no symbol from mpmd at link time. The
 // server's implementation is found at run time with dlsym(); outside mpmd

@@ -175,6 +175,10 @@ std::string Applications::child_init(int slot) const {
   return "";
 }
 
+void Applications::child_stop() const {
+  if (!apps_.empty()) offload::stop_child();
+}
+
 const Application* Applications::find(std::string_view name) const {
   for (const auto& a : apps_) {
     if (a->name() == name) return a.get();

@@ -62,6 +62,11 @@ class Applications {
 
   // In a new child, before it serves: the child_init hooks. "" or an error.
   std::string child_init(int slot) const;
+  // In a child that stops serving at once: ends its offload pool and
+  // Gearman dispatcher, so that every task still queued or running fails
+  // (503) and its callback runs now; a handler waiting for a result returns
+  // and a deferred response completes. Idempotent.
+  void child_stop() const;
 
   const std::vector<std::unique_ptr<Application>>& all() const { return apps_; }
   const Application* find(std::string_view name) const;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <future>
 #include <memory>
 
 #include "handlers/router.hpp"
@@ -113,21 +114,17 @@ void answer_500(http::Response& response) {
 
 }  // namespace
 
-void run_route(const Application& app, size_t index, const http::Request& request,
-               std::string_view route_path, std::vector<Param> params,
-               http::Response& response) noexcept {
+namespace {
+
+// Turns the handler's finished Response into the server's: the route's
+// failure or a bad field -> 500, an unopenable file -> 404/403/500.
+void deliver(const Application& app, size_t index, const http::Request& request, Response& out,
+             http::Response& response) noexcept {
   try {
-    const Registry::Route& route = app.route(index);
-    Request in = make_request(request, route_path, std::move(params));
-    Response out;
     std::string failure;
-    try {
-      route.handler(in, out);
-      if (out.failed()) failure = "failed: " + out.failure();
-    } catch (const std::exception& e) {
-      failure = std::string("threw: ") + e.what();
-    } catch (...) {
-      failure = "threw an exception that is not a std::exception";
+    if (out.failed()) failure = "failed: " + out.failure();
+    if (const auto& d = out.deferral(); d && d->abandoned) {
+      failure = "deferred its response and dropped every Deferred without complete()";
     }
     if (failure.empty() && (out.status < 200 || out.status > 599)) {
       failure = "status " + std::to_string(out.status) + " is not 200..599";
@@ -176,6 +173,57 @@ void run_route(const Application& app, size_t index, const http::Request& reques
   }
 }
 
+}  // namespace
+
+bool run_route(const Application& app, size_t index, const http::Request& request,
+               std::string_view route_path, std::vector<Param> params, http::Response& response,
+               http::Completion* completion) noexcept {
+  try {
+    const Registry::Route& route = app.route(index);
+    Request in = make_request(request, route_path, std::move(params));
+    // Owned by a shared_ptr so that a deferred response outlives this call.
+    auto out = std::make_shared<Response>();
+    std::string failure;
+    try {
+      route.handler(in, *out);
+    } catch (const std::exception& e) {
+      failure = std::string("threw: ") + e.what();
+    } catch (...) {
+      failure = "threw an exception that is not a std::exception";
+    }
+    const std::shared_ptr<detail::Deferral> deferral = out->deferral();
+    if (!failure.empty()) {
+      // Whoever holds a Deferred may still write into `out`: it stays alive
+      // (the Deferral keeps it) but is no longer read.
+      if (deferral) deferral->attach([] {});
+      log_failure(app, index, request, failure);
+      answer_500(response);
+      return true;
+    }
+    if (deferral) {
+      if (completion) {
+        // Answered when the holder of the Deferred completes it; the
+        // connection waits without a thread.
+        const Application* a = &app;
+        bool later = deferral->attach([a, index, &request, &response, completion, out] {
+          deliver(*a, index, request, *out, response);
+          completion->complete();
+        });
+        if (later) return false;
+      } else {
+        // prefork/worker: this thread waits for complete().
+        auto done = std::make_shared<std::promise<void>>();
+        std::future<void> ready = done->get_future();
+        if (deferral->attach([done] { done->set_value(); })) ready.wait();
+      }
+    }
+    deliver(app, index, request, *out, response);
+  } catch (...) {
+    answer_500(response);
+  }
+  return true;
+}
+
 Dispatcher::Dispatcher(const Application& app, const std::vector<config::Location>& locations,
                        util::Executor* pool)
     : app_(app), locations_(locations), pool_(pool) {}
@@ -211,19 +259,26 @@ void Dispatcher::handle(const http::Request& request, http::Response& response) 
       break;
   }
   const Registry::Route& route = app_.route(m.index);
-  if (route.mode == Mode::non_blocking || !pool_ || !request.completion) {
-    run_route(app_, m.index, request, rel, std::move(m.params), response);
+  http::Completion* completion = request.completion;
+  if (route.mode == Mode::non_blocking || !pool_ || !completion) {
+    // Deferred unless run_route answers before it returns (only the handler's
+    // own Response::defer() leaves it pending; the flag is set first because
+    // the completion may fire on another thread before run_route returns).
+    if (completion) response.deferred = true;
+    if (run_route(app_, m.index, request, rel, std::move(m.params), response, completion)) {
+      response.deferred = false;
+    }
     return;
   }
   response.deferred = true;
-  http::Completion* completion = request.completion;
   const Application* app = &app_;
   size_t index = m.index;
   try {
     pool_->submit(
         [app, index, &request, &response, rel, params = std::move(m.params), completion]() mutable {
-          run_route(*app, index, request, rel, std::move(params), response);
-          completion->complete();
+          if (run_route(*app, index, request, rel, std::move(params), response, completion)) {
+            completion->complete();
+          }
         });
   } catch (...) {
     // Could not queue it (no memory): answer here instead of never.

@@ -7,7 +7,9 @@
 // cannot wait (prefork, worker: Request::completion or the pool is null),
 // otherwise on the pool: handle() marks the response deferred and returns, the
 // pool thread fills the same Response and fires the Completion exactly once,
-// and the engine resumes the connection.
+// and the engine resumes the connection. A handler that calls
+// Response::defer() is answered when its Deferred completes, on that thread
+// (event) or with the serving thread waiting for it (prefork, worker).
 #pragma once
 
 #include <string_view>
@@ -41,9 +43,13 @@ class Dispatcher final : public http::Handler {
 
 // Runs route `index` of `app` and fills `response` (which must be as the
 // Connection handed it over). Never throws: a failing handler gives 500 and
-// an error-log line.
-void run_route(const Application& app, size_t index, const http::Request& request,
-               std::string_view route_path, std::vector<Param> params,
-               http::Response& response) noexcept;
+// an error-log line. True when `response` is complete on return. A handler
+// that deferred its response (Response::defer()) leaves it pending: with a
+// `completion`, run_route returns false and the response is filled and
+// `completion` fired, on the thread that completes the Deferred; without one
+// (prefork, worker) this thread waits for that and returns true.
+bool run_route(const Application& app, size_t index, const http::Request& request,
+               std::string_view route_path, std::vector<Param> params, http::Response& response,
+               http::Completion* completion) noexcept;
 
 }  // namespace mpmd::app

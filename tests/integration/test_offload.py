@@ -236,6 +236,66 @@ class ProcessPool(OffloadCase):
         self.assertEqual((status, body), (200, b"120"))
 
 
+class Asynchronous(OffloadCase):
+    """The process pool's routes defer their response: under the event engine no
+    thread waits for a result, so one handler thread serves other blocking
+    routes while more tasks than threads are in flight. Under prefork and worker
+    the serving thread waits; the answers are the same."""
+
+    START_SERVERS = 1
+
+    def setUp(self):
+        self.server = self.start_server(
+            "ThreadsPerChild 1\nOffloadProcesses 2\nOffloadTimeout 60s\n")
+        self.port = self.server.port
+
+    def test_both_forms_give_the_same_answers(self):
+        for mode in ("pool", "pool-wait"):
+            status, headers, body = request(self.port, "/offload/factorial/%s?in=20" % mode)
+            self.assertEqual((status, body), (200, b"2432902008176640000"), mode)
+            self.assertEqual(headers.get("x-offload-status"), "ok")
+            status, headers, _ = request(self.port, "/offload/factorial/%s?in=x" % mode)
+            self.assertEqual((status, headers.get("x-offload-status")), (500, "error"), mode)
+
+    def test_tasks_in_flight_hold_no_handler_thread(self):
+        if h.ENGINE != "event":
+            self.skipTest("prefork and worker wait on the serving thread by design")
+        done = []
+        lock = threading.Lock()
+
+        def burn():
+            r = request(self.port, "/offload/burn/pool?in=2500", timeout=120)
+            with lock:
+                done.append(r[0])
+
+        burners = [threading.Thread(target=burn) for _ in range(2)]
+        for t in burners:
+            t.start()
+        try:
+            # Both tasks are running in the helpers before we go on.
+            self.assertTrue(h.wait_until(
+                lambda: sum(cpu_ticks(p) > 20 for p in self.helpers()) == 2, 60))
+            # The child's only handler thread is free: a blocking route answers
+            # while both offloaded requests are still waiting for results.
+            status, _, body = request(self.port, "/offload/factorial/thread?in=5")
+            with lock:
+                pending = 2 - len(done)
+            self.assertEqual((status, body), (200, b"120"))
+            self.assertEqual(pending, 2, "a task finished before the blocking route answered")
+        finally:
+            for t in burners:
+                t.join(120)
+        self.assertEqual(done, [200, 200])
+
+    def helpers(self):
+        """The pids of the child's pool helpers (grandchildren of the child)."""
+        found = []
+        for child in self.server.children():
+            for spawner in h.children_of(child):
+                found.extend(h.children_of(spawner))
+        return found
+
+
 class Gearman(OffloadCase):
     def setUp(self):
         self.jobs = JobHost(self.tmpdir())

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "app/applications.hpp"
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
 #include "mpm/common/driver.hpp"
@@ -543,7 +544,10 @@ int run_child(const ChildEnv& parent_env) {
     return kExitStartupFailed;
   }
   int rc = loop.run();
-  // Handlers still running finish before the connections they write into go.
+  // Handlers still running finish before the connections they write into go:
+  // offload results still awaited fail now (their callbacks complete deferred
+  // responses and release handlers waiting on the pool), then the pool joins.
+  if (env.applications) env.applications->child_stop();
   pool.shutdown();
   return rc;
 }

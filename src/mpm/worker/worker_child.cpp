@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/applications.hpp"
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
 #include "mpm/common/blocking.hpp"
@@ -85,6 +86,8 @@ int run_child(const ChildEnv& env) {
     if (::poll(&p, 1, 100) > 0) {
       StopRequest req = read_stop_request(signals.get());
       if (req != StopRequest::none) board.raise(req);
+      // Stopping now: handlers waiting for offload results return at once.
+      if (req == StopRequest::now && env.applications) env.applications->child_stop();
     }
   }
   for (auto& t : pool) t.join();

@@ -5,16 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "log/error_log.hpp"
+#include "support/captured_log.hpp"
 #include "support/http_driver.hpp"
-#include "support/temp_dir.hpp"
 
 namespace mpmd::app {
 namespace {
@@ -37,21 +34,7 @@ struct CountingCompletion : http::Completion {
   void complete() override { ++fired; }
 };
 
-// Sends the error log to a file for the test's duration.
-class CapturedLog {
- public:
-  CapturedLog() { EXPECT_EQ(log::error_log().open(dir_.file("error.log")), ""); }
-  ~CapturedLog() { log::error_log().open(""); }
-  std::string text() const {
-    std::ifstream f(dir_.file("error.log"));
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-  }
-
- private:
-  test::TempDir dir_;
-};
+using test::CapturedLog;
 
 void register_test_routes(Registry& app) {
   app.get(
