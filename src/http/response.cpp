@@ -69,6 +69,17 @@ void Response::add_header(std::string_view name, std::string value) {
   headers.push_back({std::string(name), std::move(value)});
 }
 
+void Response::add_header_copy(std::string_view name, std::string_view value) {
+  if (spare_headers_.empty()) {
+    headers.push_back({std::string(name), std::string(value)});
+    return;
+  }
+  ResponseHeader& h = headers.emplace_back(std::move(spare_headers_.back()));
+  spare_headers_.pop_back();
+  h.name.assign(name);
+  h.value.assign(value);
+}
+
 std::string_view Response::header(std::string_view name) const {
   for (const ResponseHeader& h : headers) {
     if (util::iequals(h.name, name)) return h.value;
@@ -78,6 +89,15 @@ std::string_view Response::header(std::string_view name) const {
 
 void Response::clear() {
   status = 200;
+  // Kept: fields that own heap memory (short strings live inline and cost
+  // nothing to make again), small enough that a connection holds at most
+  // kSpareHeaders x 2 x kSpareCapacity bytes.
+  static const size_t inline_capacity = std::string().capacity();
+  for (ResponseHeader& h : headers) {
+    if (spare_headers_.size() == kSpareHeaders) break;
+    size_t most = std::max(h.name.capacity(), h.value.capacity());
+    if (most > inline_capacity && most <= kSpareCapacity) spare_headers_.push_back(std::move(h));
+  }
   headers.clear();
   body.clear();
   head_only = false;

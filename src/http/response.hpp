@@ -75,9 +75,21 @@ struct Response {
 
   void set_header(std::string_view name, std::string value);
   void add_header(std::string_view name, std::string value);
+  // The same with copies of `name` and `value` made in strings kept from
+  // earlier responses of this Response (see clear()): no allocation once a
+  // connection has served a response with as many fields.
+  void add_header_copy(std::string_view name, std::string_view value);
   // Value of the first field with this name (ASCII case-insensitive), or empty.
   std::string_view header(std::string_view name) const;
+  // Ready for the next request. The header fields' strings are kept (up to
+  // kSpareHeaders fields of at most kSpareCapacity bytes) for
+  // add_header_copy() to reuse.
   void clear();
+
+ private:
+  static constexpr size_t kSpareHeaders = 16;
+  static constexpr size_t kSpareCapacity = 256;
+  std::vector<ResponseHeader> spare_headers_;
 };
 
 // Canonical reason phrase ("Not Found"); "Unknown" for codes without one.

@@ -1,5 +1,8 @@
 #include "http/serializer.hpp"
 
+#include <charconv>
+#include <cstring>
+
 #include "util/strings.hpp"
 
 namespace mpmd::http::detail {
@@ -25,56 +28,74 @@ Owned classify(std::string_view name) {
   }
 }
 
-void append_status(std::string& out, int status) {
-  if (status < 100 || status > 999) status = 500;
-  char digits[3] = {char('0' + status / 100), char('0' + status / 10 % 10),
-                    char('0' + status % 10)};
-  out.append("HTTP/1.1 ");
-  out.append(digits, 3);
-  out.push_back(' ');
-  out.append(reason_phrase(status));
-  out.append("\r\n");
-}
+// Writes into memory sized beforehand: one resize instead of an append (and
+// its capacity check) per piece.
+struct Cursor {
+  char* p;
+  void put(std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  void field(std::string_view name, std::string_view value) {
+    put(name);
+    put(": ");
+    put(value);
+    put("\r\n");
+  }
+};
 
 }  // namespace
 
 void serialize_head(std::string& out, const Response& response, const HeadFacts& facts) {
-  append_status(out, response.status);
+  int status = response.status;
+  if (status < 100 || status > 999) status = 500;
+  const std::string_view reason = reason_phrase(status);
+  constexpr std::string_view kKeepAlive = "Connection: keep-alive\r\n";
+  constexpr std::string_view kClose = "Connection: close\r\n";
+
   bool own_date = false;
   bool own_server = false;
+  size_t size = 13 + reason.size() + 2;  // "HTTP/1.1 200 " reason CRLF
   for (const ResponseHeader& h : response.headers) {
     Owned o = classify(h.name);
     own_date |= o == Owned::date;
     own_server |= o == Owned::server;
+    if (o != Owned::framing) size += h.name.size() + h.value.size() + 4;
   }
-  if (!own_date) {
-    out.append("Date: ");
-    out.append(facts.date);
-    out.append("\r\n");
-  }
-  if (!own_server && !facts.server.empty()) {
-    out.append("Server: ");
-    out.append(facts.server);
-    out.append("\r\n");
-  }
+  const bool date = !own_date;
+  const bool server = !own_server && !facts.server.empty();
+  if (date) size += 8 + facts.date.size();
+  if (server) size += 10 + facts.server.size();
+  if (facts.send_length) size += 18 + 20;  // "Content-Length: " digits CRLF
+  size += kKeepAlive.size() + 2;           // the longer Connection field, the empty line
+
+  const size_t start = out.size();
+  out.resize(start + size);
+  Cursor c{out.data() + start};
+  c.put("HTTP/1.1 ");
+  const char digits[3] = {char('0' + status / 100), char('0' + status / 10 % 10),
+                          char('0' + status % 10)};
+  c.put(std::string_view(digits, 3));
+  c.put(" ");
+  c.put(reason);
+  c.put("\r\n");
+  if (date) c.field("Date", facts.date);
+  if (server) c.field("Server", facts.server);
   for (const ResponseHeader& h : response.headers) {
-    if (classify(h.name) == Owned::framing) continue;
-    out.append(h.name);
-    out.append(": ");
-    out.append(h.value);
-    out.append("\r\n");
+    if (classify(h.name) != Owned::framing) c.field(h.name, h.value);
   }
   if (facts.send_length) {
-    out.append("Content-Length: ");
-    util::append_u64(out, facts.length);
-    out.append("\r\n");
+    c.put("Content-Length: ");
+    c.p = std::to_chars(c.p, c.p + 20, facts.length).ptr;
+    c.put("\r\n");
   }
   if (facts.connection == ConnectionField::close) {
-    out.append("Connection: close\r\n");
+    c.put(kClose);
   } else if (facts.connection == ConnectionField::keep_alive) {
-    out.append("Connection: keep-alive\r\n");
+    c.put(kKeepAlive);
   }
-  out.append("\r\n");
+  c.put("\r\n");
+  out.resize(size_t(c.p - out.data()));
 }
 
 std::string error_body(int status) {

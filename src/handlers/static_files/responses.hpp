@@ -10,9 +10,9 @@
 namespace mpmd::static_files {
 
 // Adds a header field without looking for an existing one (the handler starts
-// from an empty response).
+// from an empty response), in storage the Response kept from earlier ones.
 inline void add_field(http::Response& r, std::string_view name, std::string_view value) {
-  r.headers.push_back({std::string(name), std::string(value)});
+  r.add_header_copy(name, value);
 }
 
 // Status, Apache-style HTML body ("text/html; charset=iso-8859-1").
