@@ -194,13 +194,21 @@ TEST_F(PoolTest, QueuedTasksTimeOutToo) {
   o.timeout = 300'000;
   auto pool = start(o);
   ASSERT_TRUE(pool);
-  auto first = std::make_shared<std::promise<Result>>();
-  auto f1 = first->get_future();
-  pool->submit("sleep", "", [first](Result r) { first->set_value(r); });
-  Result second = run(*pool, "echo", "queued behind a sleeper");
-  EXPECT_EQ(second.status, Status::timeout);
-  ASSERT_EQ(f1.wait_for(kHang), std::future_status::ready);
-  EXPECT_EQ(f1.get().status, Status::timeout);
+  // Two sleepers ahead of it: when the first is killed at its deadline, the
+  // second (not the echo, whose deadline is as close) goes to the replacement
+  // helper, so the echo expires while still queued.
+  std::vector<std::future<Result>> sleepers;
+  for (int i = 0; i < 2; ++i) {
+    auto p = std::make_shared<std::promise<Result>>();
+    sleepers.push_back(p->get_future());
+    pool->submit("sleep", "", [p](Result r) { p->set_value(r); });
+  }
+  Result queued = run(*pool, "echo", "queued behind sleepers");
+  EXPECT_EQ(queued.status, Status::timeout);
+  for (auto& f : sleepers) {
+    ASSERT_EQ(f.wait_for(kHang), std::future_status::ready);
+    EXPECT_EQ(f.get().status, Status::timeout);
+  }
 }
 
 TEST_F(PoolTest, AFullQueueRefusesAtOnce) {
