@@ -21,7 +21,7 @@
 #include "mpm/common/child.hpp"
 #include "supervisor/load_config.hpp"
 #include "supervisor/master.hpp"
-#include "supervisor/proctitle.hpp"
+#include "util/proctitle.hpp"
 #include "util/version.hpp"
 
 namespace {
@@ -214,7 +214,7 @@ int serve(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  supervisor::init_title(argc, argv);
+  util::init_title(argc, argv);
   // A client that leaves mid-response must cost its connection, not the
   // process: sendfile has no MSG_NOSIGNAL, so writes report EPIPE instead.
   signal(SIGPIPE, SIG_IGN);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "offload/frame.hpp"
+#include "util/proctitle.hpp"
 
 namespace mpmd::offload {
 
@@ -87,6 +88,7 @@ bool write_all(int fd, std::string_view data) {
 }
 
 [[noreturn]] void spawner_main(int control, const FunctionTable& table, size_t max_payload) {
+  const pid_t child = getppid();  // the serving child whose pool this is
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
@@ -134,7 +136,7 @@ bool write_all(int fd, std::string_view data) {
       if (getppid() != spawner) _exit(0);
       close_all_except({sv[1]});
       reset_signals();
-      prctl(PR_SET_NAME, "mpmd-helper");
+      util::set_title("mpmd-helper", "offload helper [child " + std::to_string(child) + "]");
       run_helper(sv[1], table, max_payload);
       _exit(0);
     }
@@ -212,7 +214,7 @@ std::unique_ptr<Spawner> Spawner::start(const FunctionTable& table, size_t max_p
     if (getppid() != parent) _exit(0);
     ::close(sv[0]);
     reset_signals();
-    prctl(PR_SET_NAME, "mpmd-offload");
+    util::set_title("mpmd-offload", "offload spawner [child " + std::to_string(parent) + "]");
     spawner_main(sv[1], table, max_payload);
   }
   ::close(sv[1]);

@@ -22,9 +22,9 @@
 #include "scoreboard/scoreboard.hpp"
 #include "supervisor/listeners.hpp"
 #include "supervisor/mpm_limits.hpp"
-#include "supervisor/proctitle.hpp"
 #include "supervisor/spare_pool.hpp"
 #include "util/clock.hpp"
+#include "util/proctitle.hpp"
 
 namespace mpmd::supervisor {
 
@@ -94,7 +94,7 @@ class Master {
     sigset_t set = master_signals();
     sigprocmask(SIG_BLOCK, &set, nullptr);
     write_pid_file();
-    set_title("mpmd-master", "master [" + config_.mpm.name + " engine, generation 0]");
+    util::set_title("mpmd-master", "master [" + config_.mpm.name + " engine, generation 0]");
     log::emit(LogLevel::notice, log::ids::kStartup,
               "mpmd configured (" + config_.mpm.name + " engine, " +
                   std::to_string(sizing_.start_servers) + " children, listening on " +
@@ -224,8 +224,8 @@ class Master {
     backoff_ = 0;
     pool_.reset();
     write_pid_file();
-    set_title("mpmd-master", "master [" + config_.mpm.name + " engine, generation " +
-                                 std::to_string(generation_) + "]");
+    util::set_title("mpmd-master", "master [" + config_.mpm.name + " engine, generation " +
+                                       std::to_string(generation_) + "]");
     for (int i = 0; i < sizing_.start_servers; ++i) spawn();
   }
 
@@ -383,9 +383,9 @@ class Master {
       // The signal mask stays blocked: the engine reads signals from a signalfd.
       prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (getppid() != master) _exit(0);
-      set_title("mpmd-" + config_.mpm.name, config_.mpm.name + " child [generation " +
-                                                std::to_string(generation_) + ", slot " +
-                                                std::to_string(slot) + "]");
+      util::set_title("mpmd-" + config_.mpm.name, config_.mpm.name + " child [generation " +
+                                                      std::to_string(generation_) + ", slot " +
+                                                      std::to_string(slot) + "]");
       config::Config cfg = config_;
       if (cfg.mpm.max_connections_per_child_jitter > 0 && cfg.mpm.max_connections_per_child > 0) {
         std::mt19937_64 rng(uint64_t(getpid()) * 2654435761u);

@@ -72,6 +72,14 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
+def cmdline(pid):
+    """What ps shows as PID's command line; "" if gone."""
+    try:
+        return Path("/proc/%d/cmdline" % pid).read_bytes().split(b"\0")[0].decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _pdeathsig():
     h._set_pdeathsig()
 
@@ -187,6 +195,14 @@ class OffloadCase(unittest.TestCase):
         self.addCleanup(shutil.rmtree, d, True)
         return d
 
+    def helpers(self, child=None):
+        """The pids of the pool helpers (children of each child's spawner)."""
+        found = []
+        for c in [child] if child else self.server.children():
+            for spawner in h.children_of(c):
+                found.extend(h.children_of(spawner))
+        return found
+
     def error_log(self, server):
         try:
             return server.error_log.read_text(errors="replace")
@@ -211,6 +227,21 @@ class ProcessPool(OffloadCase):
         status, _, body = request(self.port, "/offload/whoami/pool")
         self.assertEqual(status, 200)
         self.assertNotIn(pid_of(body), [c for c in self.server.children()])
+
+    def test_spawner_and_helpers_say_what_they_are_in_ps(self):
+        # Helpers start with a child's first task.
+        self.assertTrue(h.wait_until(
+            lambda: request(self.port, "/offload/whoami/pool")[0] == 200 and self.helpers(), 20))
+        seen = 0
+        for child in self.server.children():
+            for pid in h.children_of(child):
+                self.assertTrue(cmdline(pid).startswith(
+                    "mpmd: offload spawner [child %d] (" % child), cmdline(pid))
+            for pid in self.helpers(child):
+                self.assertTrue(cmdline(pid).startswith(
+                    "mpmd: offload helper [child %d] (" % child), cmdline(pid))
+                seen += 1
+        self.assertGreater(seen, 0)
 
     def test_bad_input_is_a_500_not_a_crash(self):
         status, headers, _ = request(self.port, "/offload/factorial/pool?in=abc")
@@ -286,14 +317,6 @@ class Asynchronous(OffloadCase):
             for t in burners:
                 t.join(120)
         self.assertEqual(done, [200, 200])
-
-    def helpers(self):
-        """The pids of the child's pool helpers (grandchildren of the child)."""
-        found = []
-        for child in self.server.children():
-            for spawner in h.children_of(child):
-                found.extend(h.children_of(spawner))
-        return found
 
 
 class Gearman(OffloadCase):

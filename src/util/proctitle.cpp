@@ -1,4 +1,4 @@
-#include "supervisor/proctitle.hpp"
+#include "util/proctitle.hpp"
 
 #include <sys/prctl.h>
 
@@ -9,7 +9,7 @@
 
 extern char** environ;
 
-namespace mpmd::supervisor {
+namespace mpmd::util {
 
 namespace {
 char* g_area = nullptr;
@@ -50,4 +50,4 @@ void set_title(const std::string& name, const std::string& title) {
   std::memset(g_area + n, 0, g_size - n);
 }
 
-}  // namespace mpmd::supervisor
+}  // namespace mpmd::util

@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace mpmd::supervisor {
+namespace mpmd::util {
 
 // Call once from main() before anything reads the environment through
 // pointers it kept: moves the environment so argv's memory can hold a title.
@@ -15,4 +15,4 @@ void init_title(int argc, char** argv);
 // most 15 bytes, so tools that split /proc/PID/stat on blanks keep working) as its comm.
 void set_title(const std::string& name, const std::string& title);
 
-}  // namespace mpmd::supervisor
+}  // namespace mpmd::util
