@@ -333,8 +333,10 @@ class Response : public std::enable_shared_from_this<Response> {
   // complete(). Every copy of the Deferred dropped without complete() answers
   // 500 (and logs it), so a lost callback does not hang the client; one kept
   // forever does, so give every path an end (offload results always come,
-  // bounded by OffloadTimeout/GearmanTimeout). Calling defer() again returns
-  // the same Deferred while one is held.
+  // bounded by OffloadTimeout/GearmanTimeout). A stopping child waits for
+  // deferred responses like for any request in flight, up to its stop
+  // deadline; then it exits without them (the event engine logs it).
+  // Calling defer() again returns the same Deferred while one is held.
   Deferred defer() {
     if (auto token = token_.lock()) return Deferred(std::move(token));
     if (!deferral_) {

@@ -405,6 +405,55 @@ class BlockingHandlers(unittest.TestCase):
         self.assertEqual(results, [(200, b"released\n")] * self.BLOCKED)
 
 
+class DeferredResponses(unittest.TestCase):
+    """Response::defer(): a response completed later by a thread of the application's."""
+
+    def setUp(self):
+        self.server = h.Server(engine_pool(4) + mount("t", "/app"),
+                               start_servers=1 if h.ENGINE != "prefork" else 7)
+        self.server.start()
+        self.addCleanup(self.server.stop)
+
+    def test_completed_by_another_thread(self):
+        results = []
+        lock = threading.Lock()
+
+        def later(ms):
+            r = request(self.server.port, "GET", "/app/later?ms=%d" % ms, timeout=30)[:3:2]
+            with lock:
+                results.append(r)
+
+        threads = [threading.Thread(target=later, args=(300 + 50 * i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(40)
+        self.assertEqual(sorted(results), [(200, b"completed after %d ms\n" % (300 + 50 * i))
+                                           for i in range(4)])
+        status, _, body = request(self.server.port, "GET", "/4k.txt")
+        self.assertEqual((status, body), (200, h.content_4k()))
+
+    def test_a_response_never_completed_does_not_hold_up_the_stop(self):
+        if h.ENGINE != "event":
+            self.skipTest("prefork and worker wait on the serving thread: it ends with the "
+                          "child when the master's stop escalates")
+        path = "/app/never?dir=%s" % self.server.tmp
+        t = threading.Thread(target=lambda: self._quietly(
+            lambda: request(self.server.port, "GET", path, timeout=30)), daemon=True)
+        t.start()
+        self.assertTrue(h.wait_until(lambda: (self.server.tmp / "deferred").exists(), 15))
+        self.assertTrue(self.server.stop(), "SIGTERM did not stop the server")
+        self.assertTrue(error_lines(self.server, "never completed"), self.server.diagnostics())
+        self.assertFalse(error_lines(self.server, "exit signal"), self.server.diagnostics())
+
+    @staticmethod
+    def _quietly(fn):
+        try:
+            fn()
+        except (OSError, http.client.HTTPException):
+            pass  # the server stopped under it: expected
+
+
 def main():
     global APPS
     import sys

@@ -72,14 +72,6 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
-def cmdline(pid):
-    """What ps shows as PID's command line; "" if gone."""
-    try:
-        return Path("/proc/%d/cmdline" % pid).read_bytes().split(b"\0")[0].decode(errors="replace")
-    except OSError:
-        return ""
-
-
 def _pdeathsig():
     h._set_pdeathsig()
 
@@ -235,11 +227,11 @@ class ProcessPool(OffloadCase):
         seen = 0
         for child in self.server.children():
             for pid in h.children_of(child):
-                self.assertTrue(cmdline(pid).startswith(
-                    "mpmd: offload spawner [child %d] (" % child), cmdline(pid))
+                self.assertTrue(h.cmdline(pid).startswith(
+                    "mpmd: offload spawner [child %d] (" % child), h.cmdline(pid))
             for pid in self.helpers(child):
-                self.assertTrue(cmdline(pid).startswith(
-                    "mpmd: offload helper [child %d] (" % child), cmdline(pid))
+                self.assertTrue(h.cmdline(pid).startswith(
+                    "mpmd: offload helper [child %d] (" % child), h.cmdline(pid))
                 seen += 1
         self.assertGreater(seen, 0)
 

@@ -210,6 +210,16 @@ class Loop {
   }
 
  public:
+  // After run(): whether a handler still holds a deferred response (more
+  // connections await one than have been completed), which would write into
+  // a connection after the loop is gone.
+  bool responses_outstanding() {
+    size_t awaiting = 0;
+    for (Conn* c : all_) awaiting += c->http && c->http->awaiting_response();
+    std::lock_guard lock(completed_mutex_);
+    return awaiting > completed_.size();
+  }
+
   // Any thread: a deferred response of `c` is complete.
   void post_completed(Conn* c) {
     {
@@ -549,6 +559,14 @@ int run_child(const ChildEnv& parent_env) {
   // responses and release handlers waiting on the pool), then the pool joins.
   if (env.applications) env.applications->child_stop();
   pool.shutdown();
+  if (loop.responses_outstanding()) {
+    // An application keeps a Deferred past the child's end (its own thread
+    // or timer): leave the connections it may still write into allocated.
+    services.flush();
+    log::emit(LogLevel::warn, log::ids::kAppHandlerFailed,
+              "stopping with deferred responses that their applications never completed");
+    _exit(rc);
+  }
   return rc;
 }
 

@@ -9,9 +9,11 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #ifndef TEST_APP_VERSION
 #define TEST_APP_VERSION 1
@@ -107,6 +109,31 @@ MPMD_APPLICATION(app) {
     res.set_header("Content-Type", "text/plain");
     res.send_file(req.query_param("path").value_or(""));
   });
+  // Deferred, completed by a thread of its own after ?ms= milliseconds.
+  app.get(
+      "/later",
+      [](const Request& req, Response& res) {
+        int ms = std::stoi(req.query_param("ms").value_or("200"));
+        std::thread([later = res.defer(), ms] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+          later->send("completed after " + std::to_string(ms) + " ms\n");
+          later.complete();
+        }).detach();
+      },
+      mpmd::app::non_blocking);
+  // Deferred and never completed: the handle is kept for ever. Creates
+  // ?dir=DIR/deferred once it has.
+  app.get(
+      "/never",
+      [](const Request& req, Response& res) {
+        static std::vector<mpmd::app::Deferred> kept;
+        static std::mutex mutex;
+        std::lock_guard lock(mutex);
+        kept.push_back(res.defer());
+        std::string marker = req.query_param("dir").value_or("/nonexistent") + "/deferred";
+        if (FILE* f = std::fopen(marker.c_str(), "w")) std::fclose(f);
+      },
+      mpmd::app::non_blocking);
   app.get("/stream", [](const Request& req, Response& res) {
     int n = std::stoi(req.query_param("n").value_or("3"));
     for (int i = 0; i < n; ++i) res.write("piece " + std::to_string(i) + "\n");
