@@ -39,8 +39,14 @@ COOKIE = "MPMDSESSION"
 
 
 def counter_config(store_lines):
-    return ('LoadApplication counter "%s"\n<Location /counter>\n    SetHandler counter\n'
-            "</Location>\n%s\n" % (Path(APPS) / "session_counter.so", store_lines))
+    config = ('LoadApplication counter "%s"\n<Location /counter>\n    SetHandler counter\n'
+              "</Location>\n%s\n" % (Path(APPS) / "session_counter.so", store_lines))
+    if h.ENGINE == "event":
+        # tests/integration/apps/test_app.so's /stall holds one event child's loop, so
+        # that the next connection goes to another child (SharedChecks).
+        config += ('LoadApplication holder "%s"\n<Location /hold>\n    SetHandler holder\n'
+                   "</Location>\n" % (Path(APPS) / "test_app.so"))
+    return config
 
 
 def several_children():
@@ -233,24 +239,25 @@ class SharedChecks:
     """Stores shared by the children of a server (shm, redis)."""
 
     def test_written_by_one_child_read_by_another(self):
-        if h.ENGINE == "event":
-            # event children share one listening socket (EPOLLEXCLUSIVE): on an idle
-            # machine one child may take every connection, so nothing forces a change
-            # of child here; worker and prefork runs show the cross-child read.
-            self.skipTest("event cannot be made to switch children")
         first = self.new_session()
         sid = first.cookie_id
         pids = [first.pid]
         changes = 0
-        # Keep the previous connection open while the next request is made: its child (a
-        # prefork child, or a worker child of one thread, waiting on keep-alive) is busy,
-        # so another one answers; event's SO_REUSEPORT listeners spread connections.
+        # Keep the child of the previous request busy while the next request is made, so
+        # that another child answers it: prefork and one-thread worker children are busy
+        # while they hold the previous keep-alive connection; an event child takes any
+        # connection while it waits in epoll, so the previous connection asks it for
+        # /hold/stall, which holds its loop for a while.
         previous = None
         expected = 2
         while expected <= 200 and (changes < 3 or expected < 8):
             conn = http.client.HTTPConnection(h.HOST, self.port, timeout=20)
             v = visit(self.port, session=sid, conn=conn)
             if previous is not None:
+                if h.ENGINE == "event":
+                    stalled = previous.getresponse()
+                    body = stalled.read()
+                    self.assertEqual(stalled.status, 200, body)
                 previous.close()
             previous = conn
             self.assertEqual((v.status, v.visits), (200, expected),
@@ -258,6 +265,11 @@ class SharedChecks:
             changes += v.pid != pids[-1]
             pids.append(v.pid)
             expected += 1
+            if h.ENGINE == "event":
+                conn.request("GET", "/hold/stall?ms=600")
+                time.sleep(0.2)  # the child is in the handler before the next connect
+        if h.ENGINE == "event":
+            previous.getresponse().read()
         previous.close()
         self.assertGreaterEqual(changes, 3, "requests never changed child: %s" % pids)
 

@@ -95,6 +95,17 @@ MPMD_APPLICATION(app) {
   });
   app.get(
       "/fast", [](const Request&, Response& res) { res.send("fast\n"); }, mpmd::app::non_blocking);
+  // Non-blocking, yet sleeps ?ms= milliseconds (default 500): holds its event
+  // child's loop as a CPU-bound handler run inline would, so that new
+  // connections go to the other children meanwhile (test_sessions.py).
+  app.get(
+      "/stall",
+      [](const Request& req, Response& res) {
+        int ms = std::stoi(req.query_param("ms").value_or("500"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        res.send("stalled " + std::to_string(ms) + " ms in " + std::to_string(getpid()) + "\n");
+      },
+      mpmd::app::non_blocking);
   app.get(
       "/state",
       [state](const Request&, Response& res) {
