@@ -47,6 +47,9 @@ bool open_listener(const std::string& host, uint16_t port, int backlog, Listener
     int v6only = h.empty() ? 0 : 1;
     setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, h.empty() ? &zero : &v6only, sizeof v6only);
   }
+  // Inherited by every accepted connection (see listener.hpp).
+  setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(fd.get(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &kNotSentLowat, sizeof kNotSentLowat);
   if (::bind(fd.get(), res->ai_addr, res->ai_addrlen) != 0) {
     error = "could not bind to address " + (h.empty() ? std::string("[::]") : h) + ":" + service +
             ": " + std::strerror(errno);

@@ -16,8 +16,17 @@ struct Listener {
   std::string name() const;  // "127.0.0.1:8080", "[::]:8080"
 };
 
+// Unsent bytes a connection may queue in the kernel (TCP_NOTSENT_LOWAT): a
+// large file goes out in steps of this size, each written when the previous
+// one has been sent, instead of all of it being queued at once. On loopback a
+// whole queued file is pushed out by the receiver's ACKs, on the client's CPU;
+// a slow reader holds at most this much unsent data.
+inline constexpr int kNotSentLowat = 128 * 1024;
+
 // Opens a non-blocking listening socket. host "" binds [::] dual-stack (IPv4 and
-// IPv6). Returns false and sets `error` (with strerror) on failure.
+// IPv6). Accepted connections inherit TCP_NODELAY and kNotSentLowat from it
+// (Linux copies TCP options to the accepted socket), which saves a setsockopt
+// per connection. Returns false and sets `error` (with strerror) on failure.
 bool open_listener(const std::string& host, uint16_t port, int backlog, Listener& out,
                    std::string& error);
 

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -129,8 +128,7 @@ class BlockingLoop {
     if (accept_failure_burst.load(std::memory_order_relaxed)) accept_failure_burst = false;
     if (o_.accepted) o_.accepted->fetch_add(1, std::memory_order_relaxed);
     net::UniqueFd conn_fd(fd);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // TCP_NODELAY and TCP_NOTSENT_LOWAT come from the listener (net/listener.hpp).
     http::Peer peer;
     net::PeerAddress pa = net::describe_peer(&ss);
     peer.address = pa.text;

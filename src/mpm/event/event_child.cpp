@@ -1,7 +1,6 @@
 #include "mpm/event/event_child.hpp"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -295,8 +294,7 @@ class Loop {
   }
 
   void open_connection(int fd, const sockaddr_storage& ss, const ListenSource& l) {
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // TCP_NODELAY and TCP_NOTSENT_LOWAT come from the listener (net/listener.hpp).
     auto* c = new Conn;
     c->kind = Source::Kind::connection;
     c->fd.reset(fd);
