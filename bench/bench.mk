@@ -27,10 +27,11 @@ bench-offload: bench-build
 bench-quick: bench-build
 	python3 bench/run.py --quick --build $(BUILD) $(BENCH_ARGS)
 
-# Copies the latest results (report.md, plots, results.csv, meta.json) to
-# docs/benchmarks/, the report committed with the sources.
+# Copies the latest matrix results (report.md, plots, results.csv, meta.json;
+# not the offload-* tables) to docs/benchmarks/, the report committed with the
+# sources.
 bench-publish:
-	@latest=$$(ls -d bench/results/*/ 2>/dev/null | sort | tail -1); \
+	@latest=$$(ls -d bench/results/[0-9]*/ 2>/dev/null | sort | tail -1); \
 	if [ -z "$$latest" ]; then echo "no results in bench/results/: run make bench first" >&2; exit 1; fi; \
 	mkdir -p docs/benchmarks; \
 	cp $$latest/report.md docs/benchmarks/report.md; \
