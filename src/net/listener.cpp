@@ -34,7 +34,7 @@ bool open_listener(const std::string& host, uint16_t port, int backlog, Listener
     error = "cannot resolve " + (h.empty() ? std::string("*") : h) + ": " + gai_strerror(rc);
     return false;
   }
-  UniqueFd fd(::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  util::UniqueFd fd(::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) {
     error = std::string("socket: ") + std::strerror(errno);
     freeaddrinfo(res);

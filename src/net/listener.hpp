@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "net/fd.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::net {
 
 struct Listener {
-  UniqueFd fd;
+  util::UniqueFd fd;
   std::string host;  // as configured ("" = all addresses)
   uint16_t port = 0;
   std::string name() const;  // "127.0.0.1:8080", "[::]:8080"

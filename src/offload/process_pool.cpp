@@ -55,7 +55,7 @@ struct ProcessPool::Task {
 struct ProcessPool::Helper {
   uint64_t id = 0;
   pid_t pid = 0;
-  net::UniqueFd fd;
+  util::UniqueFd fd;
   FrameReader reader{0};
   std::unique_ptr<Task> task;  // running; null when idle
   size_t written = 0;          // bytes of task->frame sent
@@ -371,7 +371,7 @@ class ProcessPool::Loop {
   }
 
   ProcessPool& pool_;
-  net::UniqueFd epfd_;
+  util::UniqueFd epfd_;
   std::deque<std::unique_ptr<Task>> queue_;
   std::map<uint64_t, std::unique_ptr<Helper>> helpers_;
   std::set<pid_t> reported_;  // helpers whose end was logged already

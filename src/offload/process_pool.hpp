@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "mpmd/offload.hpp"
-#include "net/fd.hpp"
+#include "util/unique_fd.hpp"
 #include "offload/functions.hpp"
 #include "offload/spawner.hpp"
 #include "util/clock.hpp"
@@ -77,7 +77,7 @@ class ProcessPool {
 
   PoolOptions options_;
   std::unique_ptr<Spawner> spawner_;
-  net::UniqueFd wake_;  // eventfd: new tasks or shutdown
+  util::UniqueFd wake_;  // eventfd: new tasks or shutdown
   std::mutex mutex_;
   std::deque<std::unique_ptr<Task>> incoming_;  // guarded by mutex_
   std::vector<pid_t> helper_pids_;              // guarded by mutex_, written by the loop

@@ -30,7 +30,7 @@
 #include <memory>
 #include <string>
 
-#include "net/fd.hpp"
+#include "util/unique_fd.hpp"
 #include "offload/functions.hpp"
 
 namespace mpmd::offload {
@@ -40,7 +40,7 @@ class Spawner {
   struct Event {
     enum class Kind { spawned, spawn_failed, exited } kind = Kind::exited;
     pid_t pid = 0;
-    net::UniqueFd fd;  // spawned: the child's end of the helper's socket
+    util::UniqueFd fd;  // spawned: the child's end of the helper's socket
     int status = 0;    // exited: as from waitpid(); spawn_failed: errno
   };
 
@@ -65,7 +65,7 @@ class Spawner {
  private:
   Spawner() = default;
   pid_t pid_ = -1;
-  net::UniqueFd control_;
+  util::UniqueFd control_;
 };
 
 // A helper's loop: reads task frames from `fd`, runs them, writes result or

@@ -18,7 +18,7 @@
 #include "log/ids.hpp"
 #include "mpm/common/driver.hpp"
 #include "mpm/common/read_timeout.hpp"
-#include "net/fd.hpp"
+#include "util/unique_fd.hpp"
 #include "net/socket_io.hpp"
 
 namespace mpmd::mpm {
@@ -41,7 +41,7 @@ class BlockingLoop {
       : o_(o), services_(services), timeout_ms_(timeout_ms), keepalive_ms_(ka_ms) {}
 
   StopRequest run() {
-    net::UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
+    util::UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
     if (!ep) return StopRequest::now;
     // This loop's own descriptors for the listening sockets: it closes them
     // as soon as it stops accepting, even while it still finishes a request,
@@ -127,7 +127,7 @@ class BlockingLoop {
     }
     if (accept_failure_burst.load(std::memory_order_relaxed)) accept_failure_burst = false;
     if (o_.accepted) o_.accepted->fetch_add(1, std::memory_order_relaxed);
-    net::UniqueFd conn_fd(fd);
+    util::UniqueFd conn_fd(fd);
     // TCP_NODELAY and TCP_NOTSENT_LOWAT come from the listener (net/listener.hpp).
     http::Peer peer;
     net::PeerAddress pa = net::describe_peer(&ss);
@@ -226,7 +226,7 @@ class BlockingLoop {
 
   const BlockingLoopOptions& o_;
   Services& services_;
-  std::vector<net::UniqueFd> fds_;  // this loop's copies of the listening sockets
+  std::vector<util::UniqueFd> fds_;  // this loop's copies of the listening sockets
   detail::YieldGate yield_gate_;
   bool draining_ = false;
   StopRequest last_request_ = StopRequest::none;

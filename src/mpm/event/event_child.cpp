@@ -23,7 +23,7 @@
 #include "mpm/common/read_timeout.hpp"
 #include "mpm/common/services.hpp"
 #include "mpm/event/timeout_queue.hpp"
-#include "net/fd.hpp"
+#include "util/unique_fd.hpp"
 #include "net/socket_io.hpp"
 #include "util/thread_pool.hpp"
 
@@ -60,7 +60,7 @@ struct ConnCompletion final : http::Completion {
 };
 
 struct Conn : Source, QueueLink {
-  net::UniqueFd fd;
+  util::UniqueFd fd;
   http::Peer peer;
   std::optional<http::Connection> http;
   size_t index = 0;  // position in Loop::all_
@@ -500,10 +500,10 @@ class Loop {
 
   const ChildEnv& env_;
   Services& services_;
-  net::UniqueFd epfd_;
-  net::UniqueFd sigfd_;
+  util::UniqueFd epfd_;
+  util::UniqueFd sigfd_;
   Source signal_{};
-  net::UniqueFd wakefd_;  // eventfd: deferred responses completed
+  util::UniqueFd wakefd_;  // eventfd: deferred responses completed
   Source wake_{};
   std::mutex completed_mutex_;
   std::vector<Conn*> completed_;  // guarded by completed_mutex_

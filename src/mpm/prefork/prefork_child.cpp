@@ -3,12 +3,12 @@
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
 #include "mpm/common/blocking.hpp"
-#include "net/fd.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::mpm::prefork {
 
 int run_child(const ChildEnv& env) {
-  net::UniqueFd signals(open_child_signalfd());
+  util::UniqueFd signals(open_child_signalfd());
   if (!signals) {
     log::emit(config::LogLevel::crit, log::ids::kEventLoopFailed, "signalfd failed");
     return kExitStartupFailed;

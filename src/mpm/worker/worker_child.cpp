@@ -13,7 +13,7 @@
 #include "log/error_log.hpp"
 #include "log/ids.hpp"
 #include "mpm/common/blocking.hpp"
-#include "net/fd.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::mpm::worker {
 
@@ -22,7 +22,7 @@ namespace {
 // Shared by the threads of one child. The eventfd stays readable once a stop
 // was requested, so every thread sees it; the request itself is an atomic.
 struct StopBoard {
-  net::UniqueFd fd{eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
+  util::UniqueFd fd{eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
   std::atomic<int> request{int(StopRequest::none)};
 
   void raise(StopRequest r) {
@@ -43,7 +43,7 @@ struct StopBoard {
 }  // namespace
 
 int run_child(const ChildEnv& env) {
-  net::UniqueFd signals(open_child_signalfd());
+  util::UniqueFd signals(open_child_signalfd());
   StopBoard board;
   if (!signals || !board.fd) {
     log::emit(config::LogLevel::crit, log::ids::kEventLoopFailed, "signalfd/eventfd failed");

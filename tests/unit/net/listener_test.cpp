@@ -23,7 +23,7 @@ int tcp_option(int fd, int name) {
 }
 
 // Connects to the listener over IPv4 loopback and returns the accepted socket.
-UniqueFd accept_one(const Listener& l, UniqueFd& client) {
+util::UniqueFd accept_one(const Listener& l, util::UniqueFd& client) {
   client.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in to{};
   to.sin_family = AF_INET;
@@ -32,7 +32,7 @@ UniqueFd accept_one(const Listener& l, UniqueFd& client) {
   EXPECT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
   pollfd p{l.fd.get(), POLLIN, 0};
   EXPECT_EQ(::poll(&p, 1, 5000), 1);
-  return UniqueFd(::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  return util::UniqueFd(::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
 }
 
 class ListenerTest : public ::testing::TestWithParam<const char*> {};
@@ -42,8 +42,8 @@ TEST_P(ListenerTest, AcceptedConnectionsHaveNoDelayAndABoundOnUnsentBytes) {
   std::string error;
   ASSERT_TRUE(open_listener(GetParam(), 0, 16, l, error)) << error;
   ASSERT_NE(l.port, 0);
-  UniqueFd client;
-  UniqueFd conn = accept_one(l, client);
+  util::UniqueFd client;
+  util::UniqueFd conn = accept_one(l, client);
   ASSERT_TRUE(conn) << std::strerror(errno);
   EXPECT_EQ(tcp_option(conn.get(), TCP_NODELAY), 1);
   EXPECT_EQ(tcp_option(conn.get(), TCP_NOTSENT_LOWAT), kNotSentLowat);

@@ -1,11 +1,11 @@
-// Owning file descriptor.
+// Owning file descriptor: the one type that owns a descriptor (sockets, files, pipes, eventfds)
 #pragma once
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace mpmd::net {
+namespace mpmd::util {
 
 class UniqueFd {
  public:
@@ -35,4 +35,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace mpmd::net
+}  // namespace mpmd::util
