@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test clean format
+.PHONY: all deps build run test clean format install deb
 
 
 all: build
@@ -32,6 +32,17 @@ ifneq ($(SANITIZE),no)
 	JOBS=$(JOBS) scripts/sanitize-tests
 endif
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Installs under PREFIX (default /usr/local), into DESTDIR if set: binaries,
+# headers, pkg-config and CMake packages, man pages, and the configuration, unit
+# and logrotate file (/etc/mpmd etc. when PREFIX=/usr). See README "Installing".
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package (../mpmd_*.deb), built from scratch by dpkg-buildpackage.
+deb: deps
+	dpkg-buildpackage -us -uc -b
 
 format:
 	find src include tools tests bench examples -name '*.[ch]pp' 2>/dev/null | xargs -r clang-format -i
