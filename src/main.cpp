@@ -19,6 +19,7 @@
 #include "config/parser.hpp"
 #include "log/error_log.hpp"
 #include "mpm/common/child.hpp"
+#include "supervisor/config_checks.hpp"
 #include "supervisor/load_config.hpp"
 #include "supervisor/master.hpp"
 #include "util/proctitle.hpp"
@@ -42,10 +43,11 @@ Options:
   -k restart       re-read the config, restart all children now (SIGHUP)
   -k graceful      re-read the config; old children finish their requests (SIGUSR1)
   -k graceful-stop stop after the requests in flight finish (SIGWINCH), bounded by
-                   GracefulShutdownTimeout
-                   (-k uses the pid in the configured PidFile)
-  -t               check the configuration: prints "Syntax OK" or the errors
-                   with file and line; exit status 0 or 1
+                   GracefulShutdownTimeout; waits until the server is gone
+                   (-k uses the pid in PidFile, default logs/httpd.pid)
+  -t               check the configuration: prints "Syntax OK" or every error
+                   with file and line; warns about a missing DocumentRoot, logs
+                   that cannot be written, logs on a terminal; exit status 0 or 1
   -X               debug mode: one process, no children, in the foreground
   -L               list the configuration directives with their syntax
   -v               print the version
@@ -72,6 +74,29 @@ bool has_define(const Args& a, const char* name) {
 
 void print_messages(const std::vector<std::string>& lines, const char* prefix) {
   for (const auto& l : lines) std::fprintf(stderr, "%s%s\n", prefix, l.c_str());
+}
+
+// A detached master has no terminal: an access log on standard output would
+// go to /dev/null, so that start is refused; at -t it is a warning. An error
+// log on standard error stays on the starting terminal: a warning.
+int check_terminal_logs(const config::Config& cfg, bool test) {
+  supervisor::TerminalLogs t = supervisor::terminal_logs(cfg);
+  for (const auto& path : t.access) {
+    const char* what = test ? "mpmd: warning: " : "mpmd: ";
+    std::fprintf(stderr,
+                 "%sCustomLog %s: a detached server (-k start without -D FOREGROUND) has no "
+                 "standard output, so it %s with this log; log to a file or a pipe "
+                 "(\"|command\"), or run with -D FOREGROUND\n",
+                 what, path.c_str(), test ? "refuses to start" : "does not start");
+    if (!test) return 1;
+  }
+  if (t.error_log) {
+    std::fprintf(stderr,
+                 "mpmd: warning: ErrorLog on standard error: a detached server (-k start "
+                 "without -D FOREGROUND) keeps writing it to the terminal that started it; log "
+                 "to a file, syslog or a pipe, or run with -D FOREGROUND\n");
+  }
+  return 0;
 }
 
 // Detaches from the terminal. The parent returns only once the master wrote its
@@ -148,6 +173,15 @@ int signal_running(const config::Config& cfg, const std::string& command) {
   if (sig == SIGTERM) {
     // Like apachectl: return once the server is gone, so a following start works.
     for (int i = 0; i < 250 && process_alive(pid_t(pid)); ++i) usleep(40'000);
+  } else if (sig == SIGWINCH) {
+    // Unlike apachectl: wait for the requests in flight to finish, so that a
+    // service manager's ExecStop (or a script) knows when the server is gone;
+    // bounded by GracefulShutdownTimeout and its SIGKILL escalation, if set.
+    auto limit = cfg.mpm.graceful_shutdown_timeout;
+    long rounds = limit.count() > 0 ? (limit.count() + 12'000) / 40 : -1;
+    for (long i = 0; (rounds < 0 || i < rounds) && process_alive(pid_t(pid)); ++i) {
+      usleep(40'000);
+    }
   }
   return 0;
 }
@@ -277,13 +311,17 @@ int main(int argc, char** argv) {
     print_messages(parsed.errors, "");
     return 1;
   }
-  if (args.test) {
-    std::fprintf(stderr, "Syntax OK\n");
-    return 0;
-  }
   config::Config& cfg = parsed.config;
   if (!args.command.empty() && args.command != "start") {
     return signal_running(cfg, args.command);
+  }
+  print_messages(supervisor::check_paths(cfg), "mpmd: warning: ");
+  if (!args.single && !has_define(args, "FOREGROUND")) {
+    if (int rc = check_terminal_logs(cfg, args.test); rc != 0) return rc;
+  }
+  if (args.test) {
+    std::fprintf(stderr, "Syntax OK\n");
+    return 0;
   }
   std::string error = log::error_log().configure(cfg.logs);
   if (!error.empty()) {

@@ -342,7 +342,7 @@ std::vector<Directive> core_directives() {
          return std::string();
        },
        "PidFile FILE - file holding the master's process ID, relative to ServerRoot (default: "
-       "none)"},
+       "logs/httpd.pid, as Apache)"},
       {"Listen", 1, 2, kServer, set_listen,
        "Listen [IP:]PORT [http] - address to accept connections on: 8080, 127.0.0.1:8080, "
        "[::1]:8080 (https is not supported); at least one is needed"},

@@ -100,13 +100,7 @@ class Run {
 
  private:
   void error(const std::string& display, int line, std::string_view name, const std::string& msg) {
-    if (stopped_) return;
-    if (result_.errors.size() >= Parser::kMaxErrors) {
-      result_.errors.push_back(display + ":" + std::to_string(line) +
-                               ": too many errors, giving up");
-      stopped_ = true;
-      return;
-    }
+    // Every error is kept (`mpmd -t` shows them all), as the README promises.
     result_.errors.push_back(display + ":" + std::to_string(line) + ": " + std::string(name) +
                              ": " + msg);
   }
@@ -153,7 +147,6 @@ class Run {
                   int depth, Scope outer) {
     std::vector<Section> stack;
     for (const auto& l : detail::split_lines(text)) {
-      if (stopped_) return;
       std::string_view t = l.text;
       if (t.size() >= 2 && t[0] == '<' && t[1] == '/') {
         close_section(t, display, l.line, stack);
@@ -373,7 +366,6 @@ class Run {
       }
     }
     for (const auto& file : files) {
-      if (stopped_) return;
       include_file(file, display, line, name, depth + 1, scope);
     }
   }
@@ -425,7 +417,6 @@ class Run {
   std::map<std::string, std::string> vars_;  // Define NAME VALUE
   std::vector<std::string> include_stack_;   // canonical paths of the files being read
   bool warned_virtual_host_ = false;
-  bool stopped_ = false;
 };
 
 }  // namespace

@@ -66,8 +66,6 @@ class Parser {
   // The row for `name` (case-insensitive), or nullptr.
   const Directive* find(std::string_view name) const;
 
-  // At most this many errors are collected; then parsing stops.
-  static constexpr size_t kMaxErrors = 100;
   // Include nesting deeper than this is an error.
   static constexpr int kMaxIncludeDepth = 16;
 

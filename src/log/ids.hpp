@@ -51,12 +51,15 @@ inline constexpr std::string_view kAppHookFailed =
 inline constexpr std::string_view kAppMessage = "MPMD0030";  // a line an application logged (app)
 
 inline constexpr std::string_view kOffloadPool =
-    "MPMD0031";  // the offload process pool cannot start, fork a helper, or lost its spawner (offload)
+    "MPMD0031";  // the offload process pool cannot start, fork a helper, or lost its spawner
+                 // (offload)
 inline constexpr std::string_view kOffloadHelper =
     "MPMD0032";  // an offload helper process crashed or ran past OffloadTimeout; replaced (offload)
 inline constexpr std::string_view kGearmanUnavailable =
     "MPMD0033";  // gearmand unreachable or not answering within GearmanTimeout: 503 (offload)
 inline constexpr std::string_view kGearmanJobFailed =
     "MPMD0034";  // a Gearman job failed or had no result within GearmanTimeout: 502/504 (offload)
+inline constexpr std::string_view kDocumentRootMissing =
+    "MPMD0035";  // the DocumentRoot cannot be opened: 404, logged once a minute (handlers)
 
 }  // namespace mpmd::log::ids

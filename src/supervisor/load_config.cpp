@@ -27,7 +27,12 @@ void apply_defaults(config::Config& config) {
 
 config::ParseResult load_config(const std::string& path, const std::vector<std::string>& defines) {
   config::ParseResult result = make_parser().parse_file(path, defines);
-  if (result.ok) apply_defaults(result.config);
+  if (!result.ok) return result;
+  apply_defaults(result.config);
+  // Apache's default, so that -k always finds the master.
+  if (result.config.pid_file.empty()) {
+    result.config.pid_file = result.config.server_root + "/logs/httpd.pid";
+  }
   return result;
 }
 

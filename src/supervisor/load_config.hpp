@@ -1,5 +1,6 @@
 // Reads a configuration with every directive table mpmd knows, and fills in
-// the defaults that depend on other settings (DocumentRoot, TypesConfig).
+// the defaults that depend on other settings (DocumentRoot, TypesConfig,
+// PidFile).
 #pragma once
 
 #include <string>

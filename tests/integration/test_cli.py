@@ -199,5 +199,70 @@ class Logs(h.ServerTestCase):
         self.assertEqual(without, [], "error-log lines without a stable ID (MPMD<digits>)")
 
 
+class OperatorChecks(PerTestServer):
+    """What spares the operator: -t shows every error and warns about a missing
+    DocumentRoot; a missing DocumentRoot is 404 logged once; the default PidFile;
+    a detached start never loses the access log. Engine-neutral: event only."""
+
+    def setUp(self):
+        super().setUp()
+        self.require_mpmd()
+        if h.ENGINE != "event":
+            self.skipTest("engine-neutral; runs under event")
+
+    def test_every_error_is_reported(self):
+        text = self.server.conf.read_text() + "".join("NoSuch%d on\n" % i for i in range(150))
+        self.server.conf.write_text(text)
+        rc, out = run_mpmd("-t", "-f", str(self.server.conf))
+        self.assertEqual(rc, 1, out)
+        errors = [line for line in out.splitlines() if re.search(r":\d+: NoSuch\d+: ", line)]
+        self.assertEqual(len(errors), 150, out[-500:])
+        self.assertNotIn("too many errors", out)
+
+    def test_missing_document_root_warns_then_404_logged_once(self):
+        missing = self.server.tmp / "no-such-root"
+        self.server.conf.write_text(self.server.conf.read_text()
+                                    + 'DocumentRoot "%s"\n' % missing)
+        rc, out = run_mpmd("-t", "-f", str(self.server.conf))
+        self.assertEqual(rc, 0, out)
+        self.assertIn("DocumentRoot [%s] does not exist" % missing, out)  # Apache's AH00112
+        self.assertIn("Syntax OK", out)
+        self.server.start()
+        for _ in range(5):
+            resp, _ = h.exchange(self.server.port, b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(resp.status, 404)
+        # One child logs once; each child logs at most once a minute.
+        lines = h.wait_until(lambda: [x for x in self.server.error_log.read_text().splitlines()
+                                      if "MPMD0035" in x], 3)
+        self.assertTrue(lines, h.tail(self.server.error_log))
+        self.assertLessEqual(len(lines), 2, "\n".join(lines))  # StartServers 2
+
+    def test_default_pid_file_lets_k_stop_find_the_master(self):
+        text = "\n".join(line for line in self.server.conf.read_text().splitlines()
+                         if not line.startswith("PidFile"))
+        self.server.conf.write_text(text + "\n")
+        (self.server.tmp / "logs").mkdir()
+        self.server.start()
+        pid_file = self.server.tmp / "logs" / "httpd.pid"  # Apache's default, below ServerRoot
+        self.assertTrue(h.wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 5))
+        self.assertEqual(pid_file.read_text().strip(), str(self.server.proc.pid))
+        stopper = subprocess.Popen([h.MPMD, "-f", str(self.server.conf), "-k", "stop"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.assertEqual(self.server.proc.wait(10), 0)
+        out = stopper.communicate(timeout=20)[0]
+        self.assertEqual(stopper.returncode, 0, out)
+
+    def test_detached_start_refuses_access_log_on_stdout(self):
+        self.server.conf.write_text(self.server.conf.read_text() + "CustomLog /dev/stdout common\n")
+        rc, out = run_mpmd("-t", "-f", str(self.server.conf))
+        self.assertEqual(rc, 0, out)
+        self.assertIn("warning: CustomLog /dev/stdout: a detached server", out)
+        rc, out = run_mpmd("-k", "start", "-f", str(self.server.conf))
+        self.assertEqual(rc, 1, out)
+        self.assertIn("CustomLog /dev/stdout", out)
+        self.assertFalse(h.port_accepts(self.server.port))
+        self.assertFalse(self.server.pid_file.exists())
+
+
 if __name__ == "__main__":
     h.main()

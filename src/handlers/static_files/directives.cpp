@@ -1,7 +1,5 @@
 #include "handlers/static_files/directives.hpp"
 
-#include <sys/stat.h>
-
 #include <string>
 
 #include "util/strings.hpp"
@@ -17,12 +15,11 @@ void warn(const DirectiveCall& call, std::string message) {
   if (call.warn) call.warn(std::move(message));
 }
 
+// A missing directory is not an error (as in Apache): `mpmd -t` and the start
+// warn about it (supervisor/config_checks.cpp) and requests get 404.
 std::string set_document_root(Config& cfg, const DirectiveCall& call) {
   std::string path = call.resolve(call.args[0]);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return "DocumentRoot '" + path + "' is not a directory";
   cfg.files.document_root = path;
   return "";
 }
@@ -145,7 +142,8 @@ constexpr unsigned kDirs = config::kServer | config::kDirectory;
 std::vector<config::Directive> directives() {
   return {
       {"DocumentRoot", 1, 1, config::kServer, set_document_root,
-       "DocumentRoot DIR: directory served as the root of the URL space (must exist)"},
+       "DocumentRoot DIR: directory served as the root of the URL space (missing: a warning, "
+       "and 404 for every request)"},
       {"DirectoryIndex", 1, -1, kDirs, set_directory_index,
        "DirectoryIndex NAME... | disabled: files tried, in order, for a directory request"},
       {"Options", 1, -1, kDirs, set_options,

@@ -11,6 +11,8 @@
 #include "handlers/static_files/path.hpp"
 #include "handlers/static_files/preconditions.hpp"
 #include "handlers/static_files/responses.hpp"
+#include "log/error_log.hpp"
+#include "log/ids.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::static_files {
@@ -127,8 +129,21 @@ StaticFiles::StaticFiles(const config::StaticFiles& settings, const util::Clock&
     error_ = "DocumentRoot is not set";
     return;
   }
-  error_ = opener_.init(settings_.document_root, settings_.follow_symlinks,
-                        options.force_realpath_fallback);
+  // A DocumentRoot that is missing (or unreadable) is not a broken handler:
+  // every request gets 404, and the reason is logged once a minute.
+  root_error_ = opener_.init(settings_.document_root, settings_.follow_symlinks,
+                             options.force_realpath_fallback);
+}
+
+void StaticFiles::root_unavailable(http::Response& response) {
+  util::Usec now = clock_.now();
+  util::Usec last = root_logged_at_.load(std::memory_order_relaxed);
+  if ((last == 0 || now - last >= kRootLogInterval || now < last) &&
+      root_logged_at_.compare_exchange_strong(last, now == 0 ? 1 : now)) {
+    log::emit(log::LogLevel::error, log::ids::kDocumentRootMissing,
+              root_error_ + "; every request gets 404 (logged once a minute)");
+  }
+  error_page(response, 404);
 }
 
 std::unique_ptr<StaticFiles> StaticFiles::create(const config::StaticFiles& settings,
@@ -159,6 +174,7 @@ void StaticFiles::handle(const http::Request& request, http::Response& response)
       return;
   }
   if (!ok()) return error_page(response, 500);
+  if (!root_error_.empty()) return root_unavailable(response);
   util::Usec now = clock_.now();
   std::shared_ptr<const FileEntry> entry = cache_.find(request.path);
   if (entry && now - entry->validated_at.load(std::memory_order_relaxed) < kRevalidateAfter &&

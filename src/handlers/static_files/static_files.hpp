@@ -31,8 +31,10 @@ struct Options {
 
 class StaticFiles final : public http::Handler {
  public:
-  // Never throws for bad settings: check ok() / error() (DocumentRoot missing,
-  // TypesConfig unreadable). A handler that is not ok() answers 500.
+  // Never throws for bad settings: check ok() / error() (TypesConfig
+  // unreadable, no DocumentRoot set). A handler that is not ok() answers 500.
+  // A DocumentRoot that does not exist (or cannot be opened) leaves it ok():
+  // requests get 404 and root_error() is logged at most once a minute.
   StaticFiles(const config::StaticFiles& settings, const util::Clock& clock, Options options = {});
 
   // Returns null and sets `error` if the settings can't be used.
@@ -42,6 +44,8 @@ class StaticFiles final : public http::Handler {
 
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
+  // Why the DocumentRoot cannot be served from ("" = it can).
+  const std::string& root_error() const { return root_error_; }
 
   void handle(const http::Request& request, http::Response& response) override;
 
@@ -60,6 +64,9 @@ class StaticFiles final : public http::Handler {
   void serve(const http::Request& request, const std::shared_ptr<const FileEntry>& entry,
              http::Response& response, util::Usec now);
   std::string next_boundary();
+  void root_unavailable(http::Response& response);
+
+  static constexpr util::Usec kRootLogInterval = 60 * 1000000;
 
   config::StaticFiles settings_;
   const util::Clock& clock_;
@@ -67,6 +74,8 @@ class StaticFiles final : public http::Handler {
   Opener opener_;
   FileCache cache_;
   std::string error_;
+  std::string root_error_;
+  std::atomic<util::Usec> root_logged_at_{0};
   uint64_t boundary_seed_ = 0;
   std::atomic<uint64_t> boundary_counter_{0};
 };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "handlers/static_files/file_cache.hpp"
+#include "support/captured_log.hpp"
 #include "unit/handlers/static_test_tree.hpp"
 
 namespace mpmd::static_files {
@@ -120,11 +121,27 @@ TEST_F(StaticFilesTest, TypesConfigFile) {
   EXPECT_NE(error, "");
 }
 
-TEST_F(StaticFilesTest, MissingDocumentRootIsAnError) {
+TEST_F(StaticFilesTest, MissingDocumentRootAnswers404) {
   settings_.document_root = tree_.path("nope");
   std::string error;
-  EXPECT_FALSE(StaticFiles::create(settings_, clock_, error));
-  EXPECT_NE(error.find("DocumentRoot"), std::string::npos);
+  auto h = StaticFiles::create(settings_, clock_, error);
+  ASSERT_TRUE(h) << error;
+  EXPECT_NE(h->root_error().find("DocumentRoot"), std::string::npos);
+  test::CapturedLog log;
+  EXPECT_EQ(get(*h, "/").status, 404);
+  EXPECT_EQ(get(*h, "/hello.txt").status, 404);
+  clock_.advance(59'000'000);
+  EXPECT_EQ(get(*h, "/").status, 404);
+  auto count = [&] {
+    std::string t = log.text();
+    size_t n = 0;
+    for (size_t p = 0; (p = t.find("MPMD0035", p)) != std::string::npos; ++p) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(), 1u) << log.text();  // once a minute, not once per request
+  clock_.advance(2'000'000);
+  EXPECT_EQ(get(*h, "/").status, 404);
+  EXPECT_EQ(count(), 2u) << log.text();
 }
 
 TEST_F(StaticFilesTest, DirectoryIndexFirstExistingWins) {
