@@ -289,6 +289,14 @@ class Run {
       return error(display, line, name, msg);
     }
     int n = int(call.args.size());
+    // Apache allows no comment after a directive: "Listen 80 # web" passes
+    // "#", "web" as arguments. Say so wherever such a line fails.
+    bool has_hash = std::any_of(call.args.begin(), call.args.end(),
+                                [](const std::string& a) { return a.starts_with('#'); });
+    const char* hint =
+        has_hash ? " ('#' starts a comment only at the beginning of a line, as in Apache: put "
+                   "the comment on a line of its own)"
+                 : "";
     if (n < row->min_args || (row->max_args >= 0 && n > row->max_args)) {
       std::string takes = row->min_args == row->max_args ? std::to_string(row->min_args)
                           : row->max_args < 0 ? "at least " + std::to_string(row->min_args)
@@ -296,7 +304,7 @@ class Run {
                                                     std::to_string(row->max_args);
       return error(display, line, name,
                    "takes " + takes + " argument" + (takes == "1" ? "" : "s") + ", got " +
-                       std::to_string(n) + "; usage: " + std::string(row->help));
+                       std::to_string(n) + "; usage: " + std::string(row->help) + hint);
     }
     std::string key = lower(row->name);
     if (key == "include" || key == "includeoptional") {
@@ -316,7 +324,7 @@ class Run {
       warning(display, line, name, msg);
     };
     std::string err = row->set(cfg_, call);
-    if (!err.empty()) error(display, line, name, err);
+    if (!err.empty()) error(display, line, name, err + hint);
   }
 
   void unknown(std::string_view name, const std::string& display, int line) {

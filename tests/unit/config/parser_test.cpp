@@ -119,6 +119,17 @@ TEST_F(ParserTest, CollectsEveryError) {
   EXPECT_EQ(r.errors.back().rfind("conf/mpmd.conf:500: Nope: ", 0), 0u);
 }
 
+TEST_F(ParserTest, TrailingCommentIsAnErrorThatSaysWhy) {
+  // As Apache: no comment after a directive; the message says what to do.
+  auto r = parse("Listen 8080 # the port\nKeepAlive On #\n# a comment line\n");
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.errors[0].rfind("conf/mpmd.conf:1: Listen: takes 1 to 2 arguments, got 4", 0), 0u)
+      << r.errors[0];
+  EXPECT_NE(r.errors[0].find("'#' starts a comment only at the beginning of a line"),
+            std::string::npos);
+  EXPECT_NE(r.errors[1].find("'#' starts a comment only"), std::string::npos) << r.errors[1];
+}
+
 TEST_F(ParserTest, WarningsCarryFileLineAndName) {
   auto r = parse("\nWarner\n");
   ASSERT_TRUE(r.ok);
