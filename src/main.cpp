@@ -22,6 +22,7 @@
 #include "supervisor/config_checks.hpp"
 #include "supervisor/load_config.hpp"
 #include "supervisor/master.hpp"
+#include "supervisor/piped_logs.hpp"
 #include "util/proctitle.hpp"
 #include "util/version.hpp"
 
@@ -323,12 +324,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "Syntax OK\n");
     return 0;
   }
+  // Pipes of "|command" logs first: the error log may be one. Their programs
+  // start in the process that reaps them (the master, after detaching).
+  if (auto st = supervisor::piped_logs().prepare(cfg); !st) {
+    std::fprintf(stderr, "mpmd: %s\n", st.error().message.c_str());
+    return 1;
+  }
   std::string error = log::error_log().configure(cfg.logs);
   if (!error.empty()) {
     std::fprintf(stderr, "mpmd: ErrorLog: %s\n", error.c_str());
     return 1;
   }
-  if (args.single) return supervisor::run_single(cfg);
+  if (args.single) {
+    supervisor::piped_logs().start_due();
+    return supervisor::run_single(cfg);
+  }
   if (!has_define(args, "FOREGROUND")) {
     int rc = daemonize(cfg);
     if (rc >= 0) return rc;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "log/error_log.hpp"
+#include "log/system_log.hpp"
 
 namespace mpmd::log {
 
@@ -44,7 +45,11 @@ AccessLog::~AccessLog() {
 std::string AccessLog::open_sink(Sink& sink) {
   int fd = 1;
   bool owns = false;
-  if (!is_stdout(sink.path)) {
+  if (is_pipe_target(sink.path)) {
+    // The master's pipe to the program: shared, kept when the program restarts.
+    fd = pipe_fd(sink.path);
+    if (fd < 0) return "the program of piped log " + sink.path + " was not started";
+  } else if (!is_stdout(sink.path)) {
     fd = ::open(sink.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return "cannot open access log " + sink.path + ": " + std::strerror(errno);
     owns = true;

@@ -5,6 +5,7 @@
 
 #include "log/error_log.hpp"
 #include "log/log_format.hpp"
+#include "log/system_log.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::log {
@@ -38,7 +39,15 @@ std::string resolve_log_path(const DirectiveCall& call, std::string_view path, b
   if (path.empty()) {
     error = "empty path";
   } else if (path.front() == '|') {
-    error = "piped logs (\"|command\") are not supported; log to a file and read it";
+    // "|command" (Apache also allows "|$command", always through the shell here).
+    std::string_view command =
+        util::trim_ows(path.substr(path.size() > 1 && path[1] == '$' ? 2 : 1));
+    if (command.empty()) {
+      error = "empty command after '|'";
+      return "";
+    }
+    ok = true;
+    return "|" + std::string(command);
   } else {
     ok = true;
     if (path == "-" || path == "/dev/stdout" || path == "/dev/stderr") return std::string(path);
@@ -105,7 +114,15 @@ std::string set_transfer_log(Config& c, const DirectiveCall& call) {
 
 std::string set_error_log(Config& c, const DirectiveCall& call) {
   const std::string& arg = call.args[0];
-  if (arg.starts_with("syslog")) return "syslog is not supported; give a file path or -";
+  if (is_syslog_target(arg)) {
+    if (!syslog_facility(arg)) {
+      return "unknown syslog facility \"" + arg.substr(7) +
+             "\" (auth, authpriv, cron, daemon, ftp, kern, lpr, mail, news, syslog, user, uucp, "
+             "local0-local7)";
+    }
+    c.logs.error_log = arg;
+    return "";
+  }
   if (arg == "-" || arg == "/dev/stderr") {
     c.logs.error_log = "-";
     return "";
@@ -153,11 +170,14 @@ std::vector<config::Directive> directives() {
        "LogFormat \"format\" [nickname]: define a log format; without nickname, "
        "TransferLog's format"},
       {"CustomLog", 2, 3, kServer, set_custom_log,
-       "CustomLog path|- format|nickname [env=VAR]: write an access log"},
+       "CustomLog path|-|\"|command\" format|nickname [env=VAR]: write an access log to a file, "
+       "standard output, or a program's standard input (started by the master, restarted if it "
+       "dies)"},
       {"TransferLog", 1, 1, kServer, set_transfer_log,
        "TransferLog path|-: access log in the last nickname-less LogFormat (default common)"},
       {"ErrorLog", 1, 1, kServer, set_error_log,
-       "ErrorLog path|-: where the error log goes (default standard error)"},
+       "ErrorLog path|-|syslog[:facility]|\"|command\": where the error log goes (default "
+       "standard error; syslog's default facility local7; with a journal prefix under systemd)"},
       {"LogLevel", 1, -1, kServer | kLocation | kDirectory, set_log_level,
        "LogLevel level: emerg alert crit error warn notice info debug (default warn)"},
   };

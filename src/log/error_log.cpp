@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "log/log_format.hpp"
+#include "log/system_log.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::log {
@@ -85,6 +86,25 @@ ErrorLog::~ErrorLog() {
 
 std::string ErrorLog::open(const std::string& path) {
   std::lock_guard lock(open_mutex_);
+  if (is_syslog_target(path)) {
+    std::optional<int> facility = syslog_facility(path);
+    if (!facility) return "unknown syslog facility in " + path;
+    open_syslog(*facility);
+    path_.clear();
+    syslog_.store(true);
+    return "";
+  }
+  if (is_pipe_target(path)) {
+    int fd = pipe_fd(path);
+    if (fd < 0) return "the program of piped log " + path + " was not started";
+    fd_.store(fd);  // the master's pipe, not ours: kept across restarts of the program
+    path_.clear();
+    syslog_.store(false);
+    journal_.store(false);
+    return "";
+  }
+  syslog_.store(false);
+  journal_.store(is_stderr(path) && stderr_is_journal());
   if (is_stderr(path)) {
     // A writer may still hold the old number: keep the file open (rare: only
     // when a configuration moves the error log back to stderr).
@@ -150,10 +170,17 @@ void ErrorLog::format_line(std::string& out, util::Usec now, int pid, LogLevel l
 
 void ErrorLog::emit(LogLevel level, std::string_view id, std::string_view message) {
   if (!enabled(level)) return;
+  if (syslog_.load(std::memory_order_relaxed)) return syslog_line(level, id, message);
   const util::Clock* clock = clock_.load();
   util::Usec now = clock ? clock->now() : util::SystemClock().now();
   thread_local std::string line;
   line.clear();
+  if (journal_.load(std::memory_order_relaxed)) {
+    // sd-daemon(3)'s priority prefix: journald stores the line at that priority.
+    line.push_back('<');
+    line.push_back(char('0' + int(level)));
+    line.push_back('>');
+  }
   format_line(line, now, current_pid(), level, id, message);
   write_line(fd_.load(), line);
 }

@@ -42,8 +42,10 @@ class ErrorLog {
   ErrorLog& operator=(const ErrorLog&) = delete;
 
   // Directs output to `path` ("", "-" or "/dev/stderr" = standard error), opened
-  // O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC. Returns "" or an error (the old
-  // destination is kept then).
+  // O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC; or to syslog ("syslog[:facility]"), or
+  // to the pipe the master made for "|command" (log/system_log.hpp). On
+  // standard error under systemd, lines carry the journal's "<N>" prefix.
+  // Returns "" or an error (the old destination is kept then).
   std::string open(const std::string& path);
   // open(logs.error_log) and set_level(logs.log_level).
   std::string configure(const config::Logs& logs);
@@ -52,8 +54,10 @@ class ErrorLog {
 
   void set_level(LogLevel level) { level_.store(int(level), std::memory_order_relaxed); }
   LogLevel level() const { return LogLevel(level_.load(std::memory_order_relaxed)); }
+  // As Apache's server log: notice lines (start-up, restarts, shutdown) are
+  // written whatever the LogLevel.
   bool enabled(LogLevel level) const {
-    return int(level) <= level_.load(std::memory_order_relaxed);
+    return level == LogLevel::notice || int(level) <= level_.load(std::memory_order_relaxed);
   }
 
   // Time source for the timestamps (tests); null = the system clock. Not owned.
@@ -72,6 +76,8 @@ class ErrorLog {
   int owned_fd_ = -1;      // the file we opened, kept at a stable number across reopen
   std::atomic<int> fd_{2};
   std::atomic<int> level_{int(LogLevel::warn)};
+  std::atomic<bool> syslog_{false};   // ErrorLog syslog[:facility]
+  std::atomic<bool> journal_{false};  // standard error is the journal: "<N>" prefixes
   std::atomic<const util::Clock*> clock_{nullptr};
 };
 

@@ -61,5 +61,9 @@ inline constexpr std::string_view kGearmanJobFailed =
     "MPMD0034";  // a Gearman job failed or had no result within GearmanTimeout: 502/504 (offload)
 inline constexpr std::string_view kDocumentRootMissing =
     "MPMD0035";  // the DocumentRoot cannot be opened: 404, logged once a minute (handlers)
+inline constexpr std::string_view kPipedLog =
+    "MPMD0036";  // a piped log program ("|command") started, ended, restarted (supervisor)
+inline constexpr std::string_view kNotify =
+    "MPMD0037";  // systemd notification (sd_notify) failed (supervisor)
 
 }  // namespace mpmd::log::ids

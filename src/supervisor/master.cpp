@@ -22,6 +22,8 @@
 #include "scoreboard/scoreboard.hpp"
 #include "supervisor/listeners.hpp"
 #include "supervisor/mpm_limits.hpp"
+#include "supervisor/notify.hpp"
+#include "supervisor/piped_logs.hpp"
 #include "supervisor/spare_pool.hpp"
 #include "util/clock.hpp"
 #include "util/proctitle.hpp"
@@ -69,6 +71,7 @@ class Master {
       : config_(std::move(config)), reload_(reload) {}
 
   int run() {
+    piped_logs().start_due();  // the master reaps and restarts them
     std::string error;
     if (!configure(config_, error)) {
       log::emit(LogLevel::emerg, log::ids::kConfigError, error);
@@ -95,13 +98,11 @@ class Master {
     sigprocmask(SIG_BLOCK, &set, nullptr);
     write_pid_file();
     util::set_title("mpmd-master", "master [" + config_.mpm.name + " engine, generation 0]");
-    log::emit(LogLevel::notice, log::ids::kStartup,
-              "mpmd configured (" + config_.mpm.name + " engine, " +
-                  std::to_string(sizing_.start_servers) + " children, listening on " +
-                  listener_names() + ") -- resuming normal operations");
     for (int i = 0; i < sizing_.start_servers; ++i) spawn();
+    announce_serving();
     int code = loop(set);
     remove_pid_file();
+    piped_logs().close_all();
     return code;
   }
 
@@ -132,21 +133,91 @@ class Master {
     return true;
   }
 
+  // A child of the current generation has a thread that accepted or waits
+  // to accept (the children report it in the scoreboard).
+  bool generation_serving() const {
+    for (const Child& c : children_) {
+      if (!current(c)) continue;
+      for (int t = 0; t < sizing_.threads_per_child; ++t) {
+        char s = scoreboard_->worker(c.slot, t).state.load(std::memory_order_relaxed);
+        if (s != char(State::dead) && s != char(State::starting) && s != char(State::graceful) &&
+            s != char(State::idle_kill)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  // systemd's STATUS= line.
+  std::string status_text() const {
+    int children = 0, busy = 0, idle = 0;
+    for (const Child& c : children_) {
+      if (!current(c)) continue;
+      ++children;
+      for (int t = 0; t < sizing_.threads_per_child; ++t) {
+        char s = scoreboard_->worker(c.slot, t).state.load(std::memory_order_relaxed);
+        if (s == char(State::ready)) {
+          ++idle;
+        } else if (s != char(State::dead) && s != char(State::starting)) {
+          ++busy;
+        }
+      }
+    }
+    return config_.mpm.name + " engine, generation " + std::to_string(generation_) + ": " +
+           std::to_string(children) + " children, " + std::to_string(busy) + " busy and " +
+           std::to_string(idle) + " idle workers; listening on " + listener_names();
+  }
+
+  // After (re)starting a generation: "resuming normal operations" (a notice
+  // line, written at every LogLevel as Apache's) once its first child serves,
+  // and READY=1 for systemd. Waits up to 5 s here; later, the loop finishes it.
+  void announce_serving() {
+    ready_pending_ = true;
+    for (int i = 0; i < 500 && !generation_serving(); ++i) {
+      usleep(10'000);
+      reap();
+    }
+    if (generation_serving()) finish_announcement();
+  }
+
+  void finish_announcement() {
+    ready_pending_ = false;
+    log::emit(LogLevel::notice, log::ids::kStartup,
+              "mpmd configured (" + config_.mpm.name + " engine, generation " +
+                  std::to_string(generation_) + ", " + std::to_string(sizing_.start_servers) +
+                  " children, listening on " + listener_names() +
+                  ") -- resuming normal operations");
+    notify::ready(status_text());
+  }
+
+  void restart_and_announce(bool graceful) {
+    uint32_t before = generation_;
+    restart(graceful);
+    if (generation_ != before) return announce_serving();
+    notify::ready(status_text() + "; restart refused, see the error log");
+  }
+
   int loop(const sigset_t& set) {
     while (true) {
       struct timespec one_second = {1, 0};
       siginfo_t info;
       int sig = sigtimedwait(&set, &info, &one_second);
       bool reaped = reap();
+      piped_logs().start_due();
+      if (ready_pending_ && generation_serving()) finish_announcement();
+      if (!ready_pending_) notify::status(status_text());
       switch (sig) {
         case SIGTERM:
         case SIGINT:
           log::emit(LogLevel::notice, log::ids::kShutdown, "caught SIGTERM, shutting down");
+          notify::stopping("stopping: " + status_text());
           stop_children(SIGTERM, kStopEscalation);
           return 0;
         case SIGWINCH:
           log::emit(LogLevel::notice, log::ids::kShutdown,
                     "caught SIGWINCH, shutting down gracefully");
+          notify::stopping("stopping gracefully: " + status_text());
           listeners_.clear();
           stop_children(SIGUSR1, config_.mpm.graceful_shutdown_timeout.count() > 0
                                      ? std::chrono::duration_cast<std::chrono::seconds>(
@@ -156,12 +227,14 @@ class Master {
         case SIGHUP:
           log::emit(LogLevel::notice, log::ids::kRestart,
                     "SIGHUP received.  Attempting to restart");
-          restart(false);
+          notify::reloading("restarting: " + status_text());
+          restart_and_announce(false);
           break;
         case SIGUSR1:
           log::emit(LogLevel::notice, log::ids::kGracefulRestart,
                     "Graceful restart requested, doing restart");
-          restart(true);
+          notify::reloading("restarting gracefully: " + status_text());
+          restart_and_announce(true);
           break;
         default:
           break;
@@ -208,6 +281,11 @@ class Master {
       log::emit(LogLevel::error, log::ids::kConfigError, error + "; not restarting");
       return;
     }
+    if (auto st = piped_logs().prepare(next); !st) {
+      log::emit(LogLevel::error, log::ids::kPipedLog, st.error().message + "; not restarting");
+      return;
+    }
+    piped_logs().start_due();
     log::error_log().configure(next.logs);
     if (graceful) {
       for (Child& c : children_) stop_gracefully(c);
@@ -420,7 +498,10 @@ class Master {
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       auto it = std::find_if(children_.begin(), children_.end(),
                              [&](const Child& c) { return c.pid == pid; });
-      if (it == children_.end()) continue;
+      if (it == children_.end()) {
+        piped_logs().on_exit(pid, status);  // restarted by the loop's start_due()
+        continue;
+      }
       any = true;
       Child child = *it;
       children_.erase(it);
@@ -506,6 +587,7 @@ class Master {
   mpm::ChildMain engine_ = nullptr;
   SparePool pool_;
   uint32_t generation_ = 0;
+  bool ready_pending_ = false;  // "resuming normal operations" / READY=1 not yet sent
   int backoff_ = 0;
   Clock::time_point next_spawn_allowed_{};
   Clock::time_point drain_started_{};

@@ -110,6 +110,7 @@ class Package(unittest.TestCase):
         if not port80_free():
             self.skipTest("port 80 is in use; the installed config listens on it")
         self.tmp = Path(tempfile.mkdtemp(prefix="mpmd-package-"))
+        os.chmod(self.tmp, 0o755)  # the service user reaches the notification socket
         self.servers = []
         self.addCleanup(self.cleanup)
 
@@ -204,6 +205,9 @@ class Package(unittest.TestCase):
         print("dpkg -i to the first 200 from the installed service: %.2f s" % first_200,
               flush=True)
         self.assertIn(b"It works!", body)
+        ready = [m for m in notify.drain() if "READY=1" in m]
+        self.assertTrue(ready, "no READY=1 from the service: %s" % notify.messages)
+        self.assertIn("STATUS=event engine, generation 0", ready[0])
 
         verify = run(["systemd-analyze", "verify", str(UNIT)], check=False)
         self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)

@@ -111,10 +111,20 @@ TEST(LogDirectives, EnvConditionWarns) {
   EXPECT_FALSE(r.ok);
 }
 
-TEST(LogDirectives, PipedLogsRejected) {
-  EXPECT_FALSE(parse("CustomLog \"|/usr/bin/rotatelogs x 86400\" common\n").ok);
-  EXPECT_FALSE(parse("ErrorLog \"|/usr/bin/logger\"\n").ok);
-  EXPECT_FALSE(parse("ErrorLog syslog:local7\n").ok);
+TEST(LogDirectives, PipedLogsAndSyslog) {
+  auto r =
+      parse("CustomLog \"|  /usr/bin/rotatelogs x 86400\" common\nErrorLog \"|$logger -t x\"\n");
+  ASSERT_TRUE(r.ok) << joined(r.errors);
+  EXPECT_EQ(r.config.logs.custom_logs.at(0).path, "|/usr/bin/rotatelogs x 86400");
+  EXPECT_EQ(r.config.logs.error_log, "|logger -t x");
+  EXPECT_FALSE(parse("CustomLog \"| \" common\n").ok);
+  r = parse("ErrorLog syslog:local3\n");
+  ASSERT_TRUE(r.ok) << joined(r.errors);
+  EXPECT_EQ(r.config.logs.error_log, "syslog:local3");
+  EXPECT_TRUE(parse("ErrorLog syslog\n").ok);
+  r = parse("ErrorLog syslog:nosuch\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_NE(r.errors[0].find("unknown syslog facility \"nosuch\""), std::string::npos);
 }
 
 TEST(LogDirectives, ErrorLogStderr) {

@@ -1,6 +1,8 @@
 #include "log/error_log.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "log/system_log.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mpmd::log {
@@ -178,6 +181,67 @@ TEST(ErrorLog, Cat) {
   EXPECT_EQ(cat("port ", 80, " busy, ", -1, ' ', true, " ", 2.5, " ", std::string("s"),
                 std::string_view("v"), size_t(7)),
             "port 80 busy, -1 true 2.5 sv7");
+}
+
+TEST(ErrorLog, NoticeIsAlwaysWrittenAsInApache) {
+  TempDir dir;
+  ErrorLog log;
+  ASSERT_EQ(log.open(dir.file("error.log")), "");
+  log.set_level(LogLevel::error);
+  log.emit(LogLevel::warn, ids::kConfigWarning, "not shown");
+  log.emit(LogLevel::info, ids::kStartup, "not shown");
+  log.emit(LogLevel::notice, ids::kStartup, "resuming normal operations");
+  std::string text = slurp(dir.file("error.log"));
+  EXPECT_EQ(text.find("not shown"), std::string::npos) << text;
+  EXPECT_NE(text.find("[mpmd:notice]"), std::string::npos) << text;
+}
+
+TEST(ErrorLog, JournalPrefixWhenStderrIsTheJournal) {
+  TempDir dir;
+  int saved = dup(2);
+  int fd = ::open(dir.file("stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  ASSERT_GE(fd, 0);
+  dup2(fd, 2);
+  struct stat st;
+  fstat(2, &st);
+  setenv("JOURNAL_STREAM",
+         (std::to_string(uint64_t(st.st_dev)) + ":" + std::to_string(uint64_t(st.st_ino))).c_str(),
+         1);
+  {
+    ErrorLog log;
+    ASSERT_EQ(log.open("-"), "");
+    log.emit(LogLevel::error, ids::kListenFailed, "to the journal");
+    log.emit(LogLevel::warn, ids::kConfigWarning, "a warning");
+  }
+  unsetenv("JOURNAL_STREAM");
+  {
+    ErrorLog log;
+    ASSERT_EQ(log.open("-"), "");
+    log.emit(LogLevel::error, ids::kListenFailed, "no journal");
+  }
+  dup2(saved, 2);
+  close(saved);
+  close(fd);
+  std::string text = slurp(dir.file("stderr"));
+  EXPECT_EQ(text.rfind("<3>[", 0), 0u) << text;
+  EXPECT_NE(text.find("\n<4>["), std::string::npos) << text;
+  EXPECT_NE(text.find("\n["), std::string::npos) << text;  // without JOURNAL_STREAM: no prefix
+}
+
+TEST(ErrorLog, PipedTargetUsesTheRegisteredPipe) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  ErrorLog log;
+  EXPECT_NE(log.open("|not-registered"), "");
+  register_pipe("|cat > /dev/null", p[1]);
+  ASSERT_EQ(log.open("|cat > /dev/null"), "");
+  log.emit(LogLevel::error, ids::kListenFailed, "through the pipe");
+  char buf[512];
+  ssize_t n = read(p[0], buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_NE(std::string(buf, size_t(n)).find("MPMD0002: through the pipe"), std::string::npos);
+  close(p[0]);
+  close(p[1]);
 }
 
 TEST(ErrorLog, IdsAreDistinct) {
