@@ -25,6 +25,7 @@
 #include "supervisor/notify.hpp"
 #include "supervisor/piped_logs.hpp"
 #include "supervisor/spare_pool.hpp"
+#include "supervisor/worker_counts.hpp"
 #include "util/clock.hpp"
 #include "util/proctitle.hpp"
 
@@ -133,40 +134,21 @@ class Master {
     return true;
   }
 
-  // A child of the current generation has a thread that accepted or waits
-  // to accept (the children report it in the scoreboard).
-  bool generation_serving() const {
+  WorkerCounts counts() const {
+    std::vector<int> slots;
     for (const Child& c : children_) {
-      if (!current(c)) continue;
-      for (int t = 0; t < sizing_.threads_per_child; ++t) {
-        char s = scoreboard_->worker(c.slot, t).state.load(std::memory_order_relaxed);
-        if (s != char(State::dead) && s != char(State::starting) && s != char(State::graceful) &&
-            s != char(State::idle_kill)) {
-          return true;
-        }
-      }
+      if (current(c)) slots.push_back(c.slot);
     }
-    return false;
+    return count_workers(*scoreboard_, slots, sizing_.threads_per_child);
   }
+  bool generation_serving() const { return counts().serving; }
 
   // systemd's STATUS= line.
   std::string status_text() const {
-    int children = 0, busy = 0, idle = 0;
-    for (const Child& c : children_) {
-      if (!current(c)) continue;
-      ++children;
-      for (int t = 0; t < sizing_.threads_per_child; ++t) {
-        char s = scoreboard_->worker(c.slot, t).state.load(std::memory_order_relaxed);
-        if (s == char(State::ready)) {
-          ++idle;
-        } else if (s != char(State::dead) && s != char(State::starting)) {
-          ++busy;
-        }
-      }
-    }
+    WorkerCounts n = counts();
     return config_.mpm.name + " engine, generation " + std::to_string(generation_) + ": " +
-           std::to_string(children) + " children, " + std::to_string(busy) + " busy and " +
-           std::to_string(idle) + " idle workers; listening on " + listener_names();
+           std::to_string(n.children) + " children, " + std::to_string(n.busy) + " busy and " +
+           std::to_string(n.idle) + " idle workers; listening on " + listener_names();
   }
 
   // After (re)starting a generation: "resuming normal operations" (a notice
