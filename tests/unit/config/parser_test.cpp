@@ -96,7 +96,8 @@ TEST_F(ParserTest, WrongArgumentCountShowsUsage) {
   ASSERT_EQ(r.errors.size(), 3u);
   EXPECT_EQ(r.errors[0],
             "conf/mpmd.conf:1: KeepAlive: takes 1 argument, got 7; usage: KeepAlive On|Off - "
-            "persistent connections (default On)");
+            "persistent connections (default On) ('#' starts a comment only at the beginning of "
+            "a line, as in Apache: put the comment on a line of its own)");
   EXPECT_NE(r.errors[1].find("conf/mpmd.conf:2: Listen: takes 1 to 2 arguments, got 0; usage: "
                              "Listen [IP:]PORT"),
             std::string::npos)
