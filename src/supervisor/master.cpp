@@ -153,14 +153,25 @@ class Master {
 
   // After (re)starting a generation: "resuming normal operations" (a notice
   // line, written at every LogLevel as Apache's) once its first child serves,
-  // and READY=1 for systemd. Waits up to 5 s here; later, the loop finishes it.
+  // and READY=1 for systemd. Waits up to 5 s here (less if a signal comes);
+  // later, the loop finishes it.
   void announce_serving() {
     ready_pending_ = true;
-    for (int i = 0; i < 500 && !generation_serving(); ++i) {
+    for (int i = 0; i < 500 && !generation_serving() && !signal_pending(); ++i) {
       usleep(10'000);
       reap();
     }
     if (generation_serving()) finish_announcement();
+  }
+
+  // A stop or restart request waits for the loop: stop waiting for children then.
+  static bool signal_pending() {
+    sigset_t pending;
+    sigpending(&pending);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGWINCH}) {
+      if (sigismember(&pending, s)) return true;
+    }
+    return false;
   }
 
   void finish_announcement() {
