@@ -188,6 +188,7 @@ class Package(unittest.TestCase):
         t_install = time.monotonic()
         p = run(["dpkg", "-i", str(deb)])
         self.assertIn("NOT started", p.stdout + p.stderr)
+        self.assertTrue(os.path.isdir("/run/mpmd"), "tmpfiles.d did not make /run/mpmd")
         for f in ["/usr/sbin/mpmd", "/etc/mpmd/mpmd.conf", "/etc/mpmd/sites-enabled/000-default.conf",
                   "/var/www/html/index.html", "/etc/logrotate.d/mpmd", str(UNIT),
                   "/usr/share/man/man5/mpmd.conf.5.gz"]:
