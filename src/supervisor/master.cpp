@@ -280,6 +280,7 @@ class Master {
     }
     piped_logs().start_due();
     log::error_log().configure(next.logs);
+    piped_logs().retire_unused(next);
     if (graceful) {
       for (Child& c : children_) stop_gracefully(c);
       drain_started_ = Clock::now();

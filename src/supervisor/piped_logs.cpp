@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -99,6 +100,17 @@ bool PipedLogs::on_exit(pid_t pid, int status) {
     return true;
   }
   return false;
+}
+
+void PipedLogs::retire_unused(const config::Config& config) {
+  std::vector<std::string> used = targets(config);
+  std::erase_if(programs_, [&](const Program& p) {
+    if (std::find(used.begin(), used.end(), p.target) != used.end()) return false;
+    log::register_pipe(p.target, -1);
+    log::emit(log::LogLevel::info, log::ids::kPipedLog,
+              "piped log " + p.target + " no longer configured; it ends with the old children");
+    return true;  // destroying it closes the master's ends
+  });
 }
 
 void PipedLogs::close_all() {

@@ -4,7 +4,8 @@
 // error log write to the write end (log/system_log.hpp registers it). When the
 // program dies the master starts it again on the same pipe (at most once a
 // second), so no writer ever sees EPIPE and lines written meanwhile wait in the
-// pipe. A graceful restart keeps the programs of commands it still uses.
+// pipe. A graceful restart keeps the programs of commands it still uses and
+// lets the others end.
 #pragma once
 
 #include <sys/types.h>
@@ -30,6 +31,10 @@ class PipedLogs {
   // For the master's waitpid loop: true if `pid` was a log program (it is
   // then restarted by the next start_due()).
   bool on_exit(pid_t pid, int status);
+  // After a restart: forgets the programs `config` no longer uses. The master
+  // closes its ends; each such program reads to end-of-file once the old
+  // children are gone too, and is not restarted.
+  void retire_unused(const config::Config& config);
   // Closes the master's write ends (at exit: the programs see end-of-file
   // once the children are gone too).
   void close_all();

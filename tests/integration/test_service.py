@@ -147,6 +147,14 @@ class Service(unittest.TestCase):
         self.assertTrue(h.wait_until(lambda: "?three" in access.read_text(), 5), h.tail(access))
         self.assertEqual(sorted(logger_pids()), sorted(before), "graceful restart replaced them")
 
+        # Not configured any more: they end once the old children are gone, and stay gone.
+        s.conf.write_text("".join(line + "\n" for line in s.conf.read_text().splitlines()
+                                  if "|exec cat" not in line))
+        self.assertEqual(h.mpmd_ctl(s, "graceful").returncode, 0)
+        self.assertTrue(h.wait_until(lambda: not logger_pids(), 10),
+                        [h.cmdline(p) for p in logger_pids()])
+        self.assertEqual(get(s), 200)
+
     def test_journal_priority_prefixes(self):
         s = self.server()
         s.conf.write_text(s.conf.read_text().replace('ErrorLog "%s"' % s.error_log, "ErrorLog -"))
