@@ -17,10 +17,11 @@
 #include <vector>
 
 #include "config/parser.hpp"
-#include "log/error_log.hpp"
+#include "log/configure.hpp"
 #include "mpm/common/child.hpp"
 #include "supervisor/load_config.hpp"
 #include "supervisor/master.hpp"
+#include "util/error_log.hpp"
 #include "util/proctitle.hpp"
 #include "util/version.hpp"
 
@@ -199,13 +200,13 @@ int serve(int argc, char** argv) {
   cfg.listen.push_back({listen_host, uint16_t(port), "--port"});
   cfg.logs.custom_logs.push_back(
       {"-", std::string("%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"")});
-  cfg.logs.log_level = config::LogLevel::notice;
+  cfg.logs.log_level = log::LogLevel::notice;
   if (!mpm::find_engine(cfg.mpm.name)) {
     std::fprintf(stderr, "mpmd serve: unknown engine '%s'\n", cfg.mpm.name.c_str());
     return 1;
   }
   supervisor::apply_defaults(cfg);
-  log::error_log().configure(cfg.logs);
+  (void)log::configure(log::error_log(), cfg.logs);  // standard error: cannot fail
   std::fprintf(stderr, "mpmd: serving %s on port %ld (%s engine); Ctrl-C stops\n", resolved, port,
                cfg.mpm.name.c_str());
   return supervisor::run_master(std::move(cfg), nullptr);
@@ -285,9 +286,8 @@ int main(int argc, char** argv) {
   if (!args.command.empty() && args.command != "start") {
     return signal_running(cfg, args.command);
   }
-  std::string error = log::error_log().configure(cfg.logs);
-  if (!error.empty()) {
-    std::fprintf(stderr, "mpmd: ErrorLog: %s\n", error.c_str());
+  if (util::Status s = log::configure(log::error_log(), cfg.logs); !s) {
+    std::fprintf(stderr, "mpmd: ErrorLog: %s\n", s.error().message.c_str());
     return 1;
   }
   if (args.single) return supervisor::run_single(cfg);

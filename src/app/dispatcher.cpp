@@ -12,8 +12,8 @@
 
 #include "handlers/router.hpp"
 #include "handlers/static_files/responses.hpp"
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::app {
@@ -99,7 +99,7 @@ FileRange open_file(Response& out) {
 void log_failure(const Application& app, size_t index, const http::Request& request,
                  std::string_view why) {
   const Registry::Route& route = app.route(index);
-  log::emit(config::LogLevel::error, log::ids::kAppHandlerFailed,
+  log::emit(log::LogLevel::error, log::ids::kAppHandlerFailed,
             log::cat("application ", app.name(), ": ", request.method_text, " ", request.path,
                      " (route ", route.method, " ", route.pattern, "): ", why, "; answered 500"));
 }
@@ -141,7 +141,7 @@ void deliver(const Application& app, size_t index, const http::Request& request,
     if (out.has_file()) {
       file = open_file(out);
       if (file.status != 0) {
-        log::emit(file.status == 500 ? config::LogLevel::error : config::LogLevel::info,
+        log::emit(file.status == 500 ? log::LogLevel::error : log::LogLevel::info,
                   log::ids::kAppHandlerFailed,
                   log::cat("application ", app.name(), ": ", request.method_text, " ", request.path,
                            ": ", file.why));

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "log/error_log.hpp"
+#include "util/error_log.hpp"
 
 namespace mpmd::log {
 

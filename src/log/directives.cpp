@@ -3,8 +3,8 @@
 #include <string>
 #include <string_view>
 
-#include "log/error_log.hpp"
 #include "log/log_format.hpp"
+#include "util/error_log.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::log {

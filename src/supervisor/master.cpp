@@ -15,8 +15,7 @@
 #include <vector>
 
 #include "app/applications.hpp"
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
+#include "log/configure.hpp"
 #include "mpm/common/child.hpp"
 #include "scoreboard/saturation.hpp"
 #include "scoreboard/scoreboard.hpp"
@@ -24,13 +23,15 @@
 #include "supervisor/mpm_limits.hpp"
 #include "supervisor/spare_pool.hpp"
 #include "util/clock.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 #include "util/proctitle.hpp"
 
 namespace mpmd::supervisor {
 
 namespace {
 
-using config::LogLevel;
+using log::LogLevel;
 using Clock = std::chrono::steady_clock;
 using scoreboard::State;
 
@@ -208,7 +209,7 @@ class Master {
       log::emit(LogLevel::error, log::ids::kConfigError, error + "; not restarting");
       return;
     }
-    log::error_log().configure(next.logs);
+    (void)log::configure(log::error_log(), next.logs);
     if (graceful) {
       for (Child& c : children_) stop_gracefully(c);
       drain_started_ = Clock::now();

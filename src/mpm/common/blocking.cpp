@@ -14,12 +14,12 @@
 #include <cstring>
 #include <vector>
 
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
 #include "mpm/common/driver.hpp"
 #include "mpm/common/read_timeout.hpp"
-#include "util/unique_fd.hpp"
 #include "net/socket_io.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::mpm {
 
@@ -115,7 +115,7 @@ class BlockingLoop {
         // Once per burst per process (all threads retry every 100 ms); a
         // successful accept ends the burst.
         if (!accept_failure_burst.exchange(true)) {
-          log::emit(config::LogLevel::error, log::ids::kAcceptFailed,
+          log::emit(log::LogLevel::error, log::ids::kAcceptFailed,
                     std::string("accept: ") + std::strerror(errno) +
                         "; pausing new connections until descriptors free up");
         }

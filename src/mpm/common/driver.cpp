@@ -6,17 +6,17 @@
 #include <cstring>
 #include <string>
 
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
 #include "net/socket_io.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 
 namespace mpmd::mpm {
 
 namespace {
 // Clients reset connections all the time: info level, off by default.
 void report_broken(const char* what, int err) {
-  if (!log::error_log().enabled(config::LogLevel::info)) return;
-  log::emit(config::LogLevel::info, log::ids::kConnectionBroken,
+  if (!log::error_log().enabled(log::LogLevel::info)) return;
+  log::emit(log::LogLevel::info, log::ids::kConnectionBroken,
             std::string(what) + " failed: " + std::strerror(err) + "; connection closed");
 }
 }  // namespace

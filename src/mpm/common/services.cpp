@@ -10,7 +10,7 @@
 #include "handlers/status/metrics_handler.hpp"
 #include "handlers/status/status_handler.hpp"
 #include "log/access_log.hpp"
-#include "log/error_log.hpp"
+#include "util/error_log.hpp"
 #include "util/strings.hpp"
 #include "util/version.hpp"
 
@@ -108,7 +108,7 @@ std::unique_ptr<static_files::StaticFiles> make_static_files(const ChildEnv& env
                                                              const util::Clock& clock) {
   auto files = std::make_unique<static_files::StaticFiles>(env.config->files, clock);
   if (!files->ok()) {
-    log::emit(config::LogLevel::error, log::ids::kConfigError,
+    log::emit(log::LogLevel::error, log::ids::kConfigError,
               "static files: " + files->error() + "; answering 500");
   }
   return files;
@@ -164,10 +164,10 @@ Services::Services(const ChildEnv& env, int thread, SharedServices* shared)
           shared)) {
   const config::Config& config = *env.config;
   std::string error = impl_->access.add_all(config.logs);
-  if (!error.empty()) log::emit(config::LogLevel::error, log::ids::kFileOpenFailed, error);
+  if (!error.empty()) log::emit(log::LogLevel::error, log::ids::kFileOpenFailed, error);
   impl_->access.set_server_name(server_name(config));
   for (const auto& name : impl_->router.unknown_handlers()) {
-    log::emit(config::LogLevel::warn, log::ids::kConfigWarning,
+    log::emit(log::LogLevel::warn, log::ids::kConfigWarning,
               "SetHandler " + name + ": no such handler; serving files there");
   }
 }

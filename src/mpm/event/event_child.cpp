@@ -17,15 +17,15 @@
 #include <vector>
 
 #include "app/applications.hpp"
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
 #include "mpm/common/driver.hpp"
 #include "mpm/common/read_timeout.hpp"
 #include "mpm/common/services.hpp"
 #include "mpm/event/timeout_queue.hpp"
-#include "util/unique_fd.hpp"
 #include "net/socket_io.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 #include "util/thread_pool.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::mpm::event {
 
@@ -37,7 +37,7 @@ constexpr util::Usec kAcceptPause = 100'000;     // after EMFILE/ENFILE
 constexpr util::Usec kTimeoutGrace = 1'000'000;  // to write a 408 before closing
 constexpr util::Usec kDrainIdle = 1'000'000;     // stopping: wait for one more request
 
-using config::LogLevel;
+using log::LogLevel;
 
 struct Source {
   enum class Kind { listener, connection, signal, wake } kind;

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "app/applications.hpp"
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
 #include "mpm/common/blocking.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 #include "util/unique_fd.hpp"
 
 namespace mpmd::mpm::worker {
@@ -46,7 +46,7 @@ int run_child(const ChildEnv& env) {
   util::UniqueFd signals(open_child_signalfd());
   StopBoard board;
   if (!signals || !board.fd) {
-    log::emit(config::LogLevel::crit, log::ids::kEventLoopFailed, "signalfd/eventfd failed");
+    log::emit(log::LogLevel::crit, log::ids::kEventLoopFailed, "signalfd/eventfd failed");
     return kExitStartupFailed;
   }
   const config::Config& cfg = *env.config;

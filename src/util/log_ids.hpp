@@ -51,7 +51,8 @@ inline constexpr std::string_view kAppHookFailed =
 inline constexpr std::string_view kAppMessage = "MPMD0030";  // a line an application logged (app)
 
 inline constexpr std::string_view kOffloadPool =
-    "MPMD0031";  // the offload process pool cannot start, fork a helper, or lost its spawner (offload)
+    "MPMD0031";  // the offload process pool cannot start, fork a helper, or lost its spawner
+                 // (offload)
 inline constexpr std::string_view kOffloadHelper =
     "MPMD0032";  // an offload helper process crashed or ran past OffloadTimeout; replaced (offload)
 inline constexpr std::string_view kGearmanUnavailable =

@@ -1,8 +1,10 @@
-#include "log/error_log.hpp"
+#include "util/error_log.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstdarg>
@@ -10,7 +12,6 @@
 #include <cstring>
 #include <ctime>
 
-#include "log/log_format.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::log {
@@ -46,6 +47,12 @@ void append_message(std::string& out, std::string_view m) {
       out.push_back(kHex[c & 15]);
     }
   }
+}
+
+std::atomic<int> g_pid{0};
+
+void forget_pid() {
+  g_pid.store(0, std::memory_order_relaxed);
 }
 
 void write_line(int fd, const std::string& line) {
@@ -110,11 +117,6 @@ std::string ErrorLog::open(const std::string& path) {
   return "";
 }
 
-std::string ErrorLog::configure(const config::Logs& logs) {
-  set_level(logs.log_level);
-  return open(logs.error_log);
-}
-
 std::string ErrorLog::reopen() {
   std::string path;
   {
@@ -161,6 +163,16 @@ void ErrorLog::emit(LogLevel level, std::string_view id, std::string_view messag
 ErrorLog& error_log() {
   static ErrorLog instance;
   return instance;
+}
+
+int current_pid() {
+  int pid = g_pid.load(std::memory_order_relaxed);
+  if (pid != 0) return pid;
+  static const bool registered = [] { return pthread_atfork(nullptr, nullptr, forget_pid) == 0; }();
+  (void)registered;
+  pid = int(getpid());
+  g_pid.store(pid, std::memory_order_relaxed);
+  return pid;
 }
 
 void emitf(LogLevel level, std::string_view id, const char* format, ...) {

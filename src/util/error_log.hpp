@@ -1,4 +1,4 @@
-// The error log: levelled messages, each with a stable ID (log/ids.hpp), one
+// The error log: levelled messages, each with a stable ID (util/log_ids.hpp), one
 // line each, in Apache's layout:
 //
 //   [Mon Nov 23 05:49:09.123456 2026] [mpmd:error] [pid 1234] MPMD0042: message
@@ -21,13 +21,11 @@
 #include <string_view>
 #include <type_traits>
 
-#include "config/config.hpp"
-#include "log/ids.hpp"
 #include "util/clock.hpp"
+#include "util/log_ids.hpp"
+#include "util/log_level.hpp"
 
 namespace mpmd::log {
-
-using config::LogLevel;
 
 // "emerg", "alert", ..., "debug".
 std::string_view level_name(LogLevel level);
@@ -45,8 +43,6 @@ class ErrorLog {
   // O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC. Returns "" or an error (the old
   // destination is kept then).
   std::string open(const std::string& path);
-  // open(logs.error_log) and set_level(logs.log_level).
-  std::string configure(const config::Logs& logs);
   // Reopens the file by its path (after logrotate). "" or an error.
   std::string reopen();
 
@@ -77,6 +73,9 @@ class ErrorLog {
 
 // The process-wide error log.
 ErrorLog& error_log();
+
+// The process id, cached (refreshed in a forked child).
+int current_pid();
 
 inline void emit(LogLevel level, std::string_view id, std::string_view message) {
   error_log().emit(level, id, message);
