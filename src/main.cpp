@@ -18,7 +18,7 @@
 
 #include "config/parser.hpp"
 #include "log/configure.hpp"
-#include "mpm/common/child.hpp"
+#include "mpm/engines.hpp"
 #include "supervisor/load_config.hpp"
 #include "supervisor/master.hpp"
 #include "util/error_log.hpp"

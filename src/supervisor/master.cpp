@@ -17,8 +17,10 @@
 #include "app/applications.hpp"
 #include "log/configure.hpp"
 #include "mpm/common/child.hpp"
+#include "mpm/engines.hpp"
 #include "scoreboard/saturation.hpp"
 #include "scoreboard/scoreboard.hpp"
+#include "site/site.hpp"
 #include "supervisor/listeners.hpp"
 #include "supervisor/mpm_limits.hpp"
 #include "supervisor/spare_pool.hpp"
@@ -108,14 +110,14 @@ class Master {
 
  private:
   bool configure(const config::Config& cfg, std::string& error) {
-    std::vector<std::string> warnings;
-    Sizing next = compute_sizing(cfg, warnings);
-    for (const auto& w : warnings) log::emit(LogLevel::warn, log::ids::kConfigWarning, w);
-    mpm::ChildMain engine = mpm::find_engine(cfg.mpm.name);
+    const mpm::Engine* engine = mpm::find_engine(cfg.mpm.name);
     if (!engine) {
       error = "unknown MPM " + cfg.mpm.name;
       return false;
     }
+    std::vector<std::string> warnings;
+    Sizing next = compute_sizing(cfg, *engine, warnings);
+    for (const auto& w : warnings) log::emit(LogLevel::warn, log::ids::kConfigWarning, w);
     if (scoreboard_ &&
         (next.server_limit != sizing_.server_limit || next.thread_limit != sizing_.thread_limit)) {
       // Like Apache (AH00179/AH00501): the scoreboard's size is fixed until a full stop.
@@ -185,9 +187,16 @@ class Master {
     }
     // The new generation's applications are ready before an old child stops.
     std::string error;
+    const mpm::Engine* next_engine = mpm::find_engine(next.mpm.name);
+    if (!next_engine) {
+      log::emit(LogLevel::error, log::ids::kConfigError,
+                "unknown MPM " + next.mpm.name + "; not restarting");
+      return;
+    }
     std::vector<std::string> ignored;
-    auto apps = app::Applications::start(next, generation_ + 1,
-                                         compute_sizing(next, ignored).threads_per_child, error);
+    auto apps = app::Applications::start(
+        next, generation_ + 1, compute_sizing(next, *next_engine, ignored).threads_per_child,
+        error);
     if (!apps) {
       log::emit(LogLevel::error, log::ids::kAppHookFailed,
                 error + "; not restarting (the old configuration keeps serving)");
@@ -202,7 +211,7 @@ class Master {
     }
     listeners_.swap(listeners);
     Sizing old_sizing = sizing_;
-    mpm::ChildMain old_engine = engine_;
+    const mpm::Engine* old_engine = engine_;
     if (!configure(next, error)) {
       sizing_ = old_sizing;
       engine_ = old_engine;
@@ -250,10 +259,9 @@ class Master {
     if (d.seems_busy) {
       log::emit(LogLevel::info, log::ids::kServerBusy,
                 "server seems busy, (you may need to increase StartServers, or Min/MaxSpare" +
-                    std::string(config_.mpm.name == "prefork" ? "Servers" : "Threads") +
-                    "), spawning " + std::to_string(d.spawn) + " children, there are " +
-                    std::to_string(counts.idle) + " idle, and " + std::to_string(active) +
-                    " total children");
+                    std::string(engine_->sizing_unit) + "), spawning " + std::to_string(d.spawn) +
+                    " children, there are " + std::to_string(counts.idle) + " idle, and " +
+                    std::to_string(active) + " total children");
     }
     switch (at_max_.on_cycle(scoreboard_->global(), d.at_max, util::wall_usec())) {
       case scoreboard::MaxWorkersWatch::Log::reached:
@@ -406,8 +414,9 @@ class Master {
         log::emit(LogLevel::error, log::ids::kAppHookFailed, why);
         _exit(mpm::kExitStartupFailed);
       }
-      env.applications = apps_.get();
-      _exit(engine_(env));
+      auto site = site::make_site(env, {apps_.get(), engine_->async_handlers});
+      env.site = site.get();
+      _exit(engine_->run(env));
     }
     proc.pid = pid;
     scoreboard_->global().children_spawned.fetch_add(1, std::memory_order_relaxed);
@@ -504,7 +513,7 @@ class Master {
   std::unique_ptr<scoreboard::Scoreboard> scoreboard_;
   std::vector<net::Listener> listeners_;
   std::vector<Child> children_;
-  mpm::ChildMain engine_ = nullptr;
+  const mpm::Engine* engine_ = nullptr;
   SparePool pool_;
   uint32_t generation_ = 0;
   int backoff_ = 0;
@@ -528,10 +537,10 @@ int run_single(const config::Config& config) {
     log::emit(LogLevel::emerg, log::ids::kListenFailed, error);
     return 1;
   }
-  mpm::ChildMain engine = mpm::find_engine(config.mpm.name);
+  const mpm::Engine* engine = mpm::find_engine(config.mpm.name);
   if (!engine) return 1;
   std::vector<std::string> warnings;
-  Sizing sizing = compute_sizing(config, warnings);
+  Sizing sizing = compute_sizing(config, *engine, warnings);
   auto board = scoreboard::Scoreboard::create(1, sizing.thread_limit, error);
   auto apps = app::Applications::start(config, 0, sizing.threads_per_child, error);
   if (!apps) {
@@ -543,13 +552,14 @@ int run_single(const config::Config& config) {
     return 1;
   }
   mpm::ChildEnv env;
-  env.applications = apps.get();
   env.config = &config;
   env.listeners = listeners;
   env.scoreboard = board.get();
   env.threads_per_child = sizing.threads_per_child;
   env.max_request_workers = sizing.threads_per_child;
-  return engine(env);
+  auto site = site::make_site(env, {apps.get(), engine->async_handlers});
+  env.site = site.get();
+  return engine->run(env);
 }
 
 }  // namespace mpmd::supervisor

@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "app/applications.hpp"
 #include "mpm/common/driver.hpp"
 #include "mpm/common/read_timeout.hpp"
 #include "mpm/common/services.hpp"
@@ -538,13 +537,11 @@ void ConnCompletion::complete() {
   loop->post_completed(conn);
 }
 
-int run_child(const ChildEnv& parent_env) {
+int run_child(const ChildEnv& env) {
   // Blocking application handlers run on this pool; its threads start on
   // first use and inherit the blocked signal mask of the loop thread.
-  util::ThreadPool pool(size_t(std::max(1, parent_env.config->mpm.threads_per_child)));
-  ChildEnv env = parent_env;
-  env.blocking_pool = &pool;
-  Services services(env, 0);
+  util::ThreadPool pool(size_t(std::max(1, env.config->mpm.threads_per_child)));
+  Services services(env, 0, &pool);
   Loop loop(env, services);
   std::string error;
   if (!loop.init(error)) {
@@ -555,7 +552,7 @@ int run_child(const ChildEnv& parent_env) {
   // Handlers still running finish before the connections they write into go:
   // offload results still awaited fail now (their callbacks complete deferred
   // responses and release handlers waiting on the pool), then the pool joins.
-  if (env.applications) env.applications->child_stop();
+  env.site->child_stop();
   pool.shutdown();
   if (loop.responses_outstanding()) {
     // An application keeps a Deferred past the child's end (its own thread
