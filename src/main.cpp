@@ -23,6 +23,7 @@
 #include "supervisor/master.hpp"
 #include "util/error_log.hpp"
 #include "util/proctitle.hpp"
+#include "util/unique_fd.hpp"
 #include "util/version.hpp"
 
 namespace {
@@ -96,15 +97,15 @@ int daemonize(const config::Config& cfg) {
     return 0;
   }
   setsid();
-  int null = open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    dup2(null, 0);
-    dup2(null, 1);
+  util::UniqueFd null(open("/dev/null", O_RDWR));
+  if (null) {
+    dup2(null.get(), 0);
+    dup2(null.get(), 1);
     if (!cfg.logs.error_log.empty() && cfg.logs.error_log != "-" &&
         cfg.logs.error_log != "/dev/stderr") {
-      dup2(null, 2);
+      dup2(null.get(), 2);
     }
-    if (null > 2) close(null);
+    if (null.get() <= 2) null.release();  // it is one of the standard descriptors now
   }
   return -1;  // continue as the daemon
 }

@@ -36,27 +36,22 @@ bool write_fully(int fd, const char* data, size_t len) {
 
 AccessLog::~AccessLog() {
   flush();
-  for (Sink& s : sinks_) {
-    if (s.owns_fd) ::close(s.fd);
-  }
 }
 
 std::string AccessLog::open_sink(Sink& sink) {
-  int fd = 1;
-  bool owns = false;
+  util::UniqueFd file;
   if (!is_stdout(sink.path)) {
-    fd = ::open(sink.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return "cannot open access log " + sink.path + ": " + std::strerror(errno);
-    owns = true;
+    file.reset(::open(sink.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    if (!file) return "cannot open access log " + sink.path + ": " + std::strerror(errno);
   }
+  int fd = file ? file.get() : 1;
   struct stat st;
   size_t max_write = 0;
   if (::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
     max_write = PIPE_BUF;
   }
-  if (sink.owns_fd) ::close(sink.fd);
+  sink.file = std::move(file);
   sink.fd = fd;
-  sink.owns_fd = owns;
   sink.max_write = max_write;
   return "";
 }
@@ -136,7 +131,7 @@ std::string AccessLog::reopen() {
   flush();
   std::string first_error;
   for (Sink& s : sinks_) {
-    if (!s.owns_fd) continue;
+    if (!s.file) continue;  // standard output
     std::string e = open_sink(s);
     if (!e.empty() && first_error.empty()) first_error = std::move(e);
   }

@@ -86,10 +86,6 @@ std::optional<LogLevel> parse_level(std::string_view name) {
   return std::nullopt;
 }
 
-ErrorLog::~ErrorLog() {
-  if (owned_fd_ >= 0) ::close(owned_fd_);
-}
-
 std::string ErrorLog::open(const std::string& path) {
   std::lock_guard lock(open_mutex_);
   if (is_stderr(path)) {
@@ -99,21 +95,18 @@ std::string ErrorLog::open(const std::string& path) {
     path_.clear();
     return "";
   }
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return "cannot open error log " + path + ": " + std::strerror(errno);
-  if (owned_fd_ >= 0) {
+  util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) return "cannot open error log " + path + ": " + std::strerror(errno);
+  if (owned_fd_) {
     // Same descriptor number, new file: concurrent emit() never sees a closed fd.
-    if (::dup3(fd, owned_fd_, O_CLOEXEC) < 0) {
-      std::string e = "cannot open error log " + path + ": " + std::strerror(errno);
-      ::close(fd);
-      return e;
+    if (::dup3(fd.get(), owned_fd_.get(), O_CLOEXEC) < 0) {
+      return "cannot open error log " + path + ": " + std::strerror(errno);
     }
-    ::close(fd);
   } else {
-    owned_fd_ = fd;
+    owned_fd_ = std::move(fd);
   }
   path_ = path;
-  fd_.store(owned_fd_);
+  fd_.store(owned_fd_.get());
   return "";
 }
 

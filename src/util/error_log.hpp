@@ -24,6 +24,7 @@
 #include "util/clock.hpp"
 #include "util/log_ids.hpp"
 #include "util/log_level.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::log {
 
@@ -35,7 +36,6 @@ std::optional<LogLevel> parse_level(std::string_view name);
 class ErrorLog {
  public:
   ErrorLog() = default;  // standard error, level warn
-  ~ErrorLog();
   ErrorLog(const ErrorLog&) = delete;
   ErrorLog& operator=(const ErrorLog&) = delete;
 
@@ -63,9 +63,9 @@ class ErrorLog {
                           std::string_view id, std::string_view message);
 
  private:
-  std::mutex open_mutex_;  // open/reopen only; emit takes no lock
-  std::string path_;       // "" = standard error
-  int owned_fd_ = -1;      // the file we opened, kept at a stable number across reopen
+  std::mutex open_mutex_;    // open/reopen only; emit takes no lock
+  std::string path_;         // "" = standard error
+  util::UniqueFd owned_fd_;  // the file we opened, kept at a stable number across reopen
   std::atomic<int> fd_{2};
   std::atomic<int> level_{int(LogLevel::warn)};
   std::atomic<const util::Clock*> clock_{nullptr};

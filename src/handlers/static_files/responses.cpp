@@ -77,12 +77,10 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
-bool directory_listing(http::Response& response, int dir_fd, std::string_view url_path) {
-  DIR* dir = ::fdopendir(dir_fd);
-  if (!dir) {
-    ::close(dir_fd);
-    return false;
-  }
+bool directory_listing(http::Response& response, util::UniqueFd dir_fd, std::string_view url_path) {
+  DIR* dir = ::fdopendir(dir_fd.get());
+  if (!dir) return false;
+  dir_fd.release();  // closedir() closes it
   struct Item {
     std::string name;
     bool is_dir;

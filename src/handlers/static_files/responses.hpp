@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "http/response.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::static_files {
 
@@ -28,10 +29,9 @@ constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";
 // &, <, >, " and ' escaped for HTML text and attribute values.
 std::string html_escape(std::string_view s);
 
-// Options Indexes: an HTML list of the directory open at `dir_fd` (taken over
-// and closed). `url_path` is the decoded request path, ending in '/'.
-// Names starting with ".ht" are left out, like Apache's IndexIgnore default.
-// Returns false (and leaves `response` untouched) if the directory can't be read.
-bool directory_listing(http::Response& response, int dir_fd, std::string_view url_path);
+// Options Indexes: an HTML list of the directory open at `dir_fd`. `url_path` is the decoded
+// request path, ending in '/'. Names starting with ".ht" are left out, like Apache's IndexIgnore
+// default. Returns false (and leaves `response` untouched) if the directory can't be read.
+bool directory_listing(http::Response& response, util::UniqueFd dir_fd, std::string_view url_path);
 
 }  // namespace mpmd::static_files

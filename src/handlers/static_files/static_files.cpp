@@ -194,17 +194,14 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
   if (name.substr(0, 3) == ".ht") return fail(403);
 
   std::string rel = clean.substr(1);
-  int fd = opener_.open(rel);
-  if (fd < 0) return fail(status_for_open_error(fd));
+  util::Result<util::UniqueFd> opened = opener_.open(rel);
+  if (!opened) return fail(status_for_open_error(opened.error()));
+  util::UniqueFd fd = std::move(*opened);
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return fail(500);
-  }
+  if (::fstat(fd.get(), &st) != 0) return fail(500);
   std::string index_name;
   if (S_ISDIR(st.st_mode)) {
     if (clean.back() != '/') {
-      ::close(fd);
       if (cached) cache_.erase(request.path);
       std::string location = encode_path(clean);
       location += '/';
@@ -215,42 +212,35 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
       redirect(response, location);
       return nullptr;
     }
-    int dir_fd = fd;
-    fd = -1;
+    util::UniqueFd dir_fd = std::move(fd);
     for (const std::string& index : settings_.directory_index) {
       if (index.empty() || index.find('/') != std::string::npos) continue;
-      int ifd = opener_.open(rel + index);
-      if (ifd == -ENOENT) continue;
-      if (ifd < 0) {
-        ::close(dir_fd);
-        return fail(status_for_open_error(ifd));
-      }
-      if (::fstat(ifd, &st) == 0 && S_ISREG(st.st_mode)) {
-        fd = ifd;
+      util::Result<util::UniqueFd> index_fd = opener_.open(rel + index);
+      if (!index_fd && index_fd.error().code == ENOENT) continue;
+      if (!index_fd) return fail(status_for_open_error(index_fd.error()));
+      if (::fstat(index_fd->get(), &st) == 0 && S_ISREG(st.st_mode)) {
+        fd = std::move(*index_fd);
         index_name = index;
         break;
       }
-      ::close(ifd);
     }
-    if (fd < 0) {
+    if (!fd) {
       if (cached) cache_.erase(request.path);
-      if (settings_.indexes && directory_listing(response, dir_fd, clean)) return nullptr;
-      if (!settings_.indexes) ::close(dir_fd);
+      if (settings_.indexes && directory_listing(response, std::move(dir_fd), clean)) {
+        return nullptr;
+      }
       return fail(403);
     }
-    ::close(dir_fd);
     name = index_name;
   } else if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
     return fail(403);
   }
 
   if (cached && cached->id == FileIdentity::of(st)) {
-    ::close(fd);
     cached->validated_at.store(now, std::memory_order_relaxed);
     return cached;
   }
-  std::shared_ptr<FileEntry> entry = make_entry(fd, st, name, now);
+  std::shared_ptr<FileEntry> entry = make_entry(std::move(fd), st, name, now);
   if (!entry) return fail(500);
   if (entry->in_memory && request.path.size() <= kMaxKeyLength) {
     cache_.put(request.path, entry);
@@ -260,8 +250,7 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
   return entry;
 }
 
-// Takes over `fd`.
-std::shared_ptr<FileEntry> StaticFiles::make_entry(int fd, const struct stat& st,
+std::shared_ptr<FileEntry> StaticFiles::make_entry(util::UniqueFd fd, const struct stat& st,
                                                    std::string_view name, util::Usec now) const {
   auto e = std::make_shared<FileEntry>();
   e->id = FileIdentity::of(st);
@@ -278,22 +267,23 @@ std::shared_ptr<FileEntry> StaticFiles::make_entry(int fd, const struct stat& st
     e->content.resize(size_t(e->id.size));
     size_t done = 0;
     while (done < e->content.size()) {
-      ssize_t n = ::pread(fd, e->content.data() + done, e->content.size() - done, off_t(done));
+      ssize_t n =
+          ::pread(fd.get(), e->content.data() + done, e->content.size() - done, off_t(done));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       done += size_t(n);
     }
     struct stat after;
     // Keep the bytes only if the file did not change while we read it.
-    if (done == e->content.size() && ::fstat(fd, &after) == 0 && FileIdentity::of(after) == e->id) {
+    if (done == e->content.size() && ::fstat(fd.get(), &after) == 0 &&
+        FileIdentity::of(after) == e->id) {
       e->in_memory = true;
-      ::close(fd);
       return e;
     }
     e->content.clear();
     e->content.shrink_to_fit();
   }
-  e->file = std::make_shared<const http::OpenFile>(fd);
+  e->file = std::make_shared<const http::OpenFile>(fd.release());  // http::OpenFile owns it
   return e;
 }
 
