@@ -21,6 +21,7 @@
 #include "scoreboard/saturation.hpp"
 #include "scoreboard/scoreboard.hpp"
 #include "site/site.hpp"
+#include "supervisor/children.hpp"
 #include "supervisor/listeners.hpp"
 #include "supervisor/mpm_limits.hpp"
 #include "supervisor/spare_pool.hpp"
@@ -34,21 +35,9 @@ namespace mpmd::supervisor {
 namespace {
 
 using log::LogLevel;
-using Clock = std::chrono::steady_clock;
 using scoreboard::State;
 
 constexpr auto kStopEscalation = std::chrono::seconds(9);  // then SIGKILL (Apache: 9 s)
-constexpr auto kStartupWindow = std::chrono::seconds(2);   // dying sooner counts as a crash
-constexpr int kMaxBackoffSeconds = 32;
-
-struct Child {
-  pid_t pid = 0;
-  int slot = 0;
-  uint32_t generation = 0;
-  Clock::time_point started;
-  bool stopping = false;    // told to finish up (spare-pool trim or graceful restart)
-  bool terminated = false;  // sent SIGTERM after its drain deadline
-};
 
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
@@ -220,7 +209,7 @@ class Master {
     }
     (void)log::configure(log::error_log(), next.logs);
     if (graceful) {
-      for (Child& c : children_) stop_gracefully(c);
+      for (Child& c : children_.all()) stop_gracefully(c);
       drain_started_ = Clock::now();
     } else {
       stop_children(SIGTERM, kStopEscalation);
@@ -231,7 +220,7 @@ class Master {
     auto& g = scoreboard_->global();
     g.running_generation = generation_;
     if (!graceful) g.restart_usec = util::wall_usec();
-    backoff_ = 0;
+    restarts_.reset();
     pool_.reset();
     write_pid_file();
     util::set_title("mpmd-master", "master [" + config_.mpm.name + " engine, generation " +
@@ -242,9 +231,8 @@ class Master {
   // Keeps the pool as the engine wants it: a fixed number of event children,
   // spare pools for prefork and worker.
   void maintain() {
-    if (Clock::now() < next_spawn_allowed_) return;
-    int active = 0;
-    for (const Child& c : children_) active += current(c) ? 1 : 0;
+    if (!restarts_.may_spawn(Clock::now())) return;
+    int active = children_.count_current(generation_);
     if (!sizing_.spare_pool) {
       for (int i = active; i < sizing_.start_servers; ++i) spawn();
       return;
@@ -283,13 +271,13 @@ class Master {
     }
   }
 
-  bool current(const Child& c) const { return c.generation == generation_ && !c.stopping; }
+  bool current(const Child& c) const { return ChildTable::current(c, generation_); }
 
   // prefork: idle (or starting) children; worker: idle, starting or not yet
   // started threads of current children (Apache's counting rules).
   int idle_capacity() const {
     int idle = 0;
-    for (const Child& c : children_) {
+    for (const Child& c : children_.all()) {
       if (!current(c)) continue;
       for (int t = 0; t < sizing_.threads_per_child; ++t) {
         char s = scoreboard_->worker(c.slot, t).state.load(std::memory_order_relaxed);
@@ -306,7 +294,7 @@ class Master {
     Child* best = nullptr;
     int best_idle = 0;
     // Prefer the youngest: old children have warm caches.
-    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+    for (auto it = children_.all().rbegin(); it != children_.all().rend(); ++it) {
       if (!current(*it)) continue;
       int idle = 0;
       for (int t = 0; t < sizing_.threads_per_child; ++t) {
@@ -331,7 +319,7 @@ class Master {
   void enforce_drain_deadline() {
     auto limit = config_.mpm.graceful_drain_timeout;
     if (limit.count() <= 0 || Clock::now() - drain_started_ < limit) return;
-    for (Child& c : children_) {
+    for (Child& c : children_.all()) {
       if (c.generation != generation_ && c.stopping && !c.terminated) {
         c.terminated = true;
         log::emit(LogLevel::warn, log::ids::kGracefulRestart,
@@ -351,17 +339,8 @@ class Master {
     scoreboard_->global().listen_queue.store(queued, std::memory_order_relaxed);
   }
 
-  int free_slot() const {
-    for (int s = 0; s < sizing_.server_limit; ++s) {
-      bool used = std::any_of(children_.begin(), children_.end(),
-                              [&](const Child& c) { return c.slot == s; });
-      if (!used) return s;
-    }
-    return -1;
-  }
-
   void spawn() {
-    int slot = free_slot();
+    int slot = children_.free_slot(sizing_.server_limit);
     if (slot < 0) {
       log::emit(LogLevel::error, log::ids::kScoreboardFull,
                 "scoreboard is full, not at MaxRequestWorkers. Increase ServerLimit.");
@@ -420,7 +399,7 @@ class Master {
     }
     proc.pid = pid;
     scoreboard_->global().children_spawned.fetch_add(1, std::memory_order_relaxed);
-    children_.push_back(Child{pid, slot, generation_, Clock::now(), false, false});
+    children_.add(Child{pid, slot, generation_, Clock::now(), false, false});
   }
 
   bool reap() {
@@ -428,29 +407,25 @@ class Master {
     int status = 0;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-      auto it = std::find_if(children_.begin(), children_.end(),
-                             [&](const Child& c) { return c.pid == pid; });
-      if (it == children_.end()) continue;
+      std::optional<Child> gone = children_.remove(pid);
+      if (!gone) continue;
       any = true;
-      Child child = *it;
-      children_.erase(it);
+      const Child& child = *gone;
       release_slot(child.slot);
       bool clean = WIFEXITED(status) && WEXITSTATUS(status) == mpm::kExitNormal;
       if (clean || child.generation != generation_) continue;
       scoreboard_->global().children_crashed.fetch_add(1, std::memory_order_relaxed);
-      bool early = Clock::now() - child.started < kStartupWindow ||
-                   (WIFEXITED(status) && WEXITSTATUS(status) == mpm::kExitStartupFailed);
+      RestartPolicy::Verdict v =
+          restarts_.on_crash(child.started, Clock::now(),
+                             WIFEXITED(status) && WEXITSTATUS(status) == mpm::kExitStartupFailed);
       log::emit(LogLevel::error, log::ids::kChildExited,
                 "child pid " + std::to_string(pid) + " exit signal: " + describe_status(status) +
-                    (early ? " shortly after start" : ""));
-      if (early) {
-        backoff_ = std::min(backoff_ == 0 ? 1 : backoff_ * 2, kMaxBackoffSeconds);
-        next_spawn_allowed_ = Clock::now() + std::chrono::seconds(backoff_);
-        log::emit(
-            LogLevel::error, log::ids::kChildBackoff,
-            "children are dying at start-up; next attempt in " + std::to_string(backoff_) + " s");
+                    (v.early ? " shortly after start" : ""));
+      if (v.early) {
+        log::emit(LogLevel::error, log::ids::kChildBackoff,
+                  "children are dying at start-up; next attempt in " +
+                      std::to_string(v.backoff_seconds) + " s");
       } else {
-        backoff_ = 0;
         // A crash under load is replaced at once, not at the next idle check.
         if (!sizing_.spare_pool || idle_capacity() < sizing_.min_spare) spawn();
       }
@@ -470,7 +445,7 @@ class Master {
 
   // Sends `sig` to every child and waits for them, escalating to SIGKILL after `grace`.
   void stop_children(int sig, std::chrono::seconds grace) {
-    for (Child& c : children_) {
+    for (Child& c : children_.all()) {
       c.stopping = true;
       kill(c.pid, sig);
     }
@@ -480,7 +455,7 @@ class Master {
       if (Clock::now() >= deadline) {
         log::emit(LogLevel::warn, log::ids::kShutdown,
                   "children did not exit in time, sending SIGKILL");
-        for (const Child& c : children_) kill(c.pid, SIGKILL);
+        for (const Child& c : children_.all()) kill(c.pid, SIGKILL);
         deadline = Clock::time_point::max();
       }
       usleep(20'000);
@@ -512,12 +487,11 @@ class Master {
   Sizing sizing_;
   std::unique_ptr<scoreboard::Scoreboard> scoreboard_;
   std::vector<net::Listener> listeners_;
-  std::vector<Child> children_;
+  ChildTable children_;
   const mpm::Engine* engine_ = nullptr;
   SparePool pool_;
   uint32_t generation_ = 0;
-  int backoff_ = 0;
-  Clock::time_point next_spawn_allowed_{};
+  RestartPolicy restarts_;
   Clock::time_point drain_started_{};
   scoreboard::MaxWorkersWatch at_max_;
   std::unique_ptr<app::Applications> apps_;  // of the current generation
