@@ -313,14 +313,14 @@ class Loop {
       linger(c);
       return;
     }
-    if (c.state == ConnState::timed_out) return;  // keeps its grace deadline
     if (c.http->awaiting_response()) {
       // A handler has it (thread pool, another process): no timeout applies
       // and the connection stays until resume_completed() brings it back.
       if (c.queue) c.queue->remove(&c);
-      c.state = ConnState::deferred;
+      if (c.state != ConnState::timed_out) c.state = ConnState::deferred;
       return;
     }
+    if (c.state == ConnState::timed_out) return;  // keeps its grace deadline
     c.read_deadline = c.read_timer.update(*c.http, now_);
     if (c.http->idle()) {
       // While stopping, an idle connection waits briefly for a request that
