@@ -533,7 +533,11 @@ int run_single(const config::Config& config) {
   env.max_request_workers = sizing.threads_per_child;
   auto site = site::make_site(env, {apps.get(), engine->async_handlers});
   env.site = site.get();
-  return engine->run(env);
+  int code = engine->run(env);
+  // The engine closed these numbers once its loops held their own descriptors
+  // (close_inherited_listeners): they are not ours to close again.
+  for (net::Listener& l : listeners) l.fd.release();
+  return code;
 }
 
 }  // namespace mpmd::supervisor
