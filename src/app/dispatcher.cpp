@@ -109,7 +109,7 @@ void log_failure(const Application& app, size_t index, const http::Request& requ
 void answer_500(http::Response& response) {
   response.headers.clear();
   response.body.clear();
-  static_files::error_page(response, 500);
+  http::error_page(response, 500);
 }
 
 }  // namespace
@@ -145,7 +145,7 @@ void deliver(const Application& app, size_t index, const http::Request& request,
                   log::ids::kAppHandlerFailed,
                   log::cat("application ", app.name(), ": ", request.method_text, " ", request.path,
                            ": ", file.why));
-        static_files::error_page(response, file.status);
+        http::error_page(response, file.status);
         return;
       }
     }
@@ -245,10 +245,10 @@ void Dispatcher::handle(const http::Request& request, http::Response& response) 
   RouteTable::Match m = app_.routes().match(request.method_text, rel);
   switch (m.result) {
     case RouteTable::Match::Result::not_found:
-      static_files::error_page(response, 404);
+      http::error_page(response, 404);
       return;
     case RouteTable::Match::Result::method_not_allowed:
-      static_files::error_page(response, 405);
+      http::error_page(response, 405);
       response.headers.push_back({"Allow", std::move(m.allow)});
       return;
     case RouteTable::Match::Result::options:

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/error_page.hpp"
 #include "http/response.hpp"
 #include "util/unique_fd.hpp"
 
@@ -16,9 +17,6 @@ inline void add_field(http::Response& r, std::string_view name, std::string_view
   r.add_header_copy(name, value);
 }
 
-// Status, Apache-style HTML body ("text/html; charset=iso-8859-1").
-// Never echoes the request path (no reflected markup).
-void error_page(http::Response& response, int status);
 
 // 301 to `location` (already percent-encoded), with a short HTML body.
 void redirect(http::Response& response, std::string_view location);

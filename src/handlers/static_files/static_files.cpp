@@ -154,11 +154,11 @@ void StaticFiles::handle(const http::Request& request, http::Response& response)
       add_field(response, "Allow", kAllow);
       return;
     default:
-      error_page(response, 405);
+      http::error_page(response, 405);
       add_field(response, "Allow", kAllow);
       return;
   }
-  if (!ok()) return error_page(response, 500);
+  if (!ok()) return http::error_page(response, 500);
   util::Usec now = clock_.now();
   std::shared_ptr<const FileEntry> entry = cache_.find(request.path);
   if (entry && now - entry->validated_at.load(std::memory_order_relaxed) < kRevalidateAfter &&
@@ -177,7 +177,7 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
     const std::shared_ptr<const FileEntry>& cached) {
   auto fail = [&](int status) -> std::shared_ptr<const FileEntry> {
     if (cached) cache_.erase(request.path);
-    error_page(response, status);
+    http::error_page(response, status);
     return nullptr;
   };
   std::string clean;
@@ -297,10 +297,10 @@ void StaticFiles::serve(const http::Request& request, const std::shared_ptr<cons
   // RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; If-None-Match, else
   // If-Modified-Since; then Range / If-Range.
   if (c.has_if_match) {
-    if (!etag_matches(c.if_match, e.etag, false)) return error_page(response, 412);
+    if (!etag_matches(c.if_match, e.etag, false)) return http::error_page(response, 412);
   } else if (!c.if_unmodified_since.empty()) {
     auto date = util::parse_http_date(util::trim_ows(c.if_unmodified_since));
-    if (date && e.mtime > *date) return error_page(response, 412);
+    if (date && e.mtime > *date) return http::error_page(response, 412);
   }
   bool not_modified = false;
   if (c.has_if_none_match) {
@@ -328,7 +328,7 @@ void StaticFiles::serve(const http::Request& request, const std::shared_ptr<cons
         break;
       case RangeResult::unsatisfiable: {
         response.headers.clear();
-        error_page(response, 416);
+        http::error_page(response, 416);
         std::string value = "bytes */";
         util::append_u64(value, size);
         add_field(response, "Content-Range", value);

@@ -185,7 +185,14 @@ TEST_P(Strict, StatusAndCloseMatchTheTable) {
   for (size_t i = 0; i < rs.size(); ++i) EXPECT_EQ(rs[i].status, c.statuses[i]) << i;
   if (c.statuses.back() >= 400) {
     EXPECT_EQ(rs.back().header("Connection"), "close");
-    EXPECT_EQ(d.handled().size(), c.statuses.size() - 1);
+    // A bad head never reaches a handler; a bad body is found while the
+    // handler reads it (handlers run once the head is complete), and the
+    // handler's answer is replaced by the error.
+    if (d.handled().size() == c.statuses.size()) {
+      EXPECT_EQ(d.handled().back().body_error, c.statuses.back());
+    } else {
+      EXPECT_EQ(d.handled().size(), c.statuses.size() - 1);
+    }
     ASSERT_EQ(d.exchanges().size(), c.statuses.size());
     EXPECT_EQ(d.exchanges().back().status, c.statuses.back());
   }
