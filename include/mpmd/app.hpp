@@ -89,7 +89,7 @@ namespace mpmd::app {
 
 // Raised whenever a type in include/mpmd/ changes in a way that breaks
 // already-built applications.
-inline constexpr uint32_t kApiVersion = 2;
+inline constexpr uint32_t kApiVersion = 3;
 
 enum class Mode : uint8_t { blocking, non_blocking };
 inline constexpr Mode blocking = Mode::blocking;

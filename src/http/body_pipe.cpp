@@ -38,11 +38,15 @@ BodyPipe::Write BodyPipe::write_wait(std::string bytes) {
       // engines), or give up at once (the event loop).
       bool progressed = w->pump_nested();
       lock.lock();
-      if (!progressed && !cancelled_ && queued_ >= kWindow) return Write::full;
+      if (!progressed && !cancelled_ && queued_ >= kWindow) {
+        lock.unlock();
+        Write w2 = write(std::move(bytes));
+        return w2 == Write::ok ? Write::full : w2;
+      }
       continue;
     }
     lock.lock();
-    if (!w) return Write::full;
+    if (!w) break;
     room_.wait(lock, [&] { return cancelled_ || queued_ < kWindow; });
   }
   lock.unlock();

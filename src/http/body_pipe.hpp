@@ -30,7 +30,8 @@ class BodyPipe final : public BodySource {
 
   enum class Write : uint8_t {
     ok,      // queued
-    full,    // not queued: the window is full and this thread may not wait
+    full,    // queued beyond a full window, as this thread may not wait: write
+             // no more until on_room()'s callback
     closed,  // not queued: the connection gave up on the body (client gone)
   };
 
@@ -47,7 +48,7 @@ class BodyPipe final : public BodySource {
   // Queues `bytes` once the window has room, waiting where the engine allows
   // (another thread than the connection's waits; the connection's own thread
   // sends itself, prefork and worker); on the event loop's thread it never
-  // waits and returns full without queueing.
+  // waits: it queues and returns full.
   Write write_wait(std::string bytes);
   // Bytes the window can take now.
   size_t room() const;

@@ -48,6 +48,8 @@ struct Connection::Impl final : Completion {
   enum class Stage : uint8_t {
     none,        // no request is being served
     handling,    // a handler has the request and has not given its response
+    discarding,  // the response is given; the rest of a body nobody read is
+                 // read and dropped before it is sent (as Apache does)
     responding,  // the response is being written (possibly streaming)
   };
 
@@ -84,13 +86,14 @@ struct Connection::Impl final : Completion {
   detail::HeadInfo info;
   detail::ChunkedDecoder chunked;
   uint64_t body_left = 0;  // Content-Length bytes not decoded yet
+  uint64_t discarded = 0;  // body bytes dropped
   RequestBody body;
   bool started = false;  // a byte of the current request has arrived
   bool eof = false;
-  bool broken = false;         // the socket failed: nothing more is sent
-  bool draining = false;       // the server is stopping: the next response is the last
-  bool close_after = false;    // this response is the connection's last
-  bool continue_sent = false;  // 100 Continue (or no need for it)
+  bool broken = false;             // the socket failed: nothing more is sent
+  bool draining = false;           // the server is stopping: the next response is the last
+  bool close_after = false;        // this response is the connection's last
+  bool continue_sent = false;      // 100 Continue (or no need for it)
   std::atomic<bool> ready{false};  // complete() was called
   uint64_t bytes_read = 0;
   util::Usec read_time = 0;
@@ -139,6 +142,7 @@ struct Connection::Impl final : Completion {
     scanner.reset();
     info = detail::HeadInfo();
     body_left = 0;
+    discarded = 0;
     started = false;
     continue_sent = false;
     ready.store(false, std::memory_order_relaxed);
@@ -196,8 +200,9 @@ struct Connection::Impl final : Completion {
     request.bytes_received = head_size;
     int status = detail::parse_head(in.pin_head(head_size, 0), request, info);
     if (status == 0 && (info.chunked || info.content_length > 0)) {
-      const size_t room = info.chunked ? kBodyReadRoom
-                                       : size_t(std::min<uint64_t>(info.content_length, kBodyReadRoom));
+      const size_t room = info.chunked
+                              ? kBodyReadRoom
+                              : size_t(std::min<uint64_t>(info.content_length, kBodyReadRoom));
       if (in.room_after_head() < room) {
         // A larger buffer for the body. It moves the head, so the views are
         // made again (rare: only bodies that do not fit the pooled buffer).
@@ -271,16 +276,17 @@ struct Connection::Impl final : Completion {
       complete = body_left == 0;
     } else {
       auto st = detail::ChunkedDecoder::Status::need_more;
+      const uint64_t limit = settings.limits.request_body;
       if (drop) {
-        st = chunked.decode(data, used, nullptr, SIZE_MAX, 0, settings.limits);
+        st = chunked.decode(data, used, nullptr, SIZE_MAX, limit, settings.limits);
       } else {
         st = body.produce([&](std::string& buf, size_t room) {
-          return chunked.decode(data, used, &buf, room, settings.limits.request_body,
-                                settings.limits);
+          return chunked.decode(data, used, &buf, room, limit, settings.limits);
         });
       }
       if (st == detail::ChunkedDecoder::Status::error) {
         in.consume(used);
+        if (drop) return end_discard(chunked.status());
         body_failed(chunked.status());
         return true;
       }
@@ -288,10 +294,19 @@ struct Connection::Impl final : Completion {
     }
     in.consume(used);
     request.bytes_received += used;
+    if (drop) discarded += used;
     if (complete) {
       if (drop) {
+        // Trailers are judged as when a handler reads the body.
+        Headers trailers;
+        if (info.chunked && detail::parse_fields(chunked.trailer_block(), trailers) != 0) {
+          return end_discard(400);
+        }
         input = Input::done;
-      } else if (int st = body.finish_status(info.chunked ? std::string(chunked.trailer_block()) : std::string()); st != 0) {
+        return end_discard(0);
+      }
+      std::string trailers = info.chunked ? std::string(chunked.trailer_block()) : std::string();
+      if (int st = body.finish_status(std::move(trailers)); st != 0) {
         body_failed(st);
       } else {
         input = Input::done;
@@ -300,15 +315,32 @@ struct Connection::Impl final : Completion {
     }
     if (eof && in.pending().empty()) {
       // The client ended its side in the middle of the body.
-      if (drop) {
-        input = Input::closed;
-      } else {
-        body_failed(400);
-      }
-      close_after = true;
+      if (drop) return end_discard(400);
+      body_failed(400);
       return true;
     }
+    if (drop && discarded > kDiscardMax) {
+      // A chunked body longer than is worth reading for nothing.
+      input = Input::closed;
+      close_after = true;
+      return end_discard(0);
+    }
     return used > 0;
+  }
+
+  // A discard before the response ended: the response goes out, or the
+  // error the body turned out to be (`error` != 0: bad framing, too large).
+  bool end_discard(int error) {
+    if (error != 0) {
+      input = Input::closed;
+      if (stage == Stage::discarding) replace_with_error(error);
+      close_after = true;
+    }
+    if (stage == Stage::discarding) {
+      stage = Stage::responding;
+      queue_response(false);
+    }
+    return true;
   }
 
   // 100 Continue once the handler reads a body the client holds back.
@@ -348,6 +380,7 @@ struct Connection::Impl final : Completion {
       replace_with_error(failure);
     } else if (!stream_busy()) {
       settle_input();
+      if (stage == Stage::discarding) return;  // sent once the body is dropped
     }
     queue_response(false);
   }
@@ -364,41 +397,35 @@ struct Connection::Impl final : Completion {
     close_after = true;
   }
 
-  // The handler is done with the request: what of its body is still to come
-  // is dropped (small) or the connection is closed after the response.
+  // The handler is done with the request; what of its body it did not read
+  // is dropped. A small rest is read first, before the response goes out
+  // (stage discarding), so the body's framing and LimitRequestBody are
+  // judged as when a handler reads it, and the connection stays usable; a
+  // large one is not read at all: the connection closes after the response.
   void settle_input() {
+    if (request.body) body.forget_reader();
     if (input != Input::body) return;
-    if (!continue_sent && body.consumed() == 0 && in.pending().empty()) {
-      // The client waits for 100 Continue and may never send the body.
-      input = Input::closed;
-      close_after = true;
-      return;
-    }
-    if (info.chunked) {
-      // Judge the framing of what is here: a malformed body gets 400 even
-      // when nobody read it (it would desynchronise the next request).
-      size_t used = 0;
-      auto st = chunked.decode(in.pending(), used, nullptr, SIZE_MAX, 0, settings.limits);
-      in.consume(used);
-      request.bytes_received += used;
-      if (st == detail::ChunkedDecoder::Status::error) {
-        if (stage != Stage::responding || !response_queued) replace_with_error(chunked.status());
+    const bool small = info.chunked || body_left <= kDiscardMax;
+    if (!continue_sent) {
+      // The client waits for 100 Continue: only a request that will succeed
+      // gets it (and its body is then read and dropped); any other answer
+      // goes out at once and the body is never sent.
+      if (response.status >= 300 || !small || stage != Stage::responding || response_queued) {
         input = Input::closed;
         close_after = true;
-      } else if (st == detail::ChunkedDecoder::Status::done) {
-        input = Input::done;
-      } else {
-        input = Input::closed;
-        close_after = true;
+        return;
       }
-      return;
+      continue_sent = true;
+      body.continue_sent();
+      out.push_interim(kContinue);
     }
-    if (body_left <= kDiscardMax) {
-      input = Input::discard;
-    } else {
+    if (!small) {
       input = Input::closed;
       close_after = true;
+      return;
     }
+    input = Input::discard;
+    if (stage == Stage::responding && !response_queued) stage = Stage::discarding;
   }
 
   void fail(int status) {
@@ -520,6 +547,10 @@ struct Connection::Impl final : Completion {
         if (input == Input::body) body_failed(408);
         advance();
         return;
+      case Stage::discarding:
+        end_discard(408);  // the rest of the body is too slow
+        advance();
+        return;
       case Stage::responding:
         if (out.has_output() || out.streaming()) {
           abandon();
@@ -563,8 +594,7 @@ struct Connection::Impl final : Completion {
   }
 
   bool finished() const {
-    return input == Input::closed && stage == Stage::none && !out.has_output() &&
-           !out.streaming();
+    return input == Input::closed && stage == Stage::none && !out.has_output() && !out.streaming();
   }
 };
 
@@ -628,6 +658,8 @@ Connection::Phase Connection::phase() const {
       // Reading a body the handler waits for is the client's time; a full
       // window (or no body) is the handler's.
       return c.input == Impl::Input::body && c.body.room() > 0 ? Phase::body : Phase::handling;
+    case Impl::Stage::discarding:
+      return Phase::body;
     case Impl::Stage::responding:
       if (c.out.streaming() || c.stream_busy()) return Phase::handling;
       return c.input == Impl::Input::discard ? Phase::body : Phase::responding;

@@ -34,11 +34,11 @@
 #include <string_view>
 
 #include "http/buffer_pool.hpp"
-#include "http/slice.hpp"
-#include "http/waker.hpp"
 #include "http/handler.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "http/slice.hpp"
+#include "http/waker.hpp"
 #include "util/clock.hpp"
 
 namespace mpmd::http {

@@ -100,7 +100,8 @@ OutputQueue::Refill OutputQueue::refill(const std::shared_ptr<Waker>& waker) {
     return Refill::failed;
   }
   if (known_length_) {
-    if (pulled_.size() > stream_left_ || (p == BodySource::Pull::end && pulled_.size() < stream_left_)) {
+    if (pulled_.size() > stream_left_ ||
+        (p == BodySource::Pull::end && pulled_.size() < stream_left_)) {
       stream_->cancel();
       stream_ = nullptr;
       return Refill::failed;  // the declared Content-Length would be a lie

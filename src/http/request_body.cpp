@@ -196,6 +196,12 @@ void RequestBody::notify_reader() {
   callback();
 }
 
+void RequestBody::forget_reader() {
+  std::function<void()> dropped;
+  std::lock_guard lock(mutex_);
+  dropped.swap(on_ready_);  // destroyed after the lock is released
+}
+
 bool RequestBody::complete() const {
   std::lock_guard lock(mutex_);
   return finished_ || failure_ >= 0;

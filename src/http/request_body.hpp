@@ -115,6 +115,9 @@ class RequestBody {
   bool take_room_freed();
   // Runs the on_ready callback if something happened since it last ran.
   void notify_reader();
+  // The handler is done with the request: its callback is dropped (it may
+  // refer to what the handler has freed).
+  void forget_reader();
   bool complete() const;  // finished or failed
   int failure() const;    // fail()'s status; -1 if it did not fail
   // Between requests: drop the buffer (kept if small) and the callback.
@@ -137,8 +140,8 @@ class RequestBody {
   bool continue_pending_ = false;
   bool wanted_ = false;      // a reader found the window empty
   bool room_freed_ = false;  // a reader took bytes after the window was full
-  bool was_full_ = false;  // the window filled up: wake the Connection when it frees
-  bool readable_ = false;  // something new for the on_ready callback
+  bool was_full_ = false;    // the window filled up: wake the Connection when it frees
+  bool readable_ = false;    // something new for the on_ready callback
   std::function<void()> on_ready_;
   std::shared_ptr<Waker> waker_;
   std::string trailer_block_;

@@ -69,7 +69,7 @@ void serialize_head(std::string& out, const Response& response, const HeadFacts&
   if (server) size += 10 + facts.server.size();
   if (facts.framing == Framing::length) size += 18 + 20;  // "Content-Length: " digits CRLF
   if (facts.framing == Framing::chunked) size += kChunked.size();
-  size += kKeepAlive.size() + 2;           // the longer Connection field, the empty line
+  size += kKeepAlive.size() + 2;  // the longer Connection field, the empty line
 
   const size_t start = out.size();
   out.resize(start + size);
@@ -101,6 +101,5 @@ void serialize_head(std::string& out, const Response& response, const HeadFacts&
   c.put("\r\n");
   out.resize(size_t(c.p - out.data()));
 }
-
 
 }  // namespace mpmd::http::detail

@@ -38,5 +38,4 @@ inline bool status_without_body(int status) {
 // and a handler's Date or Server replaces the core's.
 void serialize_head(std::string& out, const Response& response, const HeadFacts& facts);
 
-
 }  // namespace mpmd::http::detail

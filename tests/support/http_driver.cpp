@@ -212,8 +212,8 @@ bool Driver::read_once() {
 
 void Driver::run() {
   while (!conn_->finished()) {
-    if (wakes_seen_ != wakes) {  // as an engine does when its Port was woken
-      wakes_seen_ = wakes;
+    if (wakes_seen_ != wakes.load()) {  // as an engine does when its Port was woken
+      wakes_seen_ = wakes.load();
       conn_->on_wake();
       continue;
     }

@@ -4,6 +4,7 @@
 // saw. Shared by the HTTP core's tests and by anyone testing handlers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -97,7 +98,7 @@ class Driver final : public http::Port {
   void resume();
 
   // http::Port
-  void wake() override { ++wakes; }
+  void wake() override { wakes.fetch_add(1); }
   bool on_connection_thread() const override { return true; }
   bool pump_nested() override;
 
@@ -121,8 +122,8 @@ class Driver final : public http::Port {
   // pump_nested() moves bytes as a blocking engine's does (prefork, worker);
   // otherwise it answers false at once, as the event loop does.
   bool nested_pump = false;
-  // Port::wake() calls so far.
-  int wakes = 0;
+  // Port::wake() calls so far (handlers may wake from other threads).
+  std::atomic<int> wakes{0};
   // Largest read_buffer() span seen, to check the buffer stays bounded.
   size_t max_read_span = 0;
 

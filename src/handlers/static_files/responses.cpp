@@ -13,8 +13,6 @@
 
 namespace mpmd::static_files {
 
-
-
 void redirect(http::Response& response, std::string_view location) {
   response.status = 301;
   add_field(response, "Location", location);

@@ -17,7 +17,6 @@ inline void add_field(http::Response& r, std::string_view name, std::string_view
   r.add_header_copy(name, value);
 }
 
-
 // 301 to `location` (already percent-encoded), with a short HTML body.
 void redirect(http::Response& response, std::string_view location);
 

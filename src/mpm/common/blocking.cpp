@@ -4,9 +4,12 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <thread>
 #include <vector>
 
 #include "mpm/common/acceptor.hpp"
@@ -33,6 +36,53 @@ enum class ConnState {
 void set_state(scoreboard::Worker* w, scoreboard::State s) {
   if (w) w->state.store(char(s), std::memory_order_relaxed);
 }
+
+// The engine's side of the connection a serving thread holds (http::Port).
+// A handler on another thread (a Deferred completed by an offload callback)
+// wakes the serving thread through an eventfd; a handler on the serving
+// thread that waits for the connection (a blocking body read, a full
+// response stream) moves the connection's bytes itself in pump_nested().
+class BlockingPort final : public http::Port {
+ public:
+  BlockingPort(int wake_fd, int timeout_ms) : wake_fd_(wake_fd), timeout_ms_(timeout_ms) {}
+
+  void attach(net::Transport* transport, http::Connection* conn) {
+    transport_ = transport;
+    conn_ = conn;
+  }
+
+  void wake() override {
+    uint64_t one = 1;
+    ssize_t n = ::write(wake_fd_, &one, sizeof one);
+    (void)n;  // EAGAIN: already signalled
+  }
+  bool on_connection_thread() const override { return std::this_thread::get_id() == thread_; }
+
+  bool pump_nested() override {
+    conn_->on_wake();
+    const uint64_t read_before = conn_->bytes_read();
+    const bool output_before = conn_->has_output();
+    Wait w = pump(*transport_, *conn_);
+    if (conn_->bytes_read() != read_before) return true;  // body bytes for a reader
+    if (w == Wait::done) return false;
+    if (w == Wait::handler) return output_before;  // drained: a writer may go on
+    if (w == Wait::read && output_before) return true;
+    pollfd p{transport_->fd(), short(w == Wait::read ? POLLIN : POLLOUT), 0};
+    int r = ::poll(&p, 1, timeout_ms_);
+    if (r == 0) {
+      conn_->on_timeout();  // the waiting reader or writer learns it
+      return false;
+    }
+    return r > 0 || errno == EINTR;
+  }
+
+ private:
+  int wake_fd_;
+  int timeout_ms_;
+  net::Transport* transport_ = nullptr;
+  http::Connection* conn_ = nullptr;
+  std::thread::id thread_ = std::this_thread::get_id();
+};
 
 class BlockingLoop {
  public:
@@ -119,10 +169,15 @@ class BlockingLoop {
     }
     if (o_.accepted) o_.accepted->fetch_add(1, std::memory_order_relaxed);
     net::PlainTransport transport(std::move(a->fd));
+    BlockingPort port(wake_fd_.get(), timeout_ms_);
     http::Connection conn(services_.settings(), services_.handler(), services_.observer(),
-                          services_.clock(), services_.dates(), a->peer);
+                          services_.clock(), services_.dates(), a->peer, &port);
+    port.attach(&transport, &conn);
     if (draining_) conn.close_after_response();
     last_request_ = serve(transport, conn);
+    // A handler on another thread may still hold the request: the
+    // Connection lives until it lets go.
+    while (conn.busy()) wait_for_wake(conn, -1);
     return true;
   }
 
@@ -148,6 +203,13 @@ class BlockingLoop {
       if (w == Wait::done) {
         linger(transport);
         break;
+      }
+      if (w == Wait::handler) {
+        // A handler on another thread has the request: no socket timeout
+        // applies; its Port wakes this thread.
+        set_state(o_.worker, scoreboard::State::write);
+        if (wait_for_wake(conn, 1000) == StopRequest::now) return StopRequest::now;
+        continue;
       }
       if (conn.idle()) {
         // Stopping: wait briefly for a request that may be on its way; it is
@@ -194,6 +256,21 @@ class BlockingLoop {
     return pending;
   }
 
+  // Waits up to `ms` (-1: no limit) for the handler's wake, then lets the
+  // Connection see it. Watches the stop signal too.
+  StopRequest wait_for_wake(http::Connection& conn, int ms) {
+    pollfd p[2] = {{wake_fd_.get(), POLLIN, 0}, {o_.stop.fd, POLLIN, 0}};
+    int r = ::poll(p, 2, ms);
+    services_.tick(services_.clock().now());
+    StopRequest req = StopRequest::none;
+    if (r > 0 && (p[1].revents & POLLIN)) req = o_.stop.poll_request(o_.stop.context);
+    uint64_t count;
+    if (r > 0 && (p[0].revents & POLLIN) && ::read(wake_fd_.get(), &count, sizeof count) > 0) {
+      conn.on_wake();
+    }
+    return req;
+  }
+
   static void linger(net::Transport& transport) {
     if (begin_linger(transport)) return;
     for (int waited = 0; waited < kLingerTimeoutMs; waited += 100) {
@@ -204,6 +281,7 @@ class BlockingLoop {
 
   const BlockingLoopOptions& o_;
   Services& services_;
+  util::UniqueFd wake_fd_{eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};  // BlockingPort::wake()
   std::vector<Acceptor> acceptors_;  // this loop's copies of the listening sockets
   detail::YieldGate yield_gate_;
   bool draining_ = false;

@@ -50,7 +50,7 @@ Wait pump(net::Transport& t, http::Connection& conn) {
       return Wait::done;
     }
     if (conn.finished()) return Wait::done;
-    if (!conn.wants_read()) return Wait::read;  // waiting for nothing the socket can give
+    if (!conn.wants_read()) return Wait::handler;  // nothing the transport can give
     if (drained && !t.has_buffered_input()) return Wait::read;
     auto buf = conn.read_buffer();
     net::IoResult r = t.read(buf);

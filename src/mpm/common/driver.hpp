@@ -10,9 +10,11 @@
 namespace mpmd::mpm {
 
 enum class Wait {
-  read,   // wait until the socket is readable, then call pump() again
-  write,  // wait until the socket is writable, then call pump() again
-  done,   // the connection is finished: close it (lingering)
+  read,     // wait until the socket is readable, then call pump() again
+  write,    // wait until the socket is writable, then call pump() again
+  handler,  // nothing to do until a handler wakes the connection (its Port)
+  done,     // the connection is finished: close it (lingering), and free the
+            // Connection once it is not busy()
 };
 
 // Handshakes, reads and writes until the transport would block or the

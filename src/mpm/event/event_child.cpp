@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mpm/common/acceptor.hpp"
@@ -48,12 +49,15 @@ struct ListenSource : Source {
 
 class Loop;
 
-// Fired by a handler that answered later (http::Completion), on any thread:
-// hands the connection back to its loop.
-struct ConnCompletion final : http::Completion {
+// The engine's side of a connection for handlers that answer later or
+// stream (http::Port): wake() hands the connection back to its loop from any
+// thread; the loop's thread never waits inside a handler.
+struct ConnPort final : http::Port {
   Loop* loop = nullptr;
   struct Conn* conn = nullptr;
-  void complete() override;
+  void wake() override;
+  bool on_connection_thread() const override;
+  bool pump_nested() override { return false; }
 };
 
 // Where a connection of the loop stands (httpd's CONN_STATE_*), and so which
@@ -62,7 +66,10 @@ enum class ConnState : uint8_t {
   reading,    // a request under way or its response being written (active queue)
   keepalive,  // between requests (keep-alive queue; drain queue when stopping)
   parked,     // between requests for a second or more: buffers given back
-  deferred,   // a handler answers later (thread pool, another process): no queue
+  deferred,   // a handler has it (thread pool, another process, a stream it
+              // feeds): no queue; its Port's wake() brings it back
+  released,   // its socket is closed, but a handler still holds its request:
+              // freed when the handler lets go (it wakes the connection)
   timed_out,  // a timeout fired: the 408 gets a grace period to go out (grace queue)
   lingering,  // lingering close: discarding input until EOF (linger queue)
 };
@@ -77,7 +84,8 @@ struct Conn : Source, QueueLink {
   size_t index = 0;  // position in Loop::all_
   ReadTimer read_timer;
   util::Usec read_deadline = 0;  // RequestReadTimeout; 0 = none
-  ConnCompletion completion;
+  ConnPort port;
+  bool wake_queued = false;  // in Loop::completed_ (guarded by its mutex)
 };
 
 // WorkerConnections, or what the open-file limit leaves after a reserve for
@@ -208,26 +216,29 @@ class Loop {
   }
 
  public:
-  // After run(): whether a handler still holds a deferred response (more
-  // connections await one than have been completed), which would write into
-  // a connection after the loop is gone.
+  // After run(): whether a handler still holds a request (a deferred
+  // response, a stream), which would touch a connection after the loop is gone.
   bool responses_outstanding() {
-    size_t awaiting = 0;
-    for (const auto& c : all_) awaiting += c->http && c->http->awaiting_response();
-    std::lock_guard lock(completed_mutex_);
-    return awaiting > completed_.size();
+    for (const auto& c : all_) {
+      if (c->http && c->http->busy()) return true;
+    }
+    return false;
   }
 
-  // Any thread: a deferred response of `c` is complete.
+  // Any thread: `c` has work (a deferred response, a stream's data or room).
   void post_completed(Conn* c) {
     {
       std::lock_guard lock(completed_mutex_);
+      if (c->wake_queued) return;  // already on its way
+      c->wake_queued = true;
       completed_.push_back(c);
     }
     uint64_t one = 1;
     ssize_t n = ::write(wakefd_.get(), &one, sizeof one);
     (void)n;  // EAGAIN: the counter is already non-zero, the loop wakes anyway
   }
+
+  bool on_loop_thread() const { return std::this_thread::get_id() == thread_; }
 
  private:
   void resume_completed() {
@@ -238,9 +249,14 @@ class Loop {
     {
       std::lock_guard lock(completed_mutex_);
       ready.swap(completed_);
+      for (Conn* c : ready) c->wake_queued = false;
     }
     for (Conn* c : ready) {
-      c->http->resume();
+      if (c->state == ConnState::released) {
+        if (!c->http->busy()) close_connection(*c);
+        continue;
+      }
+      c->http->on_wake();
       drive(*c);
     }
   }
@@ -289,11 +305,10 @@ class Loop {
   void open_connection(Accepted accepted) {
     auto owned = std::make_unique<Conn>(std::move(accepted));
     Conn* c = owned.get();
+    c->port.loop = this;
+    c->port.conn = c;
     c->http.emplace(services_.settings(), services_.handler(), services_.observer(),
-                    services_.clock(), services_.dates(), c->peer);
-    c->completion.loop = this;
-    c->completion.conn = c;
-    c->http->set_completion(&c->completion);
+                    services_.clock(), services_.dates(), c->peer, &c->port);
     c->read_timer = ReadTimer(&env_.config->http);
     if (!add(c->transport.fd(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c)) return;
     c->index = all_.size();
@@ -313,9 +328,10 @@ class Loop {
       linger(c);
       return;
     }
-    if (c.http->awaiting_response()) {
-      // A handler has it (thread pool, another process): no timeout applies
-      // and the connection stays until resume_completed() brings it back.
+    if (w == Wait::handler) {
+      // A handler has it (thread pool, another process, a stream it feeds):
+      // no timeout applies and the connection stays until its Port's wake()
+      // brings it back (resume_completed()).
       if (c.queue) c.queue->remove(&c);
       if (c.state != ConnState::timed_out) c.state = ConnState::deferred;
       return;
@@ -414,6 +430,17 @@ class Loop {
 
   void close_connection(Conn& c) {
     if (c.queue) c.queue->remove(&c);
+    if (c.http && c.http->busy()) {
+      // A handler still has the request: the socket goes now (closing it
+      // removes it from the epoll set), the Conn when the handler lets go.
+      c.transport.close();
+      c.state = ConnState::released;
+      return;
+    }
+    {
+      std::lock_guard lock(completed_mutex_);
+      if (c.wake_queued) completed_.erase(std::find(completed_.begin(), completed_.end(), &c));
+    }
     // Closing the descriptor (with the Conn) removes it from the epoll set.
     size_t index = c.index;
     std::unique_ptr<Conn> closing = std::move(all_[index]);
@@ -486,6 +513,7 @@ class Loop {
   Source wake_{};
   std::mutex completed_mutex_;
   std::vector<Conn*> completed_;  // guarded by completed_mutex_
+  std::thread::id thread_ = std::this_thread::get_id();
   std::vector<std::unique_ptr<ListenSource>> listeners_;
   std::vector<std::unique_ptr<Conn>> all_;  // owns the connections; Conn::index is the position
   TimeoutQueue keepalive_q_;
@@ -512,8 +540,12 @@ class Loop {
 
 }  // namespace
 
-void ConnCompletion::complete() {
+void ConnPort::wake() {
   loop->post_completed(conn);
+}
+
+bool ConnPort::on_connection_thread() const {
+  return loop->on_loop_thread();
 }
 
 int run_child(const ChildEnv& env) {

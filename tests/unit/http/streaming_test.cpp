@@ -18,8 +18,8 @@ namespace {
 using test::Driver;
 
 std::string post(std::string_view path, size_t length) {
-  return "POST " + std::string(path) + " HTTP/1.1\r\nHost: h\r\nContent-Length: " +
-         std::to_string(length) + "\r\n\r\n";
+  return "POST " + std::string(path) +
+         " HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
 }
 
 constexpr std::string_view kChunkedPost =
@@ -172,20 +172,44 @@ Driver::HandlerFn answer_at_once(int status) {
   };
 }
 
-TEST(UnreadBody, SmallIsDiscardedAndTheConnectionKeptAlive) {
+TEST(UnreadBody, SmallIsReadAndDroppedBeforeTheAnswerAndTheConnectionKept) {
   Driver d({}, answer_at_once(405));
   d.stream_body = true;
   d.feed(post("/f", 5000) + std::string(3000, 'a'));
-  auto first = d.take_responses();
-  ASSERT_EQ(first.size(), 1u);  // answered before the body is all here
-  EXPECT_EQ(first[0].status, 405);
-  EXPECT_FALSE(first[0].has("Connection"));
+  // As Apache: the rest of the body is read (and judged) before the answer.
+  EXPECT_EQ(d.take_output(), "");
+  EXPECT_EQ(d.connection().phase(), Connection::Phase::body);
   d.feed(std::string(2000, 'a') + "GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
   auto rs = d.take_responses();
-  ASSERT_EQ(rs.size(), 1u);
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs[0].status, 405);
+  EXPECT_FALSE(rs[0].has("Connection"));
   ASSERT_EQ(d.handled().size(), 2u);
   EXPECT_EQ(d.handled()[1].path, "/next");
   EXPECT_EQ(d.exchanges()[0].request.bytes_received, post("/f", 5000).size() + 5000);
+}
+
+TEST(UnreadBody, ChunkedOverTheLimitIs413EvenWhenUnread) {
+  Settings s;
+  s.limits.request_body = 100;
+  Driver d(s, answer_at_once(200));
+  d.stream_body = true;
+  d.feed(std::string(kChunkedPost) + "c8\r\n" + std::string(200, 'x') + "\r\n0\r\n\r\n");
+  auto rs = d.take_responses();
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].status, 413);
+}
+
+TEST(UnreadBody, ExpectContinueForASuccessIsSentAndTheBodyDropped) {
+  Driver d({}, answer_at_once(200));
+  d.stream_body = true;
+  d.feed("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(d.take_output(), "HTTP/1.1 100 Continue\r\n\r\n");
+  d.feed("body");
+  auto rs = d.take_responses();
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].status, 200);
+  EXPECT_FALSE(rs[0].has("Connection"));
 }
 
 TEST(UnreadBody, LargeClosesTheConnectionWithoutReadingIt) {
