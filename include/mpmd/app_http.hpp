@@ -331,9 +331,10 @@ class Deferred {
   Response& response() const { return *token_->response; }
   Response* operator->() const { return token_->response; }
 
-  // Sends the response. Call it once, after the last change to response();
-  // later calls do nothing. The request is answered on the server's own
-  // thread, after this returns or while it does.
+  // Sends the response (or, once it was started with flush(), ends it).
+  // Call it once, after the last change to response(); later calls do
+  // nothing. The request is answered on the server's own thread, after this
+  // returns or while it does.
   void complete() const {
     if (token_) token_->state->finish(false);
   }

@@ -228,6 +228,10 @@ bool RouteCall::write(std::string piece) {
 bool RouteCall::finish(Response& out, const std::string& failure) noexcept {
   if (out.started()) {
     if (refused_) return false;
+    const auto& deferral = out.deferral();
+    if (failure.empty() && deferral && deferral->abandoned) {
+      return finish(out, "deferred its response and dropped every Deferred without complete()");
+    }
     if (!failure.empty()) {
       // Too late for a 500: the client sees the connection close early.
       log_failure(app_, index_, request_, failure);
