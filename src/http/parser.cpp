@@ -346,13 +346,12 @@ int parse_head(std::string_view head, Request& r, HeadInfo& info) {
       version[5] > '9' || version[6] != '.' || version[7] < '0' || version[7] > '9') {
     return 400;
   }
-  if (version == "HTTP/1.1") {
-    r.version = Version::http11;
-  } else if (version == "HTTP/1.0") {
-    r.version = Version::http10;
-  } else {
-    return 505;  // HTTP/0.9, 1.2, 2.0 (the h2 preface "PRI * HTTP/2.0") ...
+  if (version[5] != '1') {
+    return 505;  // HTTP/0.9, 2.0 (the h2 preface "PRI * HTTP/2.0"), 3.0 ...
   }
+  // RFC 9110 2.5: a higher minor version of HTTP/1 is served as the highest
+  // we implement, HTTP/1.1 (and answered as HTTP/1.1).
+  r.version = version[7] == '0' ? Version::http10 : Version::http11;
   const bool known_method = parse_method(r.method_text, r.method);
 
   // Fields, noting the ones that frame the message.

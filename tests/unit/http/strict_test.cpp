@@ -81,6 +81,17 @@ const std::vector<Case>& cases() {
       {"absolute_form_ipv6_port",
        "GET http://[::1]:8080/p HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n",
        {200}},
+      // RFC 9110 2.5: HTTP/1.2 .. 1.9 are served (and kept alive) as HTTP/1.1.
+      {"http12_as_11",
+       "GET / HTTP/1.2\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+       {200, 200}},
+      {"http19_chunked_as_11",
+       "POST / HTTP/1.9\r\n" + H("Transfer-Encoding: chunked\r\n\r\n") +
+           "1\r\nx\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+       {200, 200}},
+      {"http15_connection_close",
+       "GET / HTTP/1.5\r\n" + H("Connection: close\r\n\r\n") + "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+       {200}},
       // Framing ambiguity: 400 and close.
       {"length_and_te",
        "POST / HTTP/1.1\r\n" + H("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") +
@@ -198,7 +209,11 @@ const std::vector<Case>& cases() {
       {"unknown_method", "BREW / HTTP/1.1\r\nHost: h\r\n\r\n", {501}},
       {"lowercase_method", "get / HTTP/1.1\r\nHost: h\r\n\r\n", {501}},
       {"http2", "GET / HTTP/2.0\r\nHost: h\r\n\r\n", {505}},
-      {"http12", "GET / HTTP/1.2\r\nHost: h\r\n\r\n", {505}},
+      {"http12_without_host", "GET / HTTP/1.2\r\n\r\n", {400}},
+      {"http21", "GET / HTTP/2.1\r\nHost: h\r\n\r\n", {505}},
+      {"http30", "GET / HTTP/3.0\r\nHost: h\r\n\r\n", {505}},
+      {"http99", "GET / HTTP/9.9\r\nHost: h\r\n\r\n", {505}},
+      {"http08", "GET / HTTP/0.8\r\nHost: h\r\n\r\n", {505}},
       {"http09_line", "GET / HTTP/0.9\r\n\r\n", {505}},
       {"http09_simple", "GET /\r\n\r\n", {505}},
       {"h2_preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", {505}},
@@ -219,7 +234,11 @@ TEST_P(Strict, StatusAndCloseMatchTheTable) {
   d.eof();
   auto rs = test::parse_responses(strip_continue(d.take_output()));
   ASSERT_EQ(rs.size(), c.statuses.size());
-  for (size_t i = 0; i < rs.size(); ++i) EXPECT_EQ(rs[i].status, c.statuses[i]) << i;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    EXPECT_EQ(rs[i].status, c.statuses[i]) << i;
+    // Whatever HTTP/1.x the client spoke, the answer is HTTP/1.1 (RFC 9110 2.5).
+    EXPECT_TRUE(rs[i].status_line.starts_with("HTTP/1.1 ")) << rs[i].status_line;
+  }
   if (c.statuses.back() >= 400) {
     EXPECT_EQ(rs.back().header("Connection"), "close");
     // A bad head never reaches a handler; a bad body is found while the
