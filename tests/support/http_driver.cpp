@@ -281,9 +281,22 @@ std::vector<ParsedResponse> Driver::take_responses(const std::vector<bool>& head
   return parse_responses(take_output(), head_flags);
 }
 
+std::string strip_continue(std::string bytes) {
+  const std::string_view c = "HTTP/1.1 100 Continue\r\n\r\n";
+  for (size_t p; (p = bytes.find(c)) != std::string::npos;) bytes.erase(p, c.size());
+  return bytes;
+}
+
 std::string run_split(const http::Settings& settings, std::string_view input,
                       const std::vector<size_t>& cuts, bool send_eof) {
-  Driver d(settings);
+  return run_split(settings, input, cuts, send_eof, {}, false);
+}
+
+std::string run_split(const http::Settings& settings, std::string_view input,
+                      const std::vector<size_t>& cuts, bool send_eof, Driver::HandlerFn fn,
+                      bool stream_body) {
+  Driver d(settings, std::move(fn));
+  d.stream_body = stream_body;
   size_t prev = 0;
   for (size_t cut : cuts) {
     if (cut < prev || cut > input.size()) continue;

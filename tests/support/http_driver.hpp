@@ -148,10 +148,19 @@ class Driver final : public http::Port {
   std::vector<SeenExchange> exchanges_;
 };
 
+// `bytes` without its "100 Continue" interim responses: whether one is sent
+// depends on how the request was cut into reads (the body's first bytes may
+// come with the head), the final responses must not.
+std::string strip_continue(std::string bytes);
+
 // A one-shot helper: feeds `input` into a fresh Driver (split into reads at
 // the given offsets, or in one read) followed by EOF, and returns everything
 // written.
 std::string run_split(const http::Settings& settings, std::string_view input,
                       const std::vector<size_t>& cuts, bool send_eof = true);
+// The same with a handler of its own (`stream_body`: see Driver::stream_body).
+std::string run_split(const http::Settings& settings, std::string_view input,
+                      const std::vector<size_t>& cuts, bool send_eof, Driver::HandlerFn fn,
+                      bool stream_body);
 
 }  // namespace mpmd::test

@@ -21,12 +21,6 @@ struct Case {
   std::vector<int> statuses;  // final responses, in order
 };
 
-std::string strip_continue(std::string s) {
-  const std::string c = "HTTP/1.1 100 Continue\r\n\r\n";
-  for (size_t p; (p = s.find(c)) != std::string::npos;) s.erase(p, c.size());
-  return s;
-}
-
 std::string H(std::string head_rest) {
   return "Host: h\r\n" + head_rest;
 }
@@ -183,6 +177,13 @@ const std::vector<Case>& cases() {
       {"chunk_size_negative",
        "POST / HTTP/1.1\r\n" + H("Transfer-Encoding: chunked\r\n\r\n-1\r\n"),
        {400}},
+      // RFC 9112 7.1.1: whitespace may only precede a chunk extension.
+      {"chunk_size_trailing_space",
+       "POST / HTTP/1.1\r\n" + H("Transfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n"),
+       {400}},
+      {"chunk_size_trailing_tab",
+       "POST / HTTP/1.1\r\n" + H("Transfer-Encoding: chunked\r\n\r\n3\t\r\nabc\r\n0\r\n\r\n"),
+       {400}},
       {"chunk_size_empty",
        "POST / HTTP/1.1\r\n" + H("Transfer-Encoding: chunked\r\n\r\n\r\n"),
        {400}},
@@ -232,7 +233,7 @@ TEST_P(Strict, StatusAndCloseMatchTheTable) {
   test::Driver d;
   d.feed(c.input);
   d.eof();
-  auto rs = test::parse_responses(strip_continue(d.take_output()));
+  auto rs = test::parse_responses(test::strip_continue(d.take_output()));
   ASSERT_EQ(rs.size(), c.statuses.size());
   for (size_t i = 0; i < rs.size(); ++i) {
     EXPECT_EQ(rs[i].status, c.statuses[i]) << i;
@@ -258,13 +259,13 @@ TEST_P(Strict, StatusAndCloseMatchTheTable) {
 TEST_P(Strict, EverySplitGivesTheSameOutput) {
   const Case& c = GetParam();
   Settings s;
-  const std::string whole = strip_continue(test::run_split(s, c.input, {}));
+  const std::string whole = test::strip_continue(test::run_split(s, c.input, {}));
   for (size_t i = 1; i < c.input.size(); ++i) {
-    ASSERT_EQ(strip_continue(test::run_split(s, c.input, {i})), whole) << "split at " << i;
+    ASSERT_EQ(test::strip_continue(test::run_split(s, c.input, {i})), whole) << "split at " << i;
   }
   std::vector<size_t> every;
   for (size_t i = 1; i < c.input.size(); ++i) every.push_back(i);
-  EXPECT_EQ(strip_continue(test::run_split(s, c.input, every)), whole) << "byte by byte";
+  EXPECT_EQ(test::strip_continue(test::run_split(s, c.input, every)), whole) << "byte by byte";
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, Strict, ::testing::ValuesIn(cases()),
