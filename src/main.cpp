@@ -17,13 +17,16 @@
 #include <vector>
 
 #include "config/parser.hpp"
-#include "log/error_log.hpp"
+#include "log/configure.hpp"
 #include "mpm/common/child.hpp"
+#include "mpm/engines.hpp"
 #include "supervisor/config_checks.hpp"
 #include "supervisor/load_config.hpp"
 #include "supervisor/master.hpp"
 #include "supervisor/piped_logs.hpp"
+#include "util/error_log.hpp"
 #include "util/proctitle.hpp"
+#include "util/unique_fd.hpp"
 #include "util/version.hpp"
 
 namespace {
@@ -121,15 +124,15 @@ int daemonize(const config::Config& cfg) {
     return 0;
   }
   setsid();
-  int null = open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    dup2(null, 0);
-    dup2(null, 1);
+  util::UniqueFd null(open("/dev/null", O_RDWR));
+  if (null) {
+    dup2(null.get(), 0);
+    dup2(null.get(), 1);
     if (!cfg.logs.error_log.empty() && cfg.logs.error_log != "-" &&
         cfg.logs.error_log != "/dev/stderr") {
-      dup2(null, 2);
+      dup2(null.get(), 2);
     }
-    if (null > 2) close(null);
+    if (null.get() <= 2) null.release();  // it is one of the standard descriptors now
   }
   return -1;  // continue as the daemon
 }
@@ -234,13 +237,13 @@ int serve(int argc, char** argv) {
   cfg.listen.push_back({listen_host, uint16_t(port), "--port"});
   cfg.logs.custom_logs.push_back(
       {"-", std::string("%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"")});
-  cfg.logs.log_level = config::LogLevel::notice;
+  cfg.logs.log_level = log::LogLevel::notice;
   if (!mpm::find_engine(cfg.mpm.name)) {
     std::fprintf(stderr, "mpmd serve: unknown engine '%s'\n", cfg.mpm.name.c_str());
     return 1;
   }
   supervisor::apply_defaults(cfg);
-  log::error_log().configure(cfg.logs);
+  (void)log::configure(log::error_log(), cfg.logs);  // standard error: cannot fail
   std::fprintf(stderr, "mpmd: serving %s on port %ld (%s engine); Ctrl-C stops\n", resolved, port,
                cfg.mpm.name.c_str());
   return supervisor::run_master(std::move(cfg), nullptr);
@@ -330,9 +333,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mpmd: %s\n", st.error().message.c_str());
     return 1;
   }
-  std::string error = log::error_log().configure(cfg.logs);
-  if (!error.empty()) {
-    std::fprintf(stderr, "mpmd: ErrorLog: %s\n", error.c_str());
+  if (util::Status s = log::configure(log::error_log(), cfg.logs); !s) {
+    std::fprintf(stderr, "mpmd: ErrorLog: %s\n", s.error().message.c_str());
     return 1;
   }
   if (args.single) {

@@ -39,6 +39,9 @@
 #include <mpmd/app.hpp>
 #include <mpmd/offload.hpp>
 
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,9 +61,26 @@ const examples::Example* find(std::string_view name) {
   return nullptr;
 }
 
-std::string input_of(const Request& req) {
-  if (!req.body.empty()) return std::string(req.body);
-  return req.query_param("in").value_or("");
+using Use = std::function<void(std::string input, mpmd::app::Deferred later)>;
+
+// Calls `use` with the function's input once it has arrived: the request
+// body, or ?in= when there is none. The body is read as it streams in
+// (read_async: no thread waits, so this works in non_blocking routes under
+// the event engine too); the response is deferred meanwhile, and `use`
+// completes it.
+void with_input(const Request& req, Response& res, Use use) {
+  mpmd::app::Deferred later = res.defer();
+  if (!req.has_body()) return use(req.query_param("in").value_or(""), later);
+  auto input = std::make_shared<std::string>();
+  req.read_async([input](std::string_view piece) { input->append(piece); },
+                 [input, later, use = std::move(use)](int error) {
+                   if (error != 0) {
+                     later->status = error;  // the server answers the error anyway
+                     later.complete();
+                     return;
+                   }
+                   use(std::move(*input), later);
+                 });
 }
 
 void answer(Response& res, const Result& r) {
@@ -78,11 +98,14 @@ void run_here(const Request& req, Response& res) {
     res.send("no such function here\n");
     return;
   }
-  try {
-    answer(res, Result{mpmd::offload::Status::ok, e->fn(input_of(req)), 200});
-  } catch (const std::exception& ex) {
-    answer(res, Result{mpmd::offload::Status::error, ex.what(), 500});
-  }
+  with_input(req, res, [e](std::string input, mpmd::app::Deferred later) {
+    try {
+      answer(later.response(), Result{mpmd::offload::Status::ok, e->fn(input), 200});
+    } catch (const std::exception& ex) {
+      answer(later.response(), Result{mpmd::offload::Status::error, ex.what(), 500});
+    }
+    later.complete();
+  });
 }
 
 }  // namespace
@@ -111,16 +134,22 @@ MPMD_APPLICATION(app) {
     app.route(
         "*", a.pattern,
         [a](const Request& req, Response& res) {
-          mpmd::app::Deferred later = res.defer();
-          a.start(req.param("function"), input_of(req), [later, a](Result r) {
-            answer(later.response(), r);
-            if (r.ok()) later->status = a.ok_status;
-            later.complete();
+          std::string function(req.param("function"));
+          with_input(req, res, [a, function](std::string input, mpmd::app::Deferred later) {
+            a.start(function, std::move(input), [later, a](Result r) {
+              answer(later.response(), r);
+              if (r.ok()) later->status = a.ok_status;
+              later.complete();
+            });
           });
         },
         mpmd::app::non_blocking);
   }
+  // The blocking form: this thread waits for the body and for the result.
   app.route("*", "/{function}/pool-wait", [](const Request& req, Response& res) {
-    answer(res, mpmd::offload::call(req.param("function"), input_of(req)));
+    std::optional<std::string> body = req.body();
+    if (!body) return;  // too large or unreadable: the server answers the error
+    std::string input = req.has_body() ? std::move(*body) : req.query_param("in").value_or("");
+    answer(res, mpmd::offload::call(req.param("function"), std::move(input)));
   });
 }

@@ -81,6 +81,43 @@ struct Header {
   std::string_view value;
 };
 
+// The request body as it streams in, implemented by the server (see
+// Request::body(), read() and read_async() for the usual ways to use it).
+// At most about 64 KiB of it waits in the server at a time; the client is
+// not read from while the handler does not take it.
+class BodyReader {
+ public:
+  enum class Status : uint8_t {
+    data,   // `size` bytes were copied
+    again,  // nothing yet (read() only): wait for on_ready()'s callback
+    end,    // the body is complete
+    error,  // it cannot be read: `error` is the status the request is answered
+            // with (400, 408, 413), or 0 when the client has gone
+  };
+  struct Read {
+    Status status = Status::again;
+    size_t size = 0;
+    int error = 0;
+  };
+
+  // Never waits.
+  virtual Read read(char* into, size_t size) = 0;
+  // Waits for bytes (blocking routes; a non_blocking route under the event
+  // engine gets `again` instead of waiting).
+  virtual Read read_wait(char* into, size_t size) = 0;
+  // The rest of the body appended to `out`, waiting as read_wait(); more
+  // than `limit` bytes is error 413.
+  virtual Read read_all(std::string& out, uint64_t limit) = 0;
+  // `callback` runs (on the server's thread for this connection) whenever
+  // read() has something new: data, the end or an error.
+  virtual void on_ready(std::function<void()> callback) = 0;
+  // Content-Length, if the client sent one (else it is chunked).
+  virtual std::optional<uint64_t> length() const = 0;
+
+ protected:
+  ~BodyReader() = default;
+};
+
 // A path parameter: `{id}` in the route pattern "/users/{id}".
 struct Param {
   std::string_view name;
@@ -89,19 +126,76 @@ struct Param {
 
 // One request as a handler sees it. The views stay valid until the handler
 // returns (for a blocking handler on the event engine's pool: until it
-// returns on the pool thread). Copy what must live longer.
+// returns on the pool thread; for a deferred response: until it is
+// complete). Copy what must live longer.
+//
+// The handler runs as soon as the request's head has arrived; the body
+// follows while it runs, through body(), read() or read_async().
 struct Request {
+  // What body() takes at most by default.
+  static constexpr uint64_t kBodyLimit = 1 << 20;
+
   std::string_view method;          // as received: "GET", "POST", ...
   std::string_view target;          // request-target as received: "/app/users/42?x=1"
   std::string_view path;            // the target's path, percent-encoded: "/app/users/42"
   std::string_view route_path;      // `path` below the <Location> prefix: "/users/42"
   std::string_view query;           // after '?', percent-encoded; "" if none
   std::string_view version;         // "HTTP/1.1" or "HTTP/1.0"
-  std::string_view body;            // the request body (de-chunked); "" if none
   std::string_view client_address;  // "127.0.0.1", "::1"
   uint16_t client_port = 0;
-  std::vector<Header> headers;  // in arrival order, names as received
-  std::vector<Param> params;    // path parameters, in pattern order
+  std::vector<Header> headers;   // in arrival order, names as received
+  std::vector<Param> params;     // path parameters, in pattern order
+  BodyReader* reader = nullptr;  // the body; null when the request has none
+
+  bool has_body() const { return reader != nullptr; }
+
+  // The whole body (de-chunked), waiting for it to arrive. At most `limit`
+  // bytes (0 = only the server's LimitRequestBody): a larger body gives
+  // nullopt and the request is answered 413, whatever the handler sets.
+  // nullopt too when it cannot be read (the client left, bad framing: the
+  // request is answered 400 or 408). "" for a request without a body.
+  // Blocking routes; a non_blocking route under the event engine uses
+  // read_async().
+  std::optional<std::string> body(uint64_t limit = kBodyLimit) const {
+    std::string all;
+    if (!reader) return all;
+    BodyReader::Read r = reader->read_all(all, limit);
+    if (r.status != BodyReader::Status::end) return std::nullopt;
+    return all;
+  }
+  // The next bytes of the body, waiting for them: the count copied, 0 at the
+  // end or when it cannot be read (blocking routes).
+  size_t read(char* into, size_t size) const {
+    if (!reader || size == 0) return 0;
+    BodyReader::Read r = reader->read_wait(into, size);
+    return r.status == BodyReader::Status::data ? r.size : 0;
+  }
+  // Any route: `on_piece` with each piece as it arrives, then `on_end` once
+  // with 0 (complete) or the error status. Both run on the server's thread
+  // for the connection (the event loop: do not wait in them). Answer with
+  // Response::defer() and complete it from `on_end`.
+  void read_async(std::function<void(std::string_view piece)> on_piece,
+                  std::function<void(int error)> on_end) const {
+    if (!reader) {
+      on_end(0);
+      return;
+    }
+    BodyReader* body = reader;
+    auto done = std::make_shared<bool>(false);
+    reader->on_ready([body, on_piece = std::move(on_piece), on_end = std::move(on_end), done] {
+      char buf[16 * 1024];
+      while (!*done) {
+        BodyReader::Read r = body->read(buf, sizeof buf);
+        if (r.status == BodyReader::Status::data) {
+          on_piece(std::string_view(buf, r.size));
+          continue;
+        }
+        if (r.status == BodyReader::Status::again) return;
+        *done = true;
+        on_end(r.status == BodyReader::Status::end ? 0 : r.error);
+      }
+    });
+  }
 
   // The first header field named `name` (ASCII case-insensitive); "" if absent.
   std::string_view header(std::string_view name) const {
@@ -158,6 +252,23 @@ struct Request {
 class Response;
 
 namespace detail {
+// How a streamed response reaches the server; the server sets one on every
+// Response before the handler runs.
+class ResponseSink {
+ public:
+  // Sends the head (status and headers are final from here on), the body
+  // and the pieces so far (it takes them); later pieces go through write().
+  // False when the response cannot be sent (a bad header field: the client
+  // gets a 500 instead, and the failure is logged; or the client is gone).
+  virtual bool start(Response& response) = 0;
+  // One more piece, waiting while the client is slow where the calling
+  // thread may wait. False when the client is gone.
+  virtual bool write(std::string piece) = 0;
+
+ protected:
+  ~ResponseSink() = default;
+};
+
 // The shared state of one deferred response (see Response::defer()).
 struct Deferral {
   std::mutex mutex;
@@ -220,9 +331,10 @@ class Deferred {
   Response& response() const { return *token_->response; }
   Response* operator->() const { return token_->response; }
 
-  // Sends the response. Call it once, after the last change to response();
-  // later calls do nothing. The request is answered on the server's own
-  // thread, after this returns or while it does.
+  // Sends the response (or, once it was started with flush(), ends it).
+  // Call it once, after the last change to response(); later calls do
+  // nothing. The request is answered on the server's own thread, after this
+  // returns or while it does.
   void complete() const {
     if (token_) token_->state->finish(false);
   }
@@ -236,9 +348,11 @@ class Deferred {
 };
 
 // What a handler builds. The body sent is, in this order: `body`, then the
-// pieces given to write(), then the file given to send_file()/send_fd().
-// Content-Length is always computed by the server; Date, Server, Connection,
-// Content-Length and Transfer-Encoding fields set here are ignored.
+// pieces given to write(), then the file given to send_file()/send_fd() or
+// the bytes of generate(). Content-Length is computed by the server (or the
+// body goes out chunked when its length is not known: streamed pieces, a
+// generator without a length); Date, Server, Connection, Content-Length and
+// Transfer-Encoding fields set here are ignored.
 // When no Content-Type is set, the server uses "text/plain; charset=utf-8"
 // for memory bodies and "application/octet-stream" for files.
 class Response : public std::enable_shared_from_this<Response> {
@@ -280,12 +394,50 @@ class Response : public std::enable_shared_from_this<Response> {
     set_header("Content-Type", std::move(content_type));
   }
 
-  // A stream written in pieces. Honest note: the pieces are kept in memory
-  // (each as its own segment, not copied again) and sent together once the
-  // handler has returned, with a Content-Length; the client sees nothing
-  // before that. Use it to build large bodies without concatenating them.
+  // The body written in pieces. Until the response starts, pieces are kept
+  // (each as its own segment, not copied again) and sent with a
+  // Content-Length when the handler returns. flush() starts the response:
+  // the head (status and headers are final from then on) and everything
+  // written so far go out, and each later write() is sent as the client
+  // takes it, chunked. So is everything once more than kBuffered bytes have
+  // been written. A blocking route's write() waits while the client is
+  // slow, so memory stays bounded whatever the body's size; a non_blocking
+  // route's write() never waits (under the event engine it queues): produce
+  // large bodies there with generate(). The response ends when the handler
+  // returns, or when its Deferred is completed.
+  static constexpr size_t kBuffered = 64 * 1024;
   void write(std::string piece) {
-    if (!piece.empty()) pieces_.push_back(std::move(piece));
+    if (piece.empty()) return;
+    if (started_) {
+      if (!sink_->write(std::move(piece))) gone_ = true;
+      return;
+    }
+    buffered_ += piece.size();
+    pieces_.push_back(std::move(piece));
+    if (buffered_ > kBuffered) flush();
+  }
+  // Starts the response now (see write()). Does nothing once started, or
+  // where the server cannot stream (unit tests without a server).
+  void flush() {
+    if (started_ || !sink_) return;
+    started_ = true;
+    if (!sink_->start(*this)) gone_ = true;
+  }
+  // A started response can no longer reach the client (it left, or the
+  // response was refused): stop producing.
+  bool client_gone() const { return gone_; }
+
+  // The body after `body` and the pieces is produced by `produce`, called by
+  // the server whenever the client can take more: it appends at most `max`
+  // bytes to `out` and returns false once it has appended the last. It runs
+  // on the server's thread for the connection (the event loop: it must not
+  // wait), after the handler has returned, so it must own what it uses.
+  // `length`: the bytes it will produce in all, if known (Content-Length;
+  // otherwise chunked).
+  void generate(std::function<bool(std::string& out, size_t max)> produce,
+                std::optional<uint64_t> length = std::nullopt) {
+    generator_ = std::move(produce);
+    generator_length_ = length;
   }
 
   // Sends (part of) the file at `path` after the body and pieces. The server
@@ -349,6 +501,10 @@ class Response : public std::enable_shared_from_this<Response> {
   }
 
   // ---- read by the server --------------------------------------------------
+  void set_sink(std::shared_ptr<detail::ResponseSink> sink) { sink_ = std::move(sink); }
+  bool started() const { return started_; }
+  std::function<bool(std::string&, size_t)>& generator() { return generator_; }
+  const std::optional<uint64_t>& generator_length() const { return generator_length_; }
   // Whether defer() was called, and its state (null if not).
   const std::shared_ptr<detail::Deferral>& deferral() const { return deferral_; }
   const std::vector<std::string>& pieces() const { return pieces_; }
@@ -373,6 +529,12 @@ class Response : public std::enable_shared_from_this<Response> {
   }
 
   std::vector<std::string> pieces_;
+  size_t buffered_ = 0;
+  bool started_ = false;
+  bool gone_ = false;
+  std::shared_ptr<detail::ResponseSink> sink_;
+  std::function<bool(std::string&, size_t)> generator_;
+  std::optional<uint64_t> generator_length_;
   std::string file_path_;
   int fd_ = -1;
   uint64_t file_offset_ = 0;

@@ -3,16 +3,16 @@
 #include <chrono>
 #include <exception>
 
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
 #include "offload/service.hpp"
 #include "session/service.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 
 namespace mpmd::app {
 
 namespace {
 
-using config::LogLevel;
+using log::LogLevel;
 
 LogLevel to_level(int level) {
   switch (level) {

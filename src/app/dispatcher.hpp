@@ -3,13 +3,13 @@
 // app::Response into the server's.
 //
 // Where a handler runs (see include/mpmd/app.hpp): a non-blocking route always
-// in handle(); a blocking one in handle() too when the engine has no pool or
-// cannot wait (prefork, worker: Request::completion or the pool is null),
-// otherwise on the pool: handle() marks the response deferred and returns, the
-// pool thread fills the same Response and fires the Completion exactly once,
-// and the engine resumes the connection. A handler that calls
-// Response::defer() is answered when its Deferred completes, on that thread
-// (event) or with the serving thread waiting for it (prefork, worker).
+// in handle(); a blocking one in handle() too when the engine has no pool
+// (prefork, worker), otherwise on the pool: handle() marks the response
+// deferred and returns, the pool thread fills the same Response and fires the
+// Completion exactly once, and the engine resumes the connection. A handler
+// that calls Response::defer() is answered when its Deferred completes, on
+// that thread; one that streams (Response::flush()) completes the HTTP
+// response when it starts and ends its stream when it returns.
 #pragma once
 
 #include <string_view>
@@ -43,11 +43,10 @@ class Dispatcher final : public http::Handler {
 
 // Runs route `index` of `app` and fills `response` (which must be as the
 // Connection handed it over). Never throws: a failing handler gives 500 and
-// an error-log line. True when `response` is complete on return. A handler
-// that deferred its response (Response::defer()) leaves it pending: with a
-// `completion`, run_route returns false and the response is filled and
-// `completion` fired, on the thread that completes the Deferred; without one
-// (prefork, worker) this thread waits for that and returns true.
+// an error-log line. True when `response` is complete on return (the caller
+// hands it to the core). False when it is answered otherwise: a Deferred
+// fills it and fires `completion` on the thread that completes it, or a
+// stream started and fired `completion` already.
 bool run_route(const Application& app, size_t index, const http::Request& request,
                std::string_view route_path, std::vector<Param> params, http::Response& response,
                http::Completion* completion) noexcept;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "util/log_level.hpp"
+
 namespace mpmd::config {
 
 using Millis = std::chrono::milliseconds;
@@ -19,7 +21,8 @@ struct ListenAddress {
   std::string origin;  // "file:line" of the Listen directive, for error messages
 };
 
-enum class LogLevel { emerg, alert, crit, error, warn, notice, info, debug };
+// Defined with the error log (util/log_level.hpp); the config only names it.
+using LogLevel = log::LogLevel;
 
 struct CustomLog {
   std::string path;    // resolved against ServerRoot; "-" or "/dev/stdout" = stdout
@@ -121,17 +124,17 @@ struct Logs {
 // Sessions (src/session/): the SessionStore behind applications' sessions.
 // Rows in session/directives.cpp; the stores in session/.
 struct Sessions {
-  std::string store = "shm";        // SessionStore memory|shm|redis
-  uint32_t slots = 10000;           // SessionSlots: sessions held at most (memory, shm)
-  uint32_t value_size = 4096;       // SessionValueSize: largest encoded session, bytes
-  std::string redis_host = "127.0.0.1";  // SessionRedis host:port, or a socket path
-  uint16_t redis_port = 6379;            // 0 = redis_host is a Unix socket path
-  Millis redis_timeout{500};             // SessionRedisTimeout: connect and command
+  std::string store = "shm";                   // SessionStore memory|shm|redis
+  uint32_t slots = 10000;                      // SessionSlots: sessions held at most (memory, shm)
+  uint32_t value_size = 4096;                  // SessionValueSize: largest encoded session, bytes
+  std::string redis_host = "127.0.0.1";        // SessionRedis host:port, or a socket path
+  uint16_t redis_port = 6379;                  // 0 = redis_host is a Unix socket path
+  Millis redis_timeout{500};                   // SessionRedisTimeout: connect and command
   std::string redis_prefix = "mpmd:session:";  // SessionRedisPrefix: key = prefix + id
   std::string cookie_name = "MPMDSESSION";     // SessionCookieName
   bool cookie_secure = false;                  // SessionCookieSecure: add "; Secure"
   Millis max_age{1800 * 1000};                 // SessionMaxAge: expiry, refreshed on write
-  std::string origin;  // "file:line" of SessionStore; "" = default
+  std::string origin;                          // "file:line" of SessionStore; "" = default
 };
 
 // Offload (src/offload/): the child's local process pool and Gearman. Rows in

@@ -2,6 +2,7 @@
 // the MPMs' own directives) with Apache's defaults and clamps.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 #include <optional>
@@ -80,18 +81,34 @@ std::string choose_mpm(Config& cfg, const DirectiveCall& c, const std::string& n
   return "";
 }
 
+bool is_engine(const DirectiveCall& c, std::string_view name) {
+  return std::find(c.engines.begin(), c.engines.end(), name) != c.engines.end();
+}
+
+// "event, worker or prefork"
+std::string engine_choices(const DirectiveCall& c) {
+  std::string out;
+  for (size_t i = 0; i < c.engines.size(); ++i) {
+    if (i > 0) out += i + 1 == c.engines.size() ? " or " : ", ";
+    out += c.engines[i];
+  }
+  return out;
+}
+
 std::string set_mpm(Config& cfg, const DirectiveCall& c) {
   std::string name = util::to_lower(c.args[0]);
-  if (name != "event" && name != "worker" && name != "prefork") {
-    return "must be event, worker or prefork, not '" + c.args[0] + "'";
-  }
+  if (!is_engine(c, name)) return "must be " + engine_choices(c) + ", not '" + c.args[0] + "'";
   return choose_mpm(cfg, c, name);
 }
 
 std::string load_module(Config& cfg, const DirectiveCall& c) {
   std::string module = util::to_lower(c.args[0]);
-  for (const char* name : {"event", "worker", "prefork"}) {
-    if (module == std::string("mpm_") + name + "_module") return choose_mpm(cfg, c, name);
+  constexpr std::string_view kPrefix = "mpm_", kSuffix = "_module";
+  if (module.size() > kPrefix.size() + kSuffix.size() && module.starts_with(kPrefix) &&
+      module.ends_with(kSuffix)) {
+    std::string name =
+        module.substr(kPrefix.size(), module.size() - kPrefix.size() - kSuffix.size());
+    if (is_engine(c, name)) return choose_mpm(cfg, c, name);
   }
   if (is_builtin_module(module)) return "";  // compiled into mpmd
   c.warn("module " + c.args[0] +

@@ -15,19 +15,20 @@
 namespace mpmd::config {
 
 enum Context : unsigned {
-  kServer = 1u << 0,    // top level of the main config or an Include
-  kLocation = 1u << 1,  // inside <Location>
-  kDirectory = 1u << 2, // inside <Directory> (accepted, applied like server level for now)
+  kServer = 1u << 0,     // top level of the main config or an Include
+  kLocation = 1u << 1,   // inside <Location>
+  kDirectory = 1u << 2,  // inside <Directory> (accepted, applied like server level for now)
 };
 
 // One use of a directive in a file.
 struct DirectiveCall {
-  std::string_view name;           // as written
-  std::vector<std::string> args;   // unquoted, continuation joined
-  std::string file;                // absolute path of the file
-  int line = 0;                    // 1-based line of the directive
-  Location* location = nullptr;    // the enclosing <Location>, if any
-  std::string server_root;         // ServerRoot in force at this point
+  std::string_view name;                 // as written
+  std::vector<std::string> args;         // unquoted, continuation joined
+  std::string file;                      // absolute path of the file
+  int line = 0;                          // 1-based line of the directive
+  Location* location = nullptr;          // the enclosing <Location>, if any
+  std::string server_root;               // ServerRoot in force at this point
+  std::span<const std::string> engines;  // the MPM names the parser was given
 
   // `p` if absolute, else ServerRoot + "/" + p.
   std::string resolve(std::string_view p) const;
@@ -50,9 +51,9 @@ struct Directive {
 using DirectiveTable = std::span<const Directive>;
 
 // Typed argument helpers for setters; each returns "" or an error message.
-std::string parse_flag(std::string_view arg, bool& out);                 // On|Off
+std::string parse_flag(std::string_view arg, bool& out);  // On|Off
 std::string parse_int(std::string_view arg, long min, long max, int& out);
-std::string parse_size(std::string_view arg, uint64_t& out);             // bytes, 0..2^63
-std::string parse_seconds(std::string_view arg, Millis& out);            // "5", "300ms"
+std::string parse_size(std::string_view arg, uint64_t& out);   // bytes, 0..2^63
+std::string parse_seconds(std::string_view arg, Millis& out);  // "5", "300ms"
 
 }  // namespace mpmd::config

@@ -123,11 +123,10 @@ class Run {
 
   bool module_present(std::string_view name) const {
     std::string m = lower(name);
-    for (const char* mpm : {"event", "worker", "prefork"}) {
-      if (m == std::string("mpm_") + mpm + "_module" || m == std::string("mod_mpm_") + mpm + ".c" ||
-          m == std::string(mpm) + ".c") {
-        return !cfg_.mpm.origin.empty() && cfg_.mpm.name == mpm;
-      }
+    // The chosen engine's module, by its module or source file name.
+    if (!cfg_.mpm.origin.empty()) {
+      const std::string& e = cfg_.mpm.name;
+      if (m == "mpm_" + e + "_module" || m == "mod_mpm_" + e + ".c" || m == e + ".c") return true;
     }
     return is_builtin_module(m);
   }
@@ -320,6 +319,7 @@ class Run {
     call.line = line;
     call.location = scope.location >= 0 ? &cfg_.locations[size_t(scope.location)] : nullptr;
     call.server_root = cfg_.server_root;
+    call.engines = parser_.engines();
     call.warn = [this, &display, line, name](std::string msg) {
       warning(display, line, name, msg);
     };
@@ -435,7 +435,8 @@ bool is_builtin_module(std::string_view name) {
          std::end(kBuiltinModules);
 }
 
-Parser::Parser(std::vector<DirectiveTable> tables) {
+Parser::Parser(std::vector<DirectiveTable> tables, std::vector<std::string> engines)
+    : engines_(std::move(engines)) {
   auto add = [this](const Directive& d) {
     if (by_name_.emplace(lower(d.name), rows_.size()).second) rows_.push_back(d);
   };

@@ -45,10 +45,12 @@ bool is_builtin_module(std::string_view name);
 class Parser {
  public:
   // The rows are copied, so temporaries are fine:
-  //   Parser p({core_directives(), log::directives()});
+  //   Parser p({core_directives(), log::directives()}, {"event", "worker"});
   // The core rows are always known, whether or not `tables` contains them;
-  // when two rows have the same name, the first one wins.
-  explicit Parser(std::vector<DirectiveTable> tables);
+  // when two rows have the same name, the first one wins. `engines` are the
+  // names the MPM directive, LoadModule mpm_NAME_module and <IfModule> know
+  // (the server's engine table; config/ does not know engines itself).
+  explicit Parser(std::vector<DirectiveTable> tables, std::vector<std::string> engines = {});
 
   // Parses `path` (relative paths resolve against the current directory) with
   // -D `defines`. ServerRoot defaults to the parent of the directory holding
@@ -66,12 +68,15 @@ class Parser {
   // The row for `name` (case-insensitive), or nullptr.
   const Directive* find(std::string_view name) const;
 
+  const std::vector<std::string>& engines() const { return engines_; }
+
   // Include nesting deeper than this is an error.
   static constexpr int kMaxIncludeDepth = 16;
 
  private:
   std::vector<Directive> rows_;
   std::map<std::string, size_t> by_name_;  // lower-case name -> index in rows_
+  std::vector<std::string> engines_;
 };
 
 }  // namespace mpmd::config

@@ -32,9 +32,10 @@ void ChunkedDecoder::reset() {
 }
 
 ChunkedDecoder::Status ChunkedDecoder::decode(std::string_view data, size_t& consumed,
-                                              std::string& body, uint64_t body_limit,
-                                              const Limits& limits) {
+                                              std::string* body, size_t max_data,
+                                              uint64_t body_limit, const Limits& limits) {
   size_t i = 0;
+  size_t produced = 0;
   const size_t n = data.size();
   Status result = Status::need_more;
   while (i < n && state_ != State::done) {
@@ -63,10 +64,10 @@ ChunkedDecoder::Status ChunkedDecoder::decode(std::string_view data, size_t& con
         break;
       }
       case State::size_ws:
+        // RFC 9112 7.1.1: whitespace (BWS) may only precede a chunk extension;
+        // "3 \r\n" is malformed, and lenient parsers disagree on it.
         if (c == ';') {
           state_ = State::ext;
-        } else if (c == '\r') {
-          state_ = State::size_lf;
         } else if (c != ' ' && c != '\t') {
           return fail(400);
         }
@@ -95,7 +96,13 @@ ChunkedDecoder::Status ChunkedDecoder::decode(std::string_view data, size_t& con
         break;
       case State::data: {
         size_t take = size_t(std::min<uint64_t>(chunk_left_, n - i));
-        body.append(data.data() + i, take);
+        take = std::min(take, max_data - produced);
+        if (take == 0) {  // the caller's window is full
+          consumed = i;
+          return Status::need_more;
+        }
+        if (body) body->append(data.data() + i, take);
+        produced += take;
         i += take;
         chunk_left_ -= take;
         if (chunk_left_ == 0) state_ = State::data_cr;

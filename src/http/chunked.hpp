@@ -21,12 +21,13 @@ class ChunkedDecoder {
   static constexpr size_t kMaxSizeDigits = 32;
 
   void reset();
-  // Consumes bytes from `data`, appending chunk data to `body`. Sets `consumed`
-  // to the bytes used; on done, bytes after the message are left untouched.
-  // `body_limit` is LimitRequestBody (0 = unlimited); trailer lines obey the
-  // field limits.
-  Status decode(std::string_view data, size_t& consumed, std::string& body, uint64_t body_limit,
-                const Limits& limits);
+  // Consumes bytes from `data`, appending at most `max_data` bytes of chunk
+  // data to `body` (null: the data is dropped). Stops early (need_more) when
+  // `max_data` is reached. Sets `consumed` to the bytes used; on done, bytes
+  // after the message are left untouched. `body_limit` is LimitRequestBody
+  // (0 = unlimited); trailer lines obey the field limits.
+  Status decode(std::string_view data, size_t& consumed, std::string* body, size_t max_data,
+                uint64_t body_limit, const Limits& limits);
   // After error: 400, 413 or 431.
   int status() const { return status_; }
   // After done: the trailer field lines, each ending in LF (parse_fields).

@@ -1,22 +1,27 @@
 #include "http/connection.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
-#include <cstring>
-#include <vector>
 
 #include "http/chunked.hpp"
+#include "http/error_page.hpp"
+#include "http/input_buffer.hpp"
+#include "http/output_queue.hpp"
 #include "http/parser.hpp"
+#include "http/request_body.hpp"
 #include "http/serializer.hpp"
 
 namespace mpmd::http {
 
 namespace {
 
-constexpr size_t kInitialBuffer = BufferPool::kBufferSize;
-constexpr size_t kReadSlack = 16 * 1024;         // room beyond the longest head
-constexpr size_t kMinBodyRoom = 4 * 1024;        // scratch after the head for body bytes
-constexpr size_t kKeptBodyCapacity = 64 * 1024;  // larger body buffers are freed after use
+// Room after a head for the body's bytes: a small body fits in what the
+// pooled buffer has left; a larger one is read in pieces of this size.
+constexpr size_t kBodyReadRoom = 16 * 1024;
+// A body nobody read, still to come after the response: read and dropped up
+// to this size (the connection stays open); beyond it the connection closes.
+constexpr uint64_t kDiscardMax = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // The largest head the limits admit, plus room for one read.
@@ -25,24 +30,46 @@ size_t max_buffer(const Limits& l) {
   uint64_t head = uint64_t(l.request_line) + 2 + fields * (uint64_t(l.request_field_size) + 2) + 2;
   // Leading empty lines may precede the request line (bounded by request_line).
   head += l.request_line;
-  return size_t(std::min<uint64_t>(head, uint64_t(1) << 30)) + kReadSlack;
+  return size_t(std::min<uint64_t>(head, uint64_t(1) << 30)) + 16 * 1024;
 }
 
 }  // namespace
 
-struct Connection::Impl {
-  // pending: a handler deferred its response (Response::deferred).
-  enum class State : uint8_t { head, body, pending, writing, closed };
+struct Connection::Impl final : Completion {
+  // Where the current request's bytes are.
+  enum class Input : uint8_t {
+    head,     // waiting for or parsing a request head
+    body,     // decoding a request body into its window
+    discard,  // dropping the rest of a body nobody reads
+    done,     // the request is received; later bytes wait (pipelining)
+    closed,   // nothing more is read
+  };
+  // Where the current request's answer is.
+  enum class Stage : uint8_t {
+    none,        // no request is being served
+    handling,    // a handler has the request and has not given its response
+    discarding,  // the response is given; the rest of a body nobody read is
+                 // read and dropped before it is sent (as Apache does)
+    responding,  // the response is being written (possibly streaming)
+  };
 
   Impl(const Settings& s, Handler& h, ExchangeObserver* o, const util::Clock& c, util::DateCache& d,
-       const Peer& p)
-      : settings(s), handler(h), observer(o), clock(c), dates(d), peer(p) {
-    max_cap = max_buffer(s.limits);  // the buffer is allocated on the first read
+       const Peer& p, Port* port)
+      : settings(s),
+        handler(h),
+        observer(o),
+        clock(c),
+        dates(d),
+        peer(p),
+        waker(std::make_shared<Waker>(port)),
+        in(s.buffers, max_buffer(s.limits)) {
     head_out.reserve(512);
-    slices.reserve(8);
-    request.headers.clear();
     request.peer = &peer;
+    request.completion = this;
+    request.waker = waker;
   }
+
+  ~Impl() override { waker->detach(); }
 
   const Settings& settings;
   Handler& handler;
@@ -50,112 +77,50 @@ struct Connection::Impl {
   const util::Clock& clock;
   util::DateCache& dates;
   const Peer& peer;
-  Completion* completion = nullptr;
+  const std::shared_ptr<Waker> waker;
 
-  // Input: buf[begin, end) holds unconsumed bytes of the current request and
-  // any pipelined after it. In the body state, buf[begin, head_end) is the
-  // head (Request views point into it) and buf[pos, end) undecoded body bytes.
-  std::unique_ptr<char[]> buf;
-  size_t cap = 0;
-  size_t max_cap = 0;
-  size_t begin = 0;
-  size_t head_end = 0;
-  size_t pos = 0;
-  size_t end = 0;
-
-  State state = State::head;
+  detail::InputBuffer in;
+  Input input = Input::head;
+  Stage stage = Stage::none;
   detail::HeadScanner scanner;
   detail::HeadInfo info;
   detail::ChunkedDecoder chunked;
-  uint64_t body_left = 0;
+  uint64_t body_left = 0;  // Content-Length bytes not decoded yet
+  uint64_t discarded = 0;  // body bytes dropped
+  RequestBody body;
   bool started = false;  // a byte of the current request has arrived
   bool eof = false;
-  bool draining = false;  // the server is stopping: the next response is the last
+  bool broken = false;             // the socket failed: nothing more is sent
+  bool draining = false;           // the server is stopping: the next response is the last
+  bool close_after = false;        // this response is the connection's last
+  bool continue_sent = false;      // 100 Continue (or no need for it)
+  std::atomic<bool> ready{false};  // complete() was called
   uint64_t bytes_read = 0;
-  bool close_after = false;
   util::Usec read_time = 0;
+  uint32_t requests = 0;
 
   Request request;
   Response response;
+  Body retired;  // a response replaced while its stream may still be written
   std::string head_out;
+  detail::OutputQueue out;
+  bool response_queued = false;  // `out` holds a response (not only 100 Continue)
 
-  // Output: slices[next..] are pending; slices before `body_first` are head bytes.
-  std::vector<OutputSlice> slices;
-  size_t next = 0;
-  size_t body_first = 0;
-  bool response_queued = false;  // slices hold a response (not only 100 Continue)
-  uint64_t header_sent = 0;
-  uint64_t body_sent = 0;
-  uint32_t requests = 0;
+  // ---- Completion -----------------------------------------------------------
 
-  bool has_output() const { return next < slices.size(); }
-
-  // ---- input buffer -------------------------------------------------------
-
-  // Moves every Request view that points into [lo, lo+len) by `delta` bytes
-  // from `lo` to `to`.
-  void move_views(const char* lo, size_t len, const char* to) {
-    auto fix = [&](std::string_view& v) {
-      if (v.data() == nullptr) return;
-      uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
-      uintptr_t l = reinterpret_cast<uintptr_t>(lo);
-      if (p < l || p > l + len) return;
-      v = std::string_view(to + (p - l), v.size());
-    };
-    fix(request.method_text);
-    fix(request.target);
-    fix(request.path);
-    fix(request.query);
-    fix(request.host);
-    fix(request.request_line);
-    for (const Header& h : request.headers.fields()) {
-      Header& m = const_cast<Header&>(h);
-      fix(m.name);
-      fix(m.value);
-    }
+  void complete() override {
+    ready.store(true, std::memory_order_release);
+    waker->wake();
   }
 
-  // Makes room after `end`: drops consumed bytes before `begin`, else grows.
-  void make_room() {
-    if (begin > 0) {
-      size_t live = end - begin;
-      std::memmove(buf.get(), buf.get() + begin, live);
-      move_views(buf.get() + begin, live, buf.get());
-      head_end -= std::min(head_end, begin);
-      pos -= begin;
-      end = live;
-      begin = 0;
-      if (end < cap) return;
-    }
-    // Beyond max_cap only if the engine reads while wants_read() is false.
-    size_t grown = cap < max_cap ? std::min(cap * 2, max_cap) : cap + kReadSlack;
-    std::unique_ptr<char[]> bigger(new char[grown]);
-    std::memcpy(bigger.get(), buf.get(), end);
-    move_views(buf.get(), end, bigger.get());
-    buf = std::move(bigger);
-    cap = grown;
+  BodySource* stream() const { return response.body.stream(); }
+  bool stream_busy() const {
+    BodySource* s = stream();
+    BodySource* r = retired.stream();
+    return (s && s->busy()) || (r && r->busy());
   }
 
-  // Nothing pipelined: the buffer goes back to the pool until the next
-  // request arrives, so idle keep-alive connections hold none. A buffer grown
-  // for a huge head goes back to the heap.
-  void release_buffer() {
-    if (settings.buffers && cap == kInitialBuffer) settings.buffers->release(std::move(buf));
-    buf.reset();
-    cap = 0;
-  }
-
-  std::span<char> read_buffer() {
-    if (!buf) {
-      cap = std::min(kInitialBuffer, max_cap);
-      buf = settings.buffers && cap == kInitialBuffer ? settings.buffers->acquire()
-                                                      : std::unique_ptr<char[]>(new char[cap]);
-    }
-    if (end == cap) make_room();
-    return {buf.get() + end, cap - end};
-  }
-
-  // ---- parsing ------------------------------------------------------------
+  // ---- requests -------------------------------------------------------------
 
   void reset_request() {
     request.method = Method::get;
@@ -167,129 +132,300 @@ struct Connection::Impl {
     request.request_line = {};
     request.version = Version::http11;
     request.headers.clear();
-    request.body.clear();
-    request.trailers.clear();
+    request.body = nullptr;
     request.keep_alive = true;
     request.start = 0;
-    request.peer = &peer;
     request.bytes_received = 0;
     request.index_on_connection = requests;
+    body.reset();
+    retired.clear();
     scanner.reset();
     info = detail::HeadInfo();
     body_left = 0;
+    discarded = 0;
     started = false;
-    header_sent = 0;
-    body_sent = 0;
+    continue_sent = false;
+    ready.store(false, std::memory_order_relaxed);
+    out.reset();
   }
 
-  void process() {
-    if (state == State::head && !parse_head()) return;
-    if (state == State::body) read_body();
+  // Runs until nothing more can be done without the socket or a handler.
+  void advance() {
+    while (true) {
+      bool progress = false;
+      switch (input) {
+        case Input::head:
+          if (stage == Stage::none && !broken) progress = parse_head();
+          break;
+        case Input::body:
+        case Input::discard:
+          progress = decode_body();
+          break;
+        case Input::done:
+        case Input::closed:
+          break;
+      }
+      send_continue();
+      if (stage == Stage::responding) progress |= step_output();
+      body.notify_reader();
+      if (!progress) return;
+    }
   }
 
-  // Returns true when the head is parsed and the body state entered.
+  // True when a request was answered or dispatched.
   bool parse_head() {
-    if (begin == end) {
-      if (eof) state = State::closed;  // clean close between requests
+    if (in.empty()) {
+      if (eof) input = Input::closed;  // clean close between requests
       return false;
     }
     if (!started) {
       started = true;
       request.start = read_time;
     }
-    std::string_view data(buf.get() + begin, end - begin);
+    std::string_view data = in.unparsed();
     detail::ScanResult r = scanner.scan(data, settings.limits);
     if (r == detail::ScanResult::incomplete) {
-      if (eof) fail(400);
-      return false;
+      if (!eof) return false;
+      fail(400);
+      return true;
     }
     if (r == detail::ScanResult::error) {
       std::string_view line = scanner.partial_line(data);
       request.request_line = line.substr(0, std::min(line.size(), settings.limits.request_line));
       fail(scanner.status());
-      return false;
+      return true;
     }
-    begin += scanner.head_begin();
-    size_t head_size = scanner.head_end() - scanner.head_begin();
-    head_end = begin + head_size;
-    pos = head_end;
+    in.skip(scanner.head_begin());
+    const size_t head_size = scanner.head_end() - scanner.head_begin();
     request.bytes_received = head_size;
-    int status = detail::parse_head(std::string_view(buf.get() + begin, head_size), request, info);
+    int status = detail::parse_head(in.pin_head(head_size, 0), request, info);
+    if (status == 0 && (info.chunked || info.content_length > 0)) {
+      const size_t room = info.chunked
+                              ? kBodyReadRoom
+                              : size_t(std::min<uint64_t>(info.content_length, kBodyReadRoom));
+      if (in.room_after_head() < room) {
+        // A larger buffer for the body. It moves the head, so the views are
+        // made again (rare: only bodies that do not fit the pooled buffer).
+        request.headers.clear();
+        info = detail::HeadInfo();
+        status = detail::parse_head(in.pin_head(head_size, room), request, info);
+      }
+    }
     if (status != 0) {
       fail(status);
-      return false;
+      return true;
     }
     const uint64_t limit = settings.limits.request_body;
     if (!info.chunked && limit != 0 && info.content_length > limit) {
       fail(413);
-      return false;
+      return true;
+    }
+    start_body();
+    dispatch();
+    return true;
+  }
+
+  void start_body() {
+    if (!info.chunked && info.content_length == 0) {
+      input = Input::done;
+      return;
     }
     body_left = info.content_length;
-    if (info.chunked) {
-      chunked.reset();
-      request.body.reserve(std::min<uint64_t>(64 * 1024, limit ? limit : 64 * 1024));
-    } else if (body_left > 0) {
-      request.body.reserve(size_t(std::min<uint64_t>(body_left, 1 << 20)));
+    if (info.chunked) chunked.reset();
+    // The client waits for 100 Continue only if it has sent nothing of the body.
+    const bool waits = info.expect_continue && in.pending().empty();
+    continue_sent = !waits;
+    body.start(info.chunked ? std::nullopt : std::optional<uint64_t>(info.content_length), waits,
+               waker);
+    request.body = &body;
+    input = Input::body;
+  }
+
+  // The body cannot complete: the handler learns it from its reads; the
+  // exchange is answered `status` (if its head is not out yet) and the
+  // connection closed.
+  void body_failed(int status) {
+    body.fail(status);
+    input = Input::closed;
+    close_after = true;
+  }
+
+  // True when bytes were decoded or the input state changed.
+  bool decode_body() {
+    if (input == Input::body && body.complete()) {
+      // The reader gave up (its own limit): read no more of it.
+      input = Input::closed;
+      close_after = true;
+      return true;
     }
-    state = State::body;
-    if (info.expect_continue && (info.chunked || body_left > 0) && pos == end) {
-      slices.clear();
-      slices.push_back(OutputSlice{kContinue});
-      next = 0;
-      body_first = 1;
-      response_queued = false;
+    const std::string_view data = in.pending();
+    const bool drop = input == Input::discard;
+    size_t used = 0;
+    bool complete = false;
+    if (!info.chunked) {
+      size_t take = size_t(std::min<uint64_t>(body_left, data.size()));
+      if (!drop) {
+        take = body.produce([&](std::string& buf, size_t room) {
+          size_t n = std::min(take, room);
+          buf.append(data.data(), n);
+          return n;
+        });
+      }
+      used = take;
+      body_left -= take;
+      complete = body_left == 0;
+    } else {
+      auto st = detail::ChunkedDecoder::Status::need_more;
+      const uint64_t limit = settings.limits.request_body;
+      if (drop) {
+        st = chunked.decode(data, used, nullptr, SIZE_MAX, limit, settings.limits);
+      } else {
+        st = body.produce([&](std::string& buf, size_t room) {
+          return chunked.decode(data, used, &buf, room, limit, settings.limits);
+        });
+      }
+      if (st == detail::ChunkedDecoder::Status::error) {
+        in.consume(used);
+        if (drop) return end_discard(chunked.status());
+        body_failed(chunked.status());
+        return true;
+      }
+      complete = st == detail::ChunkedDecoder::Status::done;
+    }
+    in.consume(used);
+    request.bytes_received += used;
+    if (drop) discarded += used;
+    if (complete) {
+      if (drop) {
+        // Trailers are judged as when a handler reads the body.
+        Headers trailers;
+        if (info.chunked && detail::parse_fields(chunked.trailer_block(), trailers) != 0) {
+          return end_discard(400);
+        }
+        input = Input::done;
+        return end_discard(0);
+      }
+      std::string trailers = info.chunked ? std::string(chunked.trailer_block()) : std::string();
+      if (int st = body.finish_status(std::move(trailers)); st != 0) {
+        body_failed(st);
+      } else {
+        input = Input::done;
+      }
+      return true;
+    }
+    if (eof && in.pending().empty()) {
+      // The client ended its side in the middle of the body.
+      if (drop) return end_discard(400);
+      body_failed(400);
+      return true;
+    }
+    if (drop && discarded > kDiscardMax) {
+      // A chunked body longer than is worth reading for nothing.
+      input = Input::closed;
+      close_after = true;
+      return end_discard(0);
+    }
+    return used > 0;
+  }
+
+  // A discard before the response ended: the response goes out, or the
+  // error the body turned out to be (`error` != 0: bad framing, too large).
+  bool end_discard(int error) {
+    if (error != 0) {
+      input = Input::closed;
+      if (stage == Stage::discarding) replace_with_error(error);
+      close_after = true;
+    }
+    if (stage == Stage::discarding) {
+      stage = Stage::responding;
+      queue_response(false);
     }
     return true;
   }
 
-  void read_body() {
-    if (!info.chunked) {
-      size_t take = size_t(std::min<uint64_t>(body_left, end - pos));
-      request.body.append(buf.get() + pos, take);
-      pos += take;
-      body_left -= take;
-      request.bytes_received += take;
-      if (body_left > 0) return need_more_body();
-    } else {
-      size_t used = 0;
-      auto st = chunked.decode(std::string_view(buf.get() + pos, end - pos), used, request.body,
-                               settings.limits.request_body, settings.limits);
-      pos += used;
-      request.bytes_received += used;
-      if (st == detail::ChunkedDecoder::Status::error) return fail(chunked.status());
-      if (st == detail::ChunkedDecoder::Status::need_more) return need_more_body();
-      if (detail::parse_fields(chunked.trailer_block(), request.trailers) != 0) return fail(400);
-    }
-    dispatch();
+  // 100 Continue once the handler reads a body the client holds back.
+  void send_continue() {
+    if (continue_sent || input != Input::body || response_queued || broken) return;
+    if (!body.continue_wanted()) return;
+    continue_sent = true;
+    body.continue_sent();
+    out.push_interim(kContinue);
   }
-
-  // All buffered body bytes were decoded: reuse the space after the head.
-  void need_more_body() {
-    pos = end = head_end;
-    if (eof) return fail(400);
-    if (cap - end < kMinBodyRoom) make_room();
-  }
-
-  // ---- responses ----------------------------------------------------------
 
   void dispatch() {
     request.peer = &peer;
     request.index_on_connection = requests;
     response.clear();
     response.head_only = request.method == Method::head;
-    request.completion = completion;
+    ready.store(false, std::memory_order_relaxed);
+    stage = Stage::handling;
     handler.handle(request, response);
-    if (response.deferred && completion) {
-      state = State::pending;
+    if (stage != Stage::handling) return;  // answered from inside handle() (a stream)
+    if (!response.deferred || ready.load(std::memory_order_acquire)) respond();
+  }
+
+  // The handler's response is given (it returned, or completed it).
+  void respond() {
+    response.deferred = false;
+    ready.store(false, std::memory_order_relaxed);
+    stage = Stage::responding;
+    if (broken) {
+      // Nobody to send it to; a stream's producer is told at its next write.
+      if (BodySource* s = stream()) s->cancel();
+      log(false);
       return;
+    }
+    const int failure = request.body ? body.failure() : -1;
+    if (failure > 0) {
+      replace_with_error(failure);
+    } else if (!stream_busy()) {
+      settle_input();
+      if (stage == Stage::discarding) return;  // sent once the body is dropped
     }
     queue_response(false);
   }
 
-  void resume() {
-    if (state != State::pending) return;
-    response.deferred = false;
-    queue_response(false);
+  // Answers `status` instead of what the handler gave (its stream, if any,
+  // is cancelled but kept until its producer lets go).
+  void replace_with_error(int status) {
+    if (BodySource* s = stream()) s->cancel();
+    retired = std::move(response.body);
+    const bool head_only = response.head_only;
+    response.clear();
+    response.head_only = head_only;
+    error_page(response, status);
+    close_after = true;
+  }
+
+  // The handler is done with the request; what of its body it did not read
+  // is dropped. A small rest is read first, before the response goes out
+  // (stage discarding), so the body's framing and LimitRequestBody are
+  // judged as when a handler reads it, and the connection stays usable; a
+  // large one is not read at all: the connection closes after the response.
+  void settle_input() {
+    if (request.body) body.forget_reader();
+    if (input != Input::body) return;
+    const bool small = info.chunked || body_left <= kDiscardMax;
+    if (!continue_sent) {
+      // The client waits for 100 Continue: only a request that will succeed
+      // gets it (and its body is then read and dropped); any other answer
+      // goes out at once and the body is never sent.
+      if (response.status >= 300 || !small || stage != Stage::responding || response_queued) {
+        input = Input::closed;
+        close_after = true;
+        return;
+      }
+      continue_sent = true;
+      body.continue_sent();
+      out.push_interim(kContinue);
+    }
+    if (!small) {
+      input = Input::closed;
+      close_after = true;
+      return;
+    }
+    input = Input::discard;
+    if (stage == Stage::responding && !response_queued) stage = Stage::discarding;
   }
 
   void fail(int status) {
@@ -297,28 +433,38 @@ struct Connection::Impl {
     response.status = status;
     response.close = true;
     response.head_only = request.method_text == "HEAD";
-    response.headers.push_back({"Content-Type", "text/html; charset=iso-8859-1"});
-    response.body.append(detail::error_body(status));
+    error_page(response, status);
     request.peer = &peer;
     request.index_on_connection = requests;
+    input = Input::closed;
+    stage = Stage::responding;
     queue_response(true);
   }
 
   void queue_response(bool error) {
     const uint32_t max = settings.max_keepalive_requests;
-    close_after = error || draining || response.close || !settings.keep_alive ||
+    close_after = close_after || error || draining || response.close || !settings.keep_alive ||
                   !request.keep_alive || info.must_close || (max != 0 && requests + 1 >= max) ||
-                  (eof && pos == end);
-    const int status = response.status;
-    const bool no_body = detail::status_without_body(status);
-    uint64_t length = 0;
-    for (const Segment& s : response.body.segments()) length += s.size();
+                  (eof && in.pending().empty());
+    const bool no_body = detail::status_without_body(response.status);
+    const std::optional<uint64_t> length = response.body.length();
 
     detail::HeadFacts facts;
     facts.date = dates.http_date(clock.now());
     facts.server = settings.server_header;
-    facts.send_length = !no_body;
-    facts.length = length;
+    if (no_body) {
+      facts.framing = detail::Framing::none;
+    } else if (length) {
+      facts.framing = detail::Framing::length;
+      facts.length = *length;
+    } else if (response.head_only) {
+      facts.framing = detail::Framing::none;  // no body follows; its length is unknown
+    } else if (request.version == Version::http11) {
+      facts.framing = detail::Framing::chunked;
+    } else {
+      facts.framing = detail::Framing::none;  // HTTP/1.0: the close ends the body
+      close_after = true;
+    }
     if (close_after) {
       facts.connection = detail::ConnectionField::close;
     } else if (request.version == Version::http10) {
@@ -326,136 +472,167 @@ struct Connection::Impl {
     }
     head_out.clear();
     detail::serialize_head(head_out, response, facts);
-
-    slices.clear();
-    next = 0;
-    slices.push_back(OutputSlice{head_out});
-    body_first = 1;
-    if (!no_body && !response.head_only) {
-      for (const Segment& s : response.body.segments()) {
-        if (s.size() == 0) continue;
-        if (s.is_file()) {
-          slices.push_back(OutputSlice{{}, s.file->fd(), s.offset, s.length});
-        } else {
-          slices.push_back(OutputSlice{s.bytes});
-        }
-      }
-    }
+    out.start(head_out, response.body, !no_body && !response.head_only,
+              facts.framing == detail::Framing::chunked);
     response_queued = true;
-    state = State::writing;
   }
 
-  std::span<const OutputSlice> output(size_t max) {
-    size_t n = std::min(max, slices.size() - next);
-    return {slices.data() + next, n};
-  }
-
-  void on_written(size_t n) {
-    while (n > 0 && next < slices.size()) {
-      OutputSlice& s = slices[next];
-      uint64_t size = s.size();
-      uint64_t take = std::min<uint64_t>(n, size);
-      (next < body_first ? header_sent : body_sent) += take;
-      n -= size_t(take);
-      if (take == size) {
-        ++next;
-      } else if (s.fd >= 0) {
-        s.offset += take;
-        s.length -= take;
-      } else {
-        s.bytes.remove_prefix(size_t(take));
+  // Output drained: pulls a stream, or ends the exchange. True on progress.
+  bool step_output() {
+    if (out.has_output()) return false;
+    if (out.streaming()) {
+      switch (out.refill(waker)) {
+        case detail::OutputQueue::Refill::queued:
+          return true;
+        case detail::OutputQueue::Refill::waiting:
+          return false;  // the stream wakes the connection
+        case detail::OutputQueue::Refill::ended:
+          return true;
+        case detail::OutputQueue::Refill::failed:
+          // The body cannot be completed: the client sees the connection close.
+          abandon();
+          return true;
+        case detail::OutputQueue::Refill::none:
+          break;
       }
     }
-    if (next < slices.size()) return;
-    slices.clear();
-    next = 0;
-    body_first = 0;
-    if (response_queued) finish_exchange();
+    if (stream_busy()) return false;  // its producer may still touch the request
+    settle_input();
+    if (input == Input::body || input == Input::discard) return false;
+    finish_exchange();
+    return true;
   }
 
   void log(bool completed) {
     if (!observer) return;
     Exchange ex;
-    ex.header_bytes_sent = header_sent;
-    ex.body_bytes_sent = body_sent;
+    ex.header_bytes_sent = out.header_bytes();
+    ex.body_bytes_sent = out.body_bytes();
     ex.end = clock.now();
     ex.completed = completed;
     observer->on_exchange(request, response, ex);
   }
 
   void finish_exchange() {
+    if (response_queued) log(!broken);
     response_queued = false;
-    log(true);
+    stage = Stage::none;
     ++requests;
-    if (close_after) {
-      state = State::closed;
+    if (close_after || broken || input == Input::closed) {
+      input = Input::closed;
       return;
     }
-    begin = pos;
-    if (begin == end) {
-      begin = pos = end = head_end = 0;
-      if (settings.buffers || cap > kInitialBuffer) release_buffer();
-    }
-    if (request.body.capacity() > kKeptBodyCapacity) std::string().swap(request.body);
+    in.unpin();
     reset_request();
-    state = State::head;
-    process();
+    input = Input::head;
   }
 
+  // Gives up on the exchange: nothing more is sent or read.
   void abandon() {
-    if (state == State::pending) return;  // resume() follows; its write then fails
-    if (response_queued) log(false);
-    response_queued = false;
-    slices.clear();
-    next = 0;
-    state = State::closed;
+    broken = true;
+    if (request.body) body.fail(0);
+    if (response_queued) {
+      log(false);
+      response_queued = false;
+    }
+    out.abandon();
+    if (BodySource* s = stream()) s->cancel();
+    input = Input::closed;
   }
 
   void on_timeout() {
-    if (state == State::pending) return;  // the handler has the request; resume() follows
-    if (has_output()) return abandon();
-    if (state == State::head && begin == end) {
-      state = State::closed;
-      return;
+    switch (stage) {
+      case Stage::handling:
+        // The handler has the request; a body it waits for is too slow.
+        if (input == Input::body) body_failed(408);
+        advance();
+        return;
+      case Stage::discarding:
+        end_discard(408);  // the rest of the body is too slow
+        advance();
+        return;
+      case Stage::responding:
+        if (out.has_output() || out.streaming()) {
+          abandon();
+        } else {
+          input = Input::closed;  // a discarded body that stopped coming
+          close_after = true;
+        }
+        advance();
+        return;
+      case Stage::none:
+        if (input == Input::head && in.empty()) {
+          input = Input::closed;
+        } else if (input == Input::head) {
+          fail(408);
+        } else {
+          input = Input::closed;
+        }
+        return;
     }
-    if (state == State::head || state == State::body) return fail(408);
-    state = State::closed;
   }
 
-  void on_eof() {
-    eof = true;
-    if (!has_output() && (state == State::head || state == State::body)) process();
+  void on_wake() {
+    if (stage == Stage::handling && ready.load(std::memory_order_acquire)) respond();
+    advance();
+  }
+
+  bool wants_read() const {
+    if (broken || !in.can_read()) return false;
+    switch (input) {
+      case Input::head:
+        return stage == Stage::none;  // pipelined requests wait for the current one
+      case Input::body:
+        return body.room() > 0;
+      case Input::discard:
+        return true;
+      case Input::done:
+      case Input::closed:
+        break;
+    }
+    return false;
+  }
+
+  bool finished() const {
+    return input == Input::closed && stage == Stage::none && !out.has_output() && !out.streaming();
   }
 };
 
 Connection::Connection(const Settings& settings, Handler& handler, ExchangeObserver* observer,
-                       const util::Clock& clock, util::DateCache& dates, const Peer& peer)
-    : impl_(std::make_unique<Impl>(settings, handler, observer, clock, dates, peer)) {}
+                       const util::Clock& clock, util::DateCache& dates, const Peer& peer,
+                       Port* port)
+    : impl_(std::make_unique<Impl>(settings, handler, observer, clock, dates, peer, port)) {}
 
 Connection::~Connection() = default;
 
 std::span<char> Connection::read_buffer() {
-  return impl_->read_buffer();
+  return impl_->in.space();
 }
 
 void Connection::on_read(size_t n) {
   Impl& c = *impl_;
-  c.end += std::min(n, c.cap - c.end);
+  c.in.commit(n);
   c.bytes_read += n;
   c.read_time = c.clock.now();
-  if (!c.has_output() && (c.state == Impl::State::head || c.state == Impl::State::body)) {
-    c.process();
-  }
+  c.advance();
 }
 
 void Connection::on_eof() {
-  impl_->on_eof();
+  impl_->eof = true;
+  impl_->advance();
 }
+
 void Connection::on_timeout() {
   impl_->on_timeout();
 }
+
 void Connection::on_error() {
   impl_->abandon();
+  impl_->advance();
+}
+
+void Connection::on_wake() {
+  impl_->on_wake();
 }
 
 void Connection::close_after_response() {
@@ -465,33 +642,31 @@ void Connection::close_after_response() {
   impl_->draining = true;
 }
 
-void Connection::set_completion(Completion* completion) {
-  impl_->completion = completion;
+bool Connection::busy() const {
+  return impl_->stage == Impl::Stage::handling || impl_->stream_busy();
 }
 
-bool Connection::awaiting_response() const {
-  return impl_->state == Impl::State::pending;
-}
-
-void Connection::resume() {
-  impl_->resume();
+bool Connection::awaiting_handler() const {
+  return !has_output() && !wants_read() && !finished();
 }
 
 Connection::Phase Connection::phase() const {
   const Impl& c = *impl_;
-  if (c.has_output()) return Phase::responding;
-  switch (c.state) {
-    case Impl::State::pending:
-      return Phase::handling;
-    case Impl::State::head:
-      return c.begin == c.end ? Phase::waiting : Phase::head;
-    case Impl::State::body:
+  if (c.out.has_output()) return Phase::responding;
+  switch (c.stage) {
+    case Impl::Stage::handling:
+      // Reading a body the handler waits for is the client's time; a full
+      // window (or no body) is the handler's.
+      return c.input == Impl::Input::body && c.body.room() > 0 ? Phase::body : Phase::handling;
+    case Impl::Stage::discarding:
       return Phase::body;
-    case Impl::State::writing:
-      return Phase::responding;
-    case Impl::State::closed:
+    case Impl::Stage::responding:
+      if (c.out.streaming() || c.stream_busy()) return Phase::handling;
+      return c.input == Impl::Input::discard ? Phase::body : Phase::responding;
+    case Impl::Stage::none:
       break;
   }
+  if (c.input == Impl::Input::head) return c.in.empty() ? Phase::waiting : Phase::head;
   return Phase::closed;
 }
 
@@ -499,8 +674,8 @@ void Connection::release_idle_memory() {
   Impl& c = *impl_;
   if (!idle()) return;
   std::string().swap(c.head_out);
-  std::vector<OutputSlice>().swap(c.slices);
-  c.next = c.body_first = 0;
+  c.out.release_memory();
+  c.body.release_memory();
 }
 
 uint64_t Connection::bytes_read() const {
@@ -508,30 +683,30 @@ uint64_t Connection::bytes_read() const {
 }
 
 bool Connection::has_output() const {
-  return impl_->has_output();
+  return impl_->out.has_output();
 }
 
 std::span<const OutputSlice> Connection::output(size_t max) {
-  return impl_->output(max);
+  return impl_->out.output(max);
 }
 
 void Connection::on_written(size_t n) {
-  impl_->on_written(n);
+  impl_->out.written(n);
+  if (!impl_->out.has_output()) impl_->advance();
 }
 
 bool Connection::wants_read() const {
-  const Impl& c = *impl_;
-  return !c.has_output() && (c.state == Impl::State::head || c.state == Impl::State::body);
+  return impl_->wants_read();
 }
 
 bool Connection::idle() const {
   const Impl& c = *impl_;
-  return c.state == Impl::State::head && c.begin == c.end && !c.has_output() && c.requests > 0;
+  return c.stage == Impl::Stage::none && c.input == Impl::Input::head && c.in.empty() &&
+         !c.out.has_output() && c.requests > 0;
 }
 
 bool Connection::finished() const {
-  const Impl& c = *impl_;
-  return c.state == Impl::State::closed && !c.has_output();
+  return impl_->finished();
 }
 
 uint32_t Connection::requests() const {

@@ -6,15 +6,24 @@
 // what it wants next. The same object is driven by a blocking loop (prefork,
 // worker) and by epoll (event); tests drive it with strings.
 //
+// A handler is called as soon as a request's head is complete; its body
+// streams to the handler through Request::body (a bounded window) and a
+// response body may stream from a BodySource, so neither is ever held whole.
+// A handler may answer later or on another thread (Response::deferred, then
+// Request::completion->complete()); the engine is told through its Port
+// (http/waker.hpp) and calls on_wake() on the connection's thread.
+//
 //   engine loop (blocking form):
 //     while (!conn.finished()) {
 //       if (conn.has_output()) { n = write(conn.output()); conn.on_written(n); continue; }
-//       if (!conn.wants_read()) break;            // closing: nothing more to read
-//       n = read(fd, conn.read_buffer());
-//       n > 0 ? conn.on_read(n) : conn.on_eof();
+//       if (conn.wants_read()) { n = read(fd, conn.read_buffer());
+//                                n > 0 ? conn.on_read(n) : conn.on_eof(); continue; }
+//       wait for the Port's wake(), then conn.on_wake();   // a handler has it
 //     }
+//     then close the socket, and free the Connection once !conn.busy().
 //   timeouts: the engine applies KeepAliveTimeout while conn.idle(), else
-//   Timeout, and on expiry calls conn.on_timeout() (408 if mid-request).
+//   Timeout (none while phase() is handling), and on expiry calls
+//   conn.on_timeout() (408 if mid-request).
 #pragma once
 
 #include <cstddef>
@@ -28,6 +37,8 @@
 #include "http/handler.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "http/slice.hpp"
+#include "http/waker.hpp"
 #include "util/clock.hpp"
 
 namespace mpmd::http {
@@ -50,20 +61,13 @@ struct Settings {
   BufferPool* buffers = nullptr;
 };
 
-// One slice of pending output, in order. Memory slices can be gathered into
-// one writev; a file slice is sent with sendfile (or pread+write).
-struct OutputSlice {
-  std::string_view bytes;  // memory slice when fd < 0
-  int fd = -1;             // file slice when >= 0
-  uint64_t offset = 0;     // file offset of the slice's first byte
-  uint64_t length = 0;     // file slice length
-  uint64_t size() const { return fd >= 0 ? length : bytes.size(); }
-};
-
 class Connection {
  public:
+  // `port`: the engine's side of this connection (may be null in tests that
+  // never defer or stream; must outlive the Connection).
   Connection(const Settings& settings, Handler& handler, ExchangeObserver* observer,
-             const util::Clock& clock, util::DateCache& dates, const Peer& peer);
+             const util::Clock& clock, util::DateCache& dates, const Peer& peer,
+             Port* port = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -79,16 +83,17 @@ class Connection {
   void on_timeout();
   // The socket failed (reset, EPIPE): abandon output, log, finish.
   void on_error();
+  // The Port's wake() was called: a deferred response was given, a body
+  // stream has data or room, a reader wants the request body. Runs on the
+  // connection's thread.
+  void on_wake();
 
-  // Deferred responses (see http::Completion). Requests carry `completion`
-  // (null = handlers must answer at once). While awaiting_response() the
-  // Connection neither reads nor writes, and the engine must keep it alive
-  // (the handler still writes into its Response). When the completion fires,
-  // the engine calls resume() on its own thread: the response is serialised
-  // and output() has it.
-  void set_completion(Completion* completion);
-  bool awaiting_response() const;
-  void resume();
+  // A handler still has the request (it answers later, or streams a body):
+  // the Connection must not be destroyed, whatever finished() says. Once it
+  // turns false the handler has woken the connection (on_wake()).
+  bool busy() const;
+  // Nothing to write or read until a handler wakes the connection.
+  bool awaiting_handler() const;
 
   // Graceful stop: the next response serialised carries `Connection: close`
   // and ends the connection. (One already serialised keeps its headers; the
@@ -100,7 +105,7 @@ class Connection {
     waiting,     // nothing of the next request received yet
     head,        // part of a request head received
     body,        // reading a request body
-    handling,    // a handler is answering a request later (deferred)
+    handling,    // a handler has the request (no socket timeout applies)
     responding,  // a response is being written
     closed,
   };

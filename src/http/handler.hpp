@@ -11,14 +11,17 @@
 namespace mpmd::http {
 
 // Lets a handler answer after handle() has returned (work done on a thread
-// pool, a reply from another process). An engine that can wait (event) gives
-// every request one in Request::completion; null means the engine cannot wait
-// and the handler must answer inside handle().
+// pool, a reply from another process) or while it still runs on another
+// thread. Every request carries one in Request::completion.
 //
 // To defer: set Response::deferred in handle() and return; later, from any
 // thread, fill in the Response (the same object, which stays valid) and call
-// complete() exactly once. The engine then resumes the connection on its own
-// thread (Connection::resume()). Request views stay valid until then.
+// complete() exactly once; the response is then sent from the connection's
+// thread. complete() may also come before handle() returns. A response whose
+// body ends with a stream (Body::append_stream) may be completed while the
+// stream is still being written: its head goes out, the stream follows.
+// Request views stay valid until the response is complete and its stream,
+// if any, no longer busy().
 class Completion {
  public:
   virtual ~Completion() = default;
@@ -28,8 +31,11 @@ class Completion {
 class Handler {
  public:
   virtual ~Handler() = default;
-  // Fills `response` (status 200, no headers, empty body on entry). Never throws
-  // on expected failures: sets an error status instead.
+  // Called when a request's head is complete (its body, if any, streams
+  // through Request::body). Fills `response` (status 200, no headers, empty
+  // body on entry). Never throws on expected failures: sets an error status
+  // instead. A body the handler does not read is discarded (or the
+  // connection closed) once the response is out.
   virtual void handle(const Request& request, Response& response) = 0;
 };
 

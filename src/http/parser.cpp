@@ -2,27 +2,25 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 
+#include "http/authority.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::http::detail {
 
 namespace {
 
-enum : uint8_t { kTchar = 1, kField = 2, kTarget = 4, kHost = 8 };
+enum : uint8_t { kTchar = 1, kField = 2, kTarget = 4 };
 
 constexpr std::array<uint8_t, 256> make_table() {
   std::array<uint8_t, 256> t{};
   for (int c = 0; c < 256; ++c) {
     uint8_t v = 0;
     const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (alnum) v |= kTchar | kHost;
+    if (alnum) v |= kTchar;
     for (char s : std::string_view("!#$%&'*+-.^_`|~")) {
       if (c == s) v |= kTchar;
-    }
-    // reg-name / IP-literal / port: unreserved, pct-encoded, sub-delims, ':', '[', ']'
-    for (char s : std::string_view("-._~%!$&'()*+,;=:[]")) {
-      if (c == s) v |= kHost;
     }
     if (c == '\t' || (c >= 0x20 && c != 0x7f)) v |= kField;
     if (c > 0x20 && c != 0x7f) v |= kTarget;
@@ -79,13 +77,6 @@ void split_path(std::string_view s, Request& r) {
   }
 }
 
-bool valid_host(std::string_view h) {
-  for (char c : h) {
-    if (!has(c, kHost)) return false;
-  }
-  return true;
-}
-
 // Returns 0 or 400.
 int parse_target(Request& r) {
   std::string_view t = r.target;
@@ -99,8 +90,10 @@ int parse_target(Request& r) {
     return 0;
   }
   if (r.method_text == "CONNECT") {
-    // authority-form: "host:port". The path is the authority (not a '/' path).
-    if (!valid_host(t) || t.find(':') == std::string_view::npos) return 400;
+    // authority-form: "host:port" (RFC 9112 3.2.3). The path is the
+    // authority (not a '/' path).
+    const std::optional<Authority> a = parse_authority(t);
+    if (!a || !a->port) return 400;
     r.host = t;
     r.path = t;
     return 0;
@@ -116,10 +109,7 @@ int parse_target(Request& r) {
   std::string_view rest = t.substr(skip);
   size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
-  if (authority.empty() || !valid_host(authority) ||
-      authority.find('@') != std::string_view::npos) {
-    return 400;
-  }
+  if (!parse_authority(authority)) return 400;  // also userinfo ('@') and an empty host
   r.host = authority;
   if (slash == std::string_view::npos) {
     r.path = "/";
@@ -356,13 +346,12 @@ int parse_head(std::string_view head, Request& r, HeadInfo& info) {
       version[5] > '9' || version[6] != '.' || version[7] < '0' || version[7] > '9') {
     return 400;
   }
-  if (version == "HTTP/1.1") {
-    r.version = Version::http11;
-  } else if (version == "HTTP/1.0") {
-    r.version = Version::http10;
-  } else {
-    return 505;  // HTTP/0.9, 1.2, 2.0 (the h2 preface "PRI * HTTP/2.0") ...
+  if (version[5] != '1') {
+    return 505;  // HTTP/0.9, 2.0 (the h2 preface "PRI * HTTP/2.0"), 3.0 ...
   }
+  // RFC 9110 2.5: a higher minor version of HTTP/1 is served as the highest
+  // we implement, HTTP/1.1 (and answered as HTTP/1.1).
+  r.version = version[7] == '0' ? Version::http10 : Version::http11;
   const bool known_method = parse_method(r.method_text, r.method);
 
   // Fields, noting the ones that frame the message.
@@ -390,7 +379,9 @@ int parse_head(std::string_view head, Request& r, HeadInfo& info) {
     r.keep_alive = f.keep_alive && !f.close;
   }
   if (f.hosts == 1) {
-    if (!valid_host(f.host)) return 400;
+    // RFC 9112 3.2: an invalid Host is 400, even when an absolute-form target
+    // names the authority. An empty one is allowed (a target without one).
+    if (!f.host.empty() && !parse_authority(f.host)) return 400;
     if (r.host.empty()) r.host = f.host;  // absolute-form wins over Host
   }
   if (f.length_bad) return 400;

@@ -1,11 +1,12 @@
 // A parsed HTTP/1.x request as handlers and logs see it.
 //
-// The string_views point into the Connection's input buffer (or, for the body,
-// into the request's own storage). They stay valid from the moment the handler
-// is called until the response has been written and logged.
+// The string_views point into the Connection's input buffer, where the head
+// stays put while the request is served. They stay valid from the moment the
+// handler is called until the response has been written and logged.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,9 @@
 
 namespace mpmd::http {
 
-class Completion;  // http/handler.hpp
+class Completion;   // http/handler.hpp
+class RequestBody;  // http/request_body.hpp
+class Waker;        // http/waker.hpp
 
 enum class Method : uint8_t { get, head, post, put, delete_, connect, options, trace, patch };
 
@@ -61,12 +64,15 @@ struct Request {
   std::string_view request_line;  // first line without CRLF, for %r
   Version version = Version::http11;
   Headers headers;
-  std::string body;                  // de-chunked body
-  Headers trailers;                  // chunked trailers, if any
+  // The body as it streams in (Content-Length or chunked, decoded), with its
+  // trailers; null when the request has none.
+  RequestBody* body = nullptr;
   bool keep_alive = true;            // the client allows keep-alive
   util::Usec start = 0;              // when the first byte of the request arrived
   const Peer* peer = nullptr;        // never null while a handler runs
-  Completion* completion = nullptr;  // set when the engine can wait for a deferred response
+  Completion* completion = nullptr;  // to answer later (see http/handler.hpp)
+  // The connection's waker, for body streams a handler feeds (http/body_pipe.hpp).
+  std::shared_ptr<Waker> waker;
   uint64_t bytes_received = 0;       // head + body bytes on the wire, for %I
   uint32_t index_on_connection = 0;  // 0 for the first request on a connection
 };

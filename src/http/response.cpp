@@ -1,50 +1,69 @@
 #include "http/response.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "util/strings.hpp"
 
 namespace mpmd::http {
 
-OpenFile::~OpenFile() {
-  if (fd_ >= 0) ::close(fd_);
+std::string_view Segment::bytes() const {
+  if (const Text* t = std::get_if<Text>(&kind_)) return t->text;
+  if (const Shared* s = std::get_if<Shared>(&kind_)) {
+    return std::string_view(s->data->data() + s->offset, s->length);
+  }
+  return {};
+}
+
+uint64_t Segment::size() const {
+  switch (kind_.index()) {
+    case 0:
+      return std::get<Text>(kind_).text.size();
+    case 1:
+      return std::get<Shared>(kind_).length;
+    case 2:
+      return std::get<File>(kind_).length;
+    default: {
+      auto length = std::get<Stream>(kind_).source->length();
+      return length ? *length : 0;
+    }
+  }
+}
+
+BodySource* Segment::source() const {
+  const Stream* s = std::get_if<Stream>(&kind_);
+  return s ? s->source.get() : nullptr;
 }
 
 void Body::append(std::string text) {
   if (text.empty()) return;
   size_ += text.size();
-  const bool moves = segments_.size() == segments_.capacity();
-  Segment& seg = segments_.emplace_back();
-  seg.text = std::move(text);
-  seg.bytes = seg.text;
-  if (moves) {
-    // The vector reallocated: short strings live inside their Segment, so
-    // re-point every owned-text segment at its (moved) text.
-    for (Segment& s : segments_) {
-      if (!s.owner && !s.file) s.bytes = s.text;
-    }
-  }
+  segments_.emplace_back(Segment::Text{std::move(text)});
 }
 
 void Body::append_shared(std::shared_ptr<const std::string> data, size_t offset, size_t length) {
   if (!data || length == 0) return;
   offset = std::min(offset, data->size());
   length = std::min(length, data->size() - offset);
-  Segment& seg = segments_.emplace_back();
-  seg.bytes = std::string_view(data->data() + offset, length);
-  seg.owner = std::move(data);
+  if (length == 0) return;
   size_ += length;
+  segments_.emplace_back(Segment::Shared{std::move(data), offset, length});
 }
 
 void Body::append_file(std::shared_ptr<const OpenFile> file, uint64_t offset, uint64_t length) {
   if (!file || length == 0) return;
-  Segment& seg = segments_.emplace_back();
-  seg.file = std::move(file);
-  seg.offset = offset;
-  seg.length = length;
   size_ += length;
+  segments_.emplace_back(Segment::File{std::move(file), offset, length});
+}
+
+void Body::append_stream(std::shared_ptr<BodySource> source) {
+  if (!source) return;
+  if (auto length = source->length()) size_ += *length;
+  segments_.emplace_back(Segment::Stream{std::move(source)});
+}
+
+std::optional<uint64_t> Body::length() const {
+  if (BodySource* s = stream(); s && !s->length()) return std::nullopt;
+  return size_;
 }
 
 void Body::clear() {
@@ -103,6 +122,12 @@ void Response::clear() {
   head_only = false;
   close = false;
   deferred = false;
+}
+
+void Response::release_memory() {
+  clear();
+  std::vector<ResponseHeader>().swap(spare_headers_);
+  std::vector<ResponseHeader>().swap(headers);
 }
 
 std::string_view reason_phrase(int status) {

@@ -1,53 +1,124 @@
-// What a handler produces: a status, header fields and a body made of segments.
-// Segments are memory or file ranges; only net/ decides between writev and sendfile.
+// What a handler produces: a status, header fields and a body made of
+// segments. A segment is memory (owned text or a slice of shared bytes), a
+// file range, or a stream (a BodySource the connection pulls from when the
+// socket can take more). Only net/ decides between writev and sendfile.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include "util/unique_fd.hpp"
 
 namespace mpmd::http {
 
-// An open file shared by every response that sends part of it. Closes on destruction.
+class Waker;  // http/waker.hpp
+
+// An open file shared by every response that sends part of it.
 class OpenFile {
  public:
   explicit OpenFile(int fd) : fd_(fd) {}
-  ~OpenFile();
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
  private:
-  int fd_;
+  util::UniqueFd fd_;
 };
 
-struct Segment {
-  // Memory: `bytes` points into `owner`'s data, or into `text` when owner is null.
-  std::string text;
-  std::shared_ptr<const void> owner;
-  std::string_view bytes;
-  // File range: used when `file` is set; `bytes` is then empty.
-  std::shared_ptr<const OpenFile> file;
-  uint64_t offset = 0;
-  uint64_t length = 0;
+// A producer of body bytes that the connection pulls from when the socket can
+// take more, so a slow client makes the producer wait instead of memory grow.
+class BodySource {
+ public:
+  enum class Pull : uint8_t {
+    data,   // bytes were appended to `out`
+    again,  // nothing now: the source calls waker.wake() once it has more
+    end,    // the body is complete (bytes may have been appended too)
+    error,  // the body cannot be completed: the connection is closed
+  };
 
-  uint64_t size() const { return file ? length : bytes.size(); }
-  bool is_file() const { return bool(file); }
+  virtual ~BodySource() = default;
+
+  // On the connection's thread. Appends at most `max` bytes to `out`.
+  virtual Pull pull(std::string& out, size_t max, const std::shared_ptr<Waker>& waker) = 0;
+  // The body's length if known before it is produced (Content-Length);
+  // nullopt: chunked for HTTP/1.1, close-delimited for HTTP/1.0.
+  virtual std::optional<uint64_t> length() const { return std::nullopt; }
+  // The connection gives up on the body (client gone, HEAD, an error): a
+  // producer on another thread learns it at its next write.
+  virtual void cancel() {}
+  // True while a producer on another thread may still touch the request the
+  // body answers: the Connection keeps the request (and the engine the
+  // Connection) until it turns false; the producer then wakes the connection.
+  virtual bool busy() const { return false; }
 };
 
+// One piece of a body. Views of its bytes are computed on demand, so moving
+// a Segment (or the vector holding it) never leaves a view dangling.
+class Segment {
+ public:
+  struct Text {
+    std::string text;
+  };
+  struct Shared {
+    std::shared_ptr<const std::string> data;
+    size_t offset = 0;
+    size_t length = 0;
+  };
+  struct File {
+    std::shared_ptr<const OpenFile> file;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+  };
+  struct Stream {
+    std::shared_ptr<BodySource> source;
+  };
+  using Kind = std::variant<Text, Shared, File, Stream>;
+
+  explicit Segment(Kind kind) : kind_(std::move(kind)) {}
+
+  bool is_memory() const { return kind_.index() <= 1; }
+  bool is_file() const { return std::holds_alternative<File>(kind_); }
+  bool is_stream() const { return std::holds_alternative<Stream>(kind_); }
+  // Memory segments: their bytes; others: empty.
+  std::string_view bytes() const;
+  // Bytes in the segment; a stream's length if known, else 0.
+  uint64_t size() const;
+  const File* file() const { return std::get_if<File>(&kind_); }
+  BodySource* source() const;
+
+ private:
+  Kind kind_;
+};
+
+// A response body. Move-only: it may own descriptors and producers.
 class Body {
  public:
+  Body() = default;
+  Body(Body&&) = default;
+  Body& operator=(Body&&) = default;
+  Body(const Body&) = delete;
+  Body& operator=(const Body&) = delete;
+
   void append(std::string text);
   // Shared, immutable memory (e.g. a cached file): no copy is made.
   void append_shared(std::shared_ptr<const std::string> data, size_t offset, size_t length);
   void append_file(std::shared_ptr<const OpenFile> file, uint64_t offset, uint64_t length);
+  // A stream, after which nothing may be appended.
+  void append_stream(std::shared_ptr<BodySource> source);
   void clear();
+
+  // Bytes of the segments of known size (memory, files, streams of known length).
   uint64_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  // The whole length when known before sending; nullopt with a stream of unknown length.
+  std::optional<uint64_t> length() const;
+  bool empty() const { return segments_.empty(); }
+  bool has_stream() const { return !segments_.empty() && segments_.back().is_stream(); }
+  // The stream a body ends with, or null.
+  BodySource* stream() const { return has_stream() ? segments_.back().source() : nullptr; }
   const std::vector<Segment>& segments() const { return segments_; }
-  std::vector<Segment>& segments() { return segments_; }
 
  private:
   std::vector<Segment> segments_;
@@ -60,6 +131,12 @@ struct ResponseHeader {
 };
 
 struct Response {
+  Response() = default;
+  Response(Response&&) = default;
+  Response& operator=(Response&&) = default;
+  Response(const Response&) = delete;
+  Response& operator=(const Response&) = delete;
+
   int status = 200;
   // Header fields set by the handler. The Connection adds Date, Server,
   // Content-Length / Transfer-Encoding and Connection itself.
@@ -70,7 +147,7 @@ struct Response {
   // The handler asks for the connection to be closed after this response.
   bool close = false;
   // The handler answers later through Request::completion (see Completion in
-  // http/handler.hpp); only allowed when Request::completion is not null.
+  // http/handler.hpp).
   bool deferred = false;
 
   void set_header(std::string_view name, std::string value);
@@ -85,6 +162,8 @@ struct Response {
   // kSpareHeaders fields of at most kSpareCapacity bytes) for
   // add_header_copy() to reuse.
   void clear();
+  // Frees the kept strings too (an idle connection).
+  void release_memory();
 
  private:
   static constexpr size_t kSpareHeaders = 16;

@@ -52,6 +52,7 @@ void serialize_head(std::string& out, const Response& response, const HeadFacts&
   const std::string_view reason = reason_phrase(status);
   constexpr std::string_view kKeepAlive = "Connection: keep-alive\r\n";
   constexpr std::string_view kClose = "Connection: close\r\n";
+  constexpr std::string_view kChunked = "Transfer-Encoding: chunked\r\n";
 
   bool own_date = false;
   bool own_server = false;
@@ -66,8 +67,9 @@ void serialize_head(std::string& out, const Response& response, const HeadFacts&
   const bool server = !own_server && !facts.server.empty();
   if (date) size += 8 + facts.date.size();
   if (server) size += 10 + facts.server.size();
-  if (facts.send_length) size += 18 + 20;  // "Content-Length: " digits CRLF
-  size += kKeepAlive.size() + 2;           // the longer Connection field, the empty line
+  if (facts.framing == Framing::length) size += 18 + 20;  // "Content-Length: " digits CRLF
+  if (facts.framing == Framing::chunked) size += kChunked.size();
+  size += kKeepAlive.size() + 2;  // the longer Connection field, the empty line
 
   const size_t start = out.size();
   out.resize(start + size);
@@ -84,10 +86,12 @@ void serialize_head(std::string& out, const Response& response, const HeadFacts&
   for (const ResponseHeader& h : response.headers) {
     if (classify(h.name) != Owned::framing) c.field(h.name, h.value);
   }
-  if (facts.send_length) {
+  if (facts.framing == Framing::length) {
     c.put("Content-Length: ");
     c.p = std::to_chars(c.p, c.p + 20, facts.length).ptr;
     c.put("\r\n");
+  } else if (facts.framing == Framing::chunked) {
+    c.put(kChunked);
   }
   if (facts.connection == ConnectionField::close) {
     c.put(kClose);
@@ -96,49 +100,6 @@ void serialize_head(std::string& out, const Response& response, const HeadFacts&
   }
   c.put("\r\n");
   out.resize(size_t(c.p - out.data()));
-}
-
-std::string error_body(int status) {
-  std::string_view reason = reason_phrase(status);
-  std::string_view detail;
-  switch (status) {
-    case 400:
-      detail = "Your browser sent a request that this server could not understand.";
-      break;
-    case 408:
-      detail = "Server timeout waiting for the HTTP request from the client.";
-      break;
-    case 413:
-      detail = "The request body is larger than this server allows.";
-      break;
-    case 414:
-      detail = "The requested URL's length exceeds the capacity limit for this server.";
-      break;
-    case 417:
-      detail = "The expectation given in the Expect request-header could not be met.";
-      break;
-    case 431:
-      detail = "The request's header fields exceed the limits of this server.";
-      break;
-    case 501:
-      detail = "The request method or transfer coding is not supported.";
-      break;
-    case 505:
-      detail = "The HTTP version of the request is not supported.";
-      break;
-    default:
-      detail = reason;
-      break;
-  }
-  std::string code = std::to_string(status);
-  std::string body;
-  body.reserve(256);
-  body.append("<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>");
-  body.append(code).append(" ").append(reason);
-  body.append("</title>\n</head><body>\n<h1>").append(reason).append("</h1>\n<p>");
-  body.append(detail);
-  body.append("</p>\n</body></html>\n");
-  return body;
 }
 
 }  // namespace mpmd::http::detail

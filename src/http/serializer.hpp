@@ -12,11 +12,18 @@ namespace mpmd::http::detail {
 
 enum class ConnectionField : uint8_t { none, close, keep_alive };
 
+// How the body's end is marked.
+enum class Framing : uint8_t {
+  none,     // no length field: 1xx, 204, 304, or HTTP/1.0 close-delimited
+  length,   // Content-Length: `length`
+  chunked,  // Transfer-Encoding: chunked
+};
+
 struct HeadFacts {
   std::string_view date;    // IMF-fixdate
   std::string_view server;  // empty: no Server field
-  bool send_length = true;  // false for 1xx, 204, 304
-  uint64_t length = 0;      // Content-Length value
+  Framing framing = Framing::length;
+  uint64_t length = 0;  // Content-Length value
   ConnectionField connection = ConnectionField::none;
 };
 
@@ -30,8 +37,5 @@ inline bool status_without_body(int status) {
 // Transfer-Encoding and Connection are the core's (a handler's are dropped),
 // and a handler's Date or Server replaces the core's.
 void serialize_head(std::string& out, const Response& response, const HeadFacts& facts);
-
-// A small HTML page explaining `status`, in the style of Apache's error pages.
-std::string error_body(int status);
 
 }  // namespace mpmd::http::detail

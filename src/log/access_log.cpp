@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "log/error_log.hpp"
-#include "log/system_log.hpp"
+#include "util/error_log.hpp"
+#include "util/system_log.hpp"
 
 namespace mpmd::log {
 
@@ -37,31 +37,28 @@ bool write_fully(int fd, const char* data, size_t len) {
 
 AccessLog::~AccessLog() {
   flush();
-  for (Sink& s : sinks_) {
-    if (s.owns_fd) ::close(s.fd);
-  }
 }
 
 std::string AccessLog::open_sink(Sink& sink) {
+  util::UniqueFd file;
   int fd = 1;
-  bool owns = false;
   if (is_pipe_target(sink.path)) {
-    // The master's pipe to the program: shared, kept when the program restarts.
+    // The master's pipe to the program: shared (not owned), kept when the
+    // program restarts.
     fd = pipe_fd(sink.path);
     if (fd < 0) return "the program of piped log " + sink.path + " was not started";
   } else if (!is_stdout(sink.path)) {
-    fd = ::open(sink.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return "cannot open access log " + sink.path + ": " + std::strerror(errno);
-    owns = true;
+    file.reset(::open(sink.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    if (!file) return "cannot open access log " + sink.path + ": " + std::strerror(errno);
+    fd = file.get();
   }
   struct stat st;
   size_t max_write = 0;
   if (::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
     max_write = PIPE_BUF;
   }
-  if (sink.owns_fd) ::close(sink.fd);
+  sink.file = std::move(file);
   sink.fd = fd;
-  sink.owns_fd = owns;
   sink.max_write = max_write;
   return "";
 }
@@ -141,7 +138,7 @@ std::string AccessLog::reopen() {
   flush();
   std::string first_error;
   for (Sink& s : sinks_) {
-    if (!s.owns_fd) continue;
+    if (!s.file) continue;  // standard output
     std::string e = open_sink(s);
     if (!e.empty() && first_error.empty()) first_error = std::move(e);
   }

@@ -18,6 +18,7 @@
 #include "config/config.hpp"
 #include "http/handler.hpp"
 #include "log/log_format.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::log {
 
@@ -56,8 +57,8 @@ class AccessLog final : public http::ExchangeObserver {
   struct Sink {
     std::string path;
     CompiledFormat format;
-    int fd = -1;
-    bool owns_fd = false;
+    util::UniqueFd file;   // the log file; empty for standard output
+    int fd = -1;           // file.get(), or 1
     size_t max_write = 0;  // 0 = unlimited (regular file), else PIPE_BUF
     std::string buffer;
     bool failing = false;  // the last write failed (reported once to the error log)

@@ -3,9 +3,9 @@
 #include <string>
 #include <string_view>
 
-#include "log/error_log.hpp"
 #include "log/log_format.hpp"
-#include "log/system_log.hpp"
+#include "util/system_log.hpp"
+#include "util/error_log.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::log {

@@ -246,12 +246,6 @@ std::string parse_directive(std::string_view f, size_t& pos, Item& item, detail:
   return "incomplete directive at end of format" + at(start + 1);
 }
 
-std::atomic<int> g_pid{0};
-
-void forget_pid() {
-  g_pid.store(0, std::memory_order_relaxed);
-}
-
 }  // namespace
 
 bool StatusCondition::passes(int status) const {
@@ -382,16 +376,6 @@ void append_escaped(std::string& out, std::string_view s) {
         out.push_back(kHex[c & 15]);
     }
   }
-}
-
-int current_pid() {
-  int pid = g_pid.load(std::memory_order_relaxed);
-  if (pid != 0) return pid;
-  static const bool registered = [] { return pthread_atfork(nullptr, nullptr, forget_pid) == 0; }();
-  (void)registered;
-  pid = int(getpid());
-  g_pid.store(pid, std::memory_order_relaxed);
-  return pid;
 }
 
 }  // namespace mpmd::log

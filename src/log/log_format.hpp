@@ -92,7 +92,4 @@ std::string_view predefined_format(std::string_view nickname);
 // Appends `s` escaped as Apache's ap_escape_logitem does.
 void append_escaped(std::string& out, std::string_view s);
 
-// The process id, cached (refreshed in a forked child).
-int current_pid();
-
 }  // namespace mpmd::log

@@ -10,6 +10,7 @@
 
 #include "log/log_format.hpp"
 #include "log/log_format_ops.hpp"
+#include "util/error_log.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::log {

@@ -6,15 +6,15 @@
 #include <atomic>
 #include <cstdlib>
 
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
 #include "offload/frame.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 
 namespace mpmd::offload {
 
 namespace {
 
-using config::LogLevel;
+using log::LogLevel;
 
 // At most one "unreachable" line per second per process: when gearmand is
 // down every request would otherwise log one.

@@ -14,15 +14,15 @@
 #include <set>
 #include <utility>
 
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
 #include "offload/frame.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 
 namespace mpmd::offload {
 
 namespace {
 
-using config::LogLevel;
+using log::LogLevel;
 
 constexpr uint64_t kWakeId = 0;
 constexpr uint64_t kSpawnerId = 1;

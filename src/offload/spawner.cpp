@@ -19,6 +19,8 @@
 
 #include "offload/frame.hpp"
 #include "util/proctitle.hpp"
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::offload {
 
@@ -87,6 +89,20 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
+// Both ends of a socketpair: ours stays, theirs goes to the forked process.
+struct SocketPair {
+  util::UniqueFd ours;
+  util::UniqueFd theirs;
+};
+
+util::Result<SocketPair> socket_pair(int type) {
+  int sv[2];
+  if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) != 0) {
+    return util::Error::from_errno("socketpair");
+  }
+  return SocketPair{util::UniqueFd(sv[0]), util::UniqueFd(sv[1])};
+}
+
 [[noreturn]] void spawner_main(int control, const FunctionTable& table, size_t max_payload) {
   const pid_t child = getppid();  // the serving child whose pool this is
   sigset_t chld;
@@ -124,9 +140,9 @@ bool write_all(int fd, std::string_view data) {
       continue;
     }
     if (m.op != Op::spawn) continue;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-      send_message(control, Message{Op::spawn_failed, 0, errno});
+    util::Result<SocketPair> pair = socket_pair(SOCK_STREAM);
+    if (!pair) {
+      send_message(control, Message{Op::spawn_failed, 0, pair.error().code});
       continue;
     }
     pid_t spawner = getpid();
@@ -134,22 +150,20 @@ bool write_all(int fd, std::string_view data) {
     if (pid == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != spawner) _exit(0);
-      close_all_except({sv[1]});
+      close_all_except({pair->theirs.get()});
       reset_signals();
       util::set_title("mpmd-helper", "offload helper [child " + std::to_string(child) + "]");
-      run_helper(sv[1], table, max_payload);
+      run_helper(pair->theirs.get(), table, max_payload);
       _exit(0);
     }
     int err = errno;
-    ::close(sv[1]);
+    pair->theirs.reset();
     if (pid < 0) {
-      ::close(sv[0]);
       send_message(control, Message{Op::spawn_failed, 0, err});
       continue;
     }
     helpers.insert(pid);
-    send_message(control, Message{Op::spawned, pid, 0}, sv[0]);
-    ::close(sv[0]);
+    send_message(control, Message{Op::spawned, pid, 0}, pair->ours.get());
   }
 }
 
@@ -196,31 +210,29 @@ void run_helper(int fd, const FunctionTable& table, size_t max_payload) {
 
 std::unique_ptr<Spawner> Spawner::start(const FunctionTable& table, size_t max_payload,
                                         std::string& error) {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    error = std::string("socketpair: ") + std::strerror(errno);
+  util::Result<SocketPair> pair = socket_pair(SOCK_SEQPACKET);
+  if (!pair) {
+    error = pair.error().message;
     return nullptr;
   }
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     error = std::string("fork: ") + std::strerror(errno);
-    ::close(sv[0]);
-    ::close(sv[1]);
     return nullptr;
   }
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(0);
-    ::close(sv[0]);
+    pair->ours.reset();
     reset_signals();
     util::set_title("mpmd-offload", "offload spawner [child " + std::to_string(parent) + "]");
-    spawner_main(sv[1], table, max_payload);
+    spawner_main(pair->theirs.get(), table, max_payload);
   }
-  ::close(sv[1]);
+  pair->theirs.reset();
   auto s = std::unique_ptr<Spawner>(new Spawner);
   s->pid_ = pid;
-  s->control_.reset(sv[0]);
+  s->control_ = std::move(pair->ours);
   return s;
 }
 

@@ -5,6 +5,7 @@
 #include "app/directives.hpp"
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
+#include "mpm/engines.hpp"
 #include "offload/directives.hpp"
 #include "session/directives.hpp"
 #include "supervisor/directives.hpp"
@@ -12,9 +13,12 @@
 namespace mpmd::supervisor {
 
 config::Parser make_parser() {
-  return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
-                         supervisor::directives(), app::directives(), session::directives(),
-                         offload::directives()});
+  std::vector<std::string> engines;
+  for (const mpm::Engine& e : mpm::engines()) engines.emplace_back(e.name);
+  return config::Parser(
+      {config::core_directives(), log::directives(), static_files::directives(),
+       supervisor::directives(), app::directives(), session::directives(), offload::directives()},
+      std::move(engines));
 }
 
 void apply_defaults(config::Config& config) {

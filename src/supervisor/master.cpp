@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "app/applications.hpp"
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
+#include "log/configure.hpp"
 #include "mpm/common/child.hpp"
+#include "mpm/engines.hpp"
 #include "scoreboard/saturation.hpp"
 #include "scoreboard/scoreboard.hpp"
+#include "site/site.hpp"
+#include "supervisor/children.hpp"
 #include "supervisor/listeners.hpp"
 #include "supervisor/mpm_limits.hpp"
 #include "supervisor/notify.hpp"
@@ -27,28 +29,18 @@
 #include "supervisor/spare_pool.hpp"
 #include "supervisor/worker_counts.hpp"
 #include "util/clock.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 #include "util/proctitle.hpp"
 
 namespace mpmd::supervisor {
 
 namespace {
 
-using config::LogLevel;
-using Clock = std::chrono::steady_clock;
+using log::LogLevel;
 using scoreboard::State;
 
 constexpr auto kStopEscalation = std::chrono::seconds(9);  // then SIGKILL (Apache: 9 s)
-constexpr auto kStartupWindow = std::chrono::seconds(2);   // dying sooner counts as a crash
-constexpr int kMaxBackoffSeconds = 32;
-
-struct Child {
-  pid_t pid = 0;
-  int slot = 0;
-  uint32_t generation = 0;
-  Clock::time_point started;
-  bool stopping = false;    // told to finish up (spare-pool trim or graceful restart)
-  bool terminated = false;  // sent SIGTERM after its drain deadline
-};
 
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
@@ -109,14 +101,14 @@ class Master {
 
  private:
   bool configure(const config::Config& cfg, std::string& error) {
-    std::vector<std::string> warnings;
-    Sizing next = compute_sizing(cfg, warnings);
-    for (const auto& w : warnings) log::emit(LogLevel::warn, log::ids::kConfigWarning, w);
-    mpm::ChildMain engine = mpm::find_engine(cfg.mpm.name);
+    const mpm::Engine* engine = mpm::find_engine(cfg.mpm.name);
     if (!engine) {
       error = "unknown MPM " + cfg.mpm.name;
       return false;
     }
+    std::vector<std::string> warnings;
+    Sizing next = compute_sizing(cfg, *engine, warnings);
+    for (const auto& w : warnings) log::emit(LogLevel::warn, log::ids::kConfigWarning, w);
     if (scoreboard_ &&
         (next.server_limit != sizing_.server_limit || next.thread_limit != sizing_.thread_limit)) {
       // Like Apache (AH00179/AH00501): the scoreboard's size is fixed until a full stop.
@@ -136,7 +128,7 @@ class Master {
 
   WorkerCounts counts() const {
     std::vector<int> slots;
-    for (const Child& c : children_) {
+    for (const Child& c : children_.all()) {
       if (current(c)) slots.push_back(c.slot);
     }
     return count_workers(*scoreboard_, slots, sizing_.threads_per_child);
@@ -250,9 +242,16 @@ class Master {
     }
     // The new generation's applications are ready before an old child stops.
     std::string error;
+    const mpm::Engine* next_engine = mpm::find_engine(next.mpm.name);
+    if (!next_engine) {
+      log::emit(LogLevel::error, log::ids::kConfigError,
+                "unknown MPM " + next.mpm.name + "; not restarting");
+      return;
+    }
     std::vector<std::string> ignored;
-    auto apps = app::Applications::start(next, generation_ + 1,
-                                         compute_sizing(next, ignored).threads_per_child, error);
+    auto apps = app::Applications::start(
+        next, generation_ + 1, compute_sizing(next, *next_engine, ignored).threads_per_child,
+        error);
     if (!apps) {
       log::emit(LogLevel::error, log::ids::kAppHookFailed,
                 error + "; not restarting (the old configuration keeps serving)");
@@ -267,7 +266,7 @@ class Master {
     }
     listeners_.swap(listeners);
     Sizing old_sizing = sizing_;
-    mpm::ChildMain old_engine = engine_;
+    const mpm::Engine* old_engine = engine_;
     if (!configure(next, error)) {
       sizing_ = old_sizing;
       engine_ = old_engine;
@@ -279,10 +278,10 @@ class Master {
       return;
     }
     piped_logs().start_due();
-    log::error_log().configure(next.logs);
+    (void)log::configure(log::error_log(), next.logs);
     piped_logs().retire_unused(next);
     if (graceful) {
-      for (Child& c : children_) stop_gracefully(c);
+      for (Child& c : children_.all()) stop_gracefully(c);
       drain_started_ = Clock::now();
     } else {
       stop_children(SIGTERM, kStopEscalation);
@@ -293,7 +292,7 @@ class Master {
     auto& g = scoreboard_->global();
     g.running_generation = generation_;
     if (!graceful) g.restart_usec = util::wall_usec();
-    backoff_ = 0;
+    restarts_.reset();
     pool_.reset();
     write_pid_file();
     util::set_title("mpmd-master", "master [" + config_.mpm.name + " engine, generation " +
@@ -304,9 +303,8 @@ class Master {
   // Keeps the pool as the engine wants it: a fixed number of event children,
   // spare pools for prefork and worker.
   void maintain() {
-    if (Clock::now() < next_spawn_allowed_) return;
-    int active = 0;
-    for (const Child& c : children_) active += current(c) ? 1 : 0;
+    if (!restarts_.may_spawn(Clock::now())) return;
+    int active = children_.count_current(generation_);
     if (!sizing_.spare_pool) {
       for (int i = active; i < sizing_.start_servers; ++i) spawn();
       return;
@@ -321,10 +319,9 @@ class Master {
     if (d.seems_busy) {
       log::emit(LogLevel::info, log::ids::kServerBusy,
                 "server seems busy, (you may need to increase StartServers, or Min/MaxSpare" +
-                    std::string(config_.mpm.name == "prefork" ? "Servers" : "Threads") +
-                    "), spawning " + std::to_string(d.spawn) + " children, there are " +
-                    std::to_string(counts.idle) + " idle, and " + std::to_string(active) +
-                    " total children");
+                    std::string(engine_->sizing_unit) + "), spawning " + std::to_string(d.spawn) +
+                    " children, there are " + std::to_string(counts.idle) + " idle, and " +
+                    std::to_string(active) + " total children");
     }
     switch (at_max_.on_cycle(scoreboard_->global(), d.at_max, util::wall_usec())) {
       case scoreboard::MaxWorkersWatch::Log::reached:
@@ -346,13 +343,13 @@ class Master {
     }
   }
 
-  bool current(const Child& c) const { return c.generation == generation_ && !c.stopping; }
+  bool current(const Child& c) const { return ChildTable::current(c, generation_); }
 
   // prefork: idle (or starting) children; worker: idle, starting or not yet
   // started threads of current children (Apache's counting rules).
   int idle_capacity() const {
     int idle = 0;
-    for (const Child& c : children_) {
+    for (const Child& c : children_.all()) {
       if (!current(c)) continue;
       for (int t = 0; t < sizing_.threads_per_child; ++t) {
         char s = scoreboard_->worker(c.slot, t).state.load(std::memory_order_relaxed);
@@ -369,7 +366,7 @@ class Master {
     Child* best = nullptr;
     int best_idle = 0;
     // Prefer the youngest: old children have warm caches.
-    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+    for (auto it = children_.all().rbegin(); it != children_.all().rend(); ++it) {
       if (!current(*it)) continue;
       int idle = 0;
       for (int t = 0; t < sizing_.threads_per_child; ++t) {
@@ -394,7 +391,7 @@ class Master {
   void enforce_drain_deadline() {
     auto limit = config_.mpm.graceful_drain_timeout;
     if (limit.count() <= 0 || Clock::now() - drain_started_ < limit) return;
-    for (Child& c : children_) {
+    for (Child& c : children_.all()) {
       if (c.generation != generation_ && c.stopping && !c.terminated) {
         c.terminated = true;
         log::emit(LogLevel::warn, log::ids::kGracefulRestart,
@@ -414,17 +411,8 @@ class Master {
     scoreboard_->global().listen_queue.store(queued, std::memory_order_relaxed);
   }
 
-  int free_slot() const {
-    for (int s = 0; s < sizing_.server_limit; ++s) {
-      bool used = std::any_of(children_.begin(), children_.end(),
-                              [&](const Child& c) { return c.slot == s; });
-      if (!used) return s;
-    }
-    return -1;
-  }
-
   void spawn() {
-    int slot = free_slot();
+    int slot = children_.free_slot(sizing_.server_limit);
     if (slot < 0) {
       log::emit(LogLevel::error, log::ids::kScoreboardFull,
                 "scoreboard is full, not at MaxRequestWorkers. Increase ServerLimit.");
@@ -477,12 +465,13 @@ class Master {
         log::emit(LogLevel::error, log::ids::kAppHookFailed, why);
         _exit(mpm::kExitStartupFailed);
       }
-      env.applications = apps_.get();
-      _exit(engine_(env));
+      auto site = site::make_site(env, {apps_.get(), engine_->async_handlers});
+      env.site = site.get();
+      _exit(engine_->run(env));
     }
     proc.pid = pid;
     scoreboard_->global().children_spawned.fetch_add(1, std::memory_order_relaxed);
-    children_.push_back(Child{pid, slot, generation_, Clock::now(), false, false});
+    children_.add(Child{pid, slot, generation_, Clock::now(), false, false});
   }
 
   bool reap() {
@@ -490,32 +479,28 @@ class Master {
     int status = 0;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-      auto it = std::find_if(children_.begin(), children_.end(),
-                             [&](const Child& c) { return c.pid == pid; });
-      if (it == children_.end()) {
+      std::optional<Child> gone = children_.remove(pid);
+      if (!gone) {
         piped_logs().on_exit(pid, status);  // restarted by the loop's start_due()
         continue;
       }
       any = true;
-      Child child = *it;
-      children_.erase(it);
+      const Child& child = *gone;
       release_slot(child.slot);
       bool clean = WIFEXITED(status) && WEXITSTATUS(status) == mpm::kExitNormal;
       if (clean || child.generation != generation_) continue;
       scoreboard_->global().children_crashed.fetch_add(1, std::memory_order_relaxed);
-      bool early = Clock::now() - child.started < kStartupWindow ||
-                   (WIFEXITED(status) && WEXITSTATUS(status) == mpm::kExitStartupFailed);
+      RestartPolicy::Verdict v =
+          restarts_.on_crash(child.started, Clock::now(),
+                             WIFEXITED(status) && WEXITSTATUS(status) == mpm::kExitStartupFailed);
       log::emit(LogLevel::error, log::ids::kChildExited,
                 "child pid " + std::to_string(pid) + " exit signal: " + describe_status(status) +
-                    (early ? " shortly after start" : ""));
-      if (early) {
-        backoff_ = std::min(backoff_ == 0 ? 1 : backoff_ * 2, kMaxBackoffSeconds);
-        next_spawn_allowed_ = Clock::now() + std::chrono::seconds(backoff_);
-        log::emit(
-            LogLevel::error, log::ids::kChildBackoff,
-            "children are dying at start-up; next attempt in " + std::to_string(backoff_) + " s");
+                    (v.early ? " shortly after start" : ""));
+      if (v.early) {
+        log::emit(LogLevel::error, log::ids::kChildBackoff,
+                  "children are dying at start-up; next attempt in " +
+                      std::to_string(v.backoff_seconds) + " s");
       } else {
-        backoff_ = 0;
         // A crash under load is replaced at once, not at the next idle check.
         if (!sizing_.spare_pool || idle_capacity() < sizing_.min_spare) spawn();
       }
@@ -535,7 +520,7 @@ class Master {
 
   // Sends `sig` to every child and waits for them, escalating to SIGKILL after `grace`.
   void stop_children(int sig, std::chrono::seconds grace) {
-    for (Child& c : children_) {
+    for (Child& c : children_.all()) {
       c.stopping = true;
       kill(c.pid, sig);
     }
@@ -545,7 +530,7 @@ class Master {
       if (Clock::now() >= deadline) {
         log::emit(LogLevel::warn, log::ids::kShutdown,
                   "children did not exit in time, sending SIGKILL");
-        for (const Child& c : children_) kill(c.pid, SIGKILL);
+        for (const Child& c : children_.all()) kill(c.pid, SIGKILL);
         deadline = Clock::time_point::max();
       }
       usleep(20'000);
@@ -577,13 +562,12 @@ class Master {
   Sizing sizing_;
   std::unique_ptr<scoreboard::Scoreboard> scoreboard_;
   std::vector<net::Listener> listeners_;
-  std::vector<Child> children_;
-  mpm::ChildMain engine_ = nullptr;
+  ChildTable children_;
+  const mpm::Engine* engine_ = nullptr;
   SparePool pool_;
   uint32_t generation_ = 0;
   bool ready_pending_ = false;  // "resuming normal operations" / READY=1 not yet sent
-  int backoff_ = 0;
-  Clock::time_point next_spawn_allowed_{};
+  RestartPolicy restarts_;
   Clock::time_point drain_started_{};
   scoreboard::MaxWorkersWatch at_max_;
   std::unique_ptr<app::Applications> apps_;  // of the current generation
@@ -603,10 +587,10 @@ int run_single(const config::Config& config) {
     log::emit(LogLevel::emerg, log::ids::kListenFailed, error);
     return 1;
   }
-  mpm::ChildMain engine = mpm::find_engine(config.mpm.name);
+  const mpm::Engine* engine = mpm::find_engine(config.mpm.name);
   if (!engine) return 1;
   std::vector<std::string> warnings;
-  Sizing sizing = compute_sizing(config, warnings);
+  Sizing sizing = compute_sizing(config, *engine, warnings);
   auto board = scoreboard::Scoreboard::create(1, sizing.thread_limit, error);
   auto apps = app::Applications::start(config, 0, sizing.threads_per_child, error);
   if (!apps) {
@@ -618,13 +602,18 @@ int run_single(const config::Config& config) {
     return 1;
   }
   mpm::ChildEnv env;
-  env.applications = apps.get();
   env.config = &config;
   env.listeners = listeners;
   env.scoreboard = board.get();
   env.threads_per_child = sizing.threads_per_child;
   env.max_request_workers = sizing.threads_per_child;
-  return engine(env);
+  auto site = site::make_site(env, {apps.get(), engine->async_handlers});
+  env.site = site.get();
+  int code = engine->run(env);
+  // The engine closed these numbers once its loops held their own descriptors
+  // (close_inherited_listeners): they are not ours to close again.
+  for (net::Listener& l : listeners) l.fd.release();
+  return code;
 }
 
 }  // namespace mpmd::supervisor

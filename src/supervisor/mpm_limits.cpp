@@ -25,10 +25,12 @@ void at_least_one(int& v, const char* name, std::vector<std::string>& warnings) 
 }
 }  // namespace
 
-Sizing compute_sizing(const config::Config& config, std::vector<std::string>& warnings) {
+Sizing compute_sizing(const config::Config& config, const mpm::Engine& engine,
+                      std::vector<std::string>& warnings) {
   const config::Mpm& m = config.mpm;
   Sizing s;
-  if (m.name == "prefork") {
+  if (engine.spare_pool == mpm::SparePool::servers) {
+    // Single-threaded children (prefork's rules).
     s.spare_pool = true;
     s.server_limit = m.server_limit > 0 ? std::min(m.server_limit, kPreforkHardServerLimit) : 256;
     s.max_request_workers = m.max_request_workers > 0 ? m.max_request_workers : s.server_limit;
@@ -45,7 +47,9 @@ Sizing compute_sizing(const config::Config& config, std::vector<std::string>& wa
     at_least_one(s.min_spare, "MinSpareServers", warnings);
     s.max_spare = m.max_spare_servers <= s.min_spare ? s.min_spare + 1 : m.max_spare_servers;
   } else {
-    bool worker = m.name == "worker";
+    // Threaded children: a spare pool of threads with ThreadsPerChild serving
+    // threads each (worker's rules), or a fixed set of one-loop children (event).
+    bool worker = engine.spare_pool == mpm::SparePool::threads;
     s.spare_pool = worker;
     s.server_limit = m.server_limit > 0 ? std::min(m.server_limit, kThreadedHardServerLimit) : 16;
     if (worker) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "mpm/engines.hpp"
 
 namespace mpmd::supervisor {
 
@@ -23,8 +24,9 @@ struct Sizing {
   bool spare_pool = false;  // prefork and worker keep spare pools; event a fixed set
 };
 
-// Computes the effective sizing for config.mpm.name, appending Apache-style
-// warnings for every value it had to change.
-Sizing compute_sizing(const config::Config& config, std::vector<std::string>& warnings);
+// Computes the effective sizing of `engine` (the row of config.mpm.name) from
+// the config, appending Apache-style warnings for every value it had to change.
+Sizing compute_sizing(const config::Config& config, const mpm::Engine& engine,
+                      std::vector<std::string>& warnings);
 
 }  // namespace mpmd::supervisor

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 
 namespace mpmd::supervisor::notify {
 

@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
-#include "log/system_log.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
+#include "util/system_log.hpp"
 
 namespace mpmd::supervisor {
 

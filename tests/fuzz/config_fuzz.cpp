@@ -56,7 +56,8 @@ bool may_escape_root(std::string_view text) {
 
 config::Parser& parser() {
   static config::Parser p(
-      {config::core_directives(), log::directives(), static_files::directives()});
+      {config::core_directives(), log::directives(), static_files::directives()},
+      {"event", "worker", "prefork"});
   return p;
 }
 

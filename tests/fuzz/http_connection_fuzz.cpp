@@ -3,8 +3,8 @@
 //
 // Input layout: byte 0 selects settings and how the stream ends, byte 1 the
 // read sizes, byte 2 the write sizes; the rest is what the client sends.
-// The handler echoes a small body. After every call the target checks what an
-// engine relies on: the read buffer is never empty while reading is wanted, a
+// The handler echoes what of the body is buffered when it runs (at the head). After every call the
+// target checks what an engine relies on: the read buffer is never empty while reading is wanted, a
 // finished connection stays finished, output is bounded, and the bytes written
 // are well-formed responses that match, in order, what the observer was told.
 #include <cstddef>
@@ -19,6 +19,7 @@
 #include "http/connection.hpp"
 #include "http/handler.hpp"
 #include "http/request.hpp"
+#include "http/request_body.hpp"
 #include "http/response.hpp"
 #include "util/clock.hpp"
 
@@ -51,9 +52,17 @@ class Echo final : public http::Handler, public http::ExchangeObserver {
     if (request.path == "/close") response.close = true;
     if (request.path == "/204") response.status = 204;
     if (request.path == "/304") response.status = 304;
+    if (request.path == "/405") response.status = 405;  // a refusal: the body stays unread
     if (request.path == "/empty") return;
-    std::string_view body = request.body;
-    response.body.append(std::string(body.empty() ? std::string_view("ok") : body.substr(0, 64)));
+    // Handlers run at the head: echo what of the body is already buffered (at
+    // most 64 bytes), without waiting; the core reads and judges the rest.
+    char buf[64];
+    size_t n = 0;
+    if (request.body && request.path != "/405") {
+      const http::RequestBody::Read r = request.body->read(buf);
+      if (r.status == http::RequestBody::Status::data) n = r.size;
+    }
+    response.body.append(n == 0 ? std::string("ok") : std::string(buf, n));
   }
   void on_exchange(const http::Request&, const http::Response& response,
                    const http::Exchange& exchange) override {

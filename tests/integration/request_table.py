@@ -18,14 +18,22 @@ Each row is a dict:
   no_interim  True: the first response must not be a 1xx
   continue_body  for Expect: 100-continue rows: REQUEST holds only the header; the client
             waits for the interim response (expected status in `interim`, None when the
-            server must answer with the final status at once), then sends this body.
+            server must answer with the final status at once: the body is then never sent,
+            and with no_interim and close the row proves it was neither awaited nor read),
+            then sends this body.
 
 Every response must be HTTP/1.1, carry Server and an IMF-fixdate Date, and Content-Length (or chunked framing)
 unless it is 1xx/204/304 or answers HEAD; a closed HTTP/1.1 connection must be announced by
-`Connection: close`. The server runs with the LIMITS below.
+`Connection: close`. The server runs with config() below (LIMITS, status pages, an
+application at /app).
 """
 
-from mpmd_harness import DIR_INDEX_HTML, INDEX_HTML, SECRET, SPACED_CONTENT, content_1m, content_4k
+import os
+from pathlib import Path
+
+import mpmd_harness
+from mpmd_harness import (DIR_INDEX_HTML, INDEX_HTML, SECRET, SPACED_CONTENT, STATUS_LOCATIONS,
+                          content_1m, content_4k)
 
 LIMIT_LINE = 1024
 LIMIT_FIELD_SIZE = 1024
@@ -39,6 +47,18 @@ LimitRequestFields {LIMIT_FIELDS}
 LimitRequestBody {LIMIT_BODY}
 """
 
+
+
+def config():
+    """What the table's server runs with: the LIMITS, the status pages (/server-status,
+    /metrics, and /denied that nobody may read) and tests/integration/apps/test_app.so at /app,
+    a handler that reads request bodies (POST /app/echo answers 201 with the body). Called
+    once the binary is known (the .so is built next to it; MPMD_APPS_DIR overrides)."""
+    apps = os.environ.get("MPMD_APPS_DIR") or str(Path(mpmd_harness.MPMD).parent / "apps")
+    return (LIMITS + STATUS_LOCATIONS + 'LoadApplication table "%s/test_app.so"\n' % apps
+            + "<Location /app>\n    SetHandler table\n</Location>\n")
+
+
 H = b"Host: localhost\r\n"
 K4 = content_4k()
 CONTENT_1M = content_1m()
@@ -49,6 +69,32 @@ IMF_DATE = r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|A
 
 def get(target, extra=b"", version=b"HTTP/1.1", method=b"GET"):
     return method + b" " + target + b" " + version + b"\r\n" + H + extra + b"\r\n"
+
+
+def chunked_to(target, body, method=b"POST"):
+    """METHOD TARGET with a chunked BODY (raw bytes after the head)."""
+    return get(target, b"Transfer-Encoding: chunked\r\n", method=method) + body
+
+
+def with_host(value):
+    """GET /4k.txt with VALUE as its only Host field."""
+    return b"GET /4k.txt HTTP/1.1\r\nHost: " + value + b"\r\n\r\n"
+
+
+def accept_expecting(name, target, status, body, method=b"GET", version=b"HTTP/1.1"):
+    """A request with Expect: 100-continue that will be accepted: 100 Continue, then the client
+    sends its 5-byte body ("hello") and gets STATUS with BODY; the connection stays open."""
+    return dict(name=name, request=get(target, b"Content-Length: 5\r\nExpect: 100-continue\r\n",
+                                        method=method, version=version),
+                interim=100, continue_body=b"hello", status=status, body=body, close=False)
+
+
+def refuse_expecting(name, target, framing, status, method=b"POST"):
+    """A request with Expect: 100-continue that is refused (STATUS): answered at once without
+    100 Continue, while the client still holds its body back; then the connection closes."""
+    return dict(name=name, request=get(target, framing + b"Expect: 100-continue\r\n",
+                                        method=method),
+                interim=None, continue_body=b"", no_interim=True, status=status, close=True)
 
 
 ROWS = [
@@ -142,6 +188,21 @@ ROWS = [
     # --- versions and request line --------------------------------------------
     dict(name="http2_version_505", request=get(b"/4k.txt", version=b"HTTP/2.0"), status=505),
     dict(name="http3_version_505", request=get(b"/4k.txt", version=b"HTTP/3.0"), status=505),
+    # RFC 9110 2.5: a higher HTTP/1 minor version is served as HTTP/1.1 (and answered in it).
+    dict(name="http12_served_as_11", request=get(b"/4k.txt", version=b"HTTP/1.2"), status=200,
+         body=K4, close=False),
+    dict(name="http19_chunked_served_as_11",
+         request=get(b"/index.html", b"Transfer-Encoding: chunked\r\n", version=b"HTTP/1.9")
+         + b"3\r\nabc\r\n0\r\n\r\n", status=200, body=INDEX_HTML, close=False),
+    dict(name="http15_connection_close",
+         request=get(b"/index.html", b"Connection: close\r\n", version=b"HTTP/1.5"), status=200,
+         values={"Connection": "(?i)close"}, body=INDEX_HTML, close=True),
+    dict(name="http12_pipelined_kept_alive",
+         request=get(b"/index.html", version=b"HTTP/1.2") + get(b"/dir/", version=b"HTTP/1.9")
+         + get(b"/4k.txt", method=b"HEAD", version=b"HTTP/1.3"),
+         responses=[dict(status=200, body=INDEX_HTML), dict(status=200, body=DIR_INDEX_HTML),
+                    dict(status=200, head=True, values={"Content-Length": "4096"})],
+         close=False),
     dict(
         name="garbage_request_line_400",
         request=b"GET /4k.txt HTTP/1.1 extra\r\n" + H + b"\r\n",
@@ -299,9 +360,59 @@ ROWS = [
         ),
         interim=None,
         continue_body=b"",
+        no_interim=True,
         status=413,
         close=True,
     ),
+    # 100 Continue only for a request that will be accepted; a refusal comes at once, the
+    # body never sent nor awaited, and the connection closes.
+    refuse_expecting("expect_100_post_file_405", b"/4k.txt", b"Content-Length: 5\r\n", 405),
+    refuse_expecting("expect_100_chunked_post_file_405", b"/4k.txt",
+                     b"Transfer-Encoding: chunked\r\n", 405),
+    refuse_expecting("expect_100_denied_403", b"/denied/x", b"Content-Length: 5\r\n", 403),
+    refuse_expecting("expect_100_get_denied_403", b"/denied/x", b"Content-Length: 5\r\n", 403,
+                     method=b"GET"),
+    refuse_expecting("expect_100_status_post_405", b"/server-status", b"Content-Length: 5\r\n",
+                     405),
+    refuse_expecting("expect_100_not_found_404", b"/nope.txt", b"Content-Length: 5\r\n", 404,
+                     method=b"GET"),
+    accept_expecting("expect_100_app_reads_body", b"/app/echo", 201, b"hello", method=b"POST"),
+    accept_expecting("expect_100_http12", b"/4k.txt", 200, K4, version=b"HTTP/1.2"),
+    # --- status pages: they list clients and requests, no cache may keep them --------------
+    dict(name="server_status_no_store", request=get(b"/server-status"), status=200,
+         values={"Cache-Control": "no-store"}, close=False),
+    dict(name="server_status_auto_no_store", request=get(b"/server-status?auto"), status=200,
+         values={"Cache-Control": "no-store", "Content-Type": "text/plain.*"}, close=False),
+    dict(name="server_status_json_no_store", request=get(b"/server-status?json"), status=200,
+         values={"Cache-Control": "no-store", "Content-Type": "application/json.*"}),
+    dict(name="server_status_head_no_store", request=get(b"/server-status", method=b"HEAD"),
+         head=True, status=200, values={"Cache-Control": "no-store"}),
+    dict(name="metrics_no_store", request=get(b"/metrics"), status=200,
+         values={"Cache-Control": "no-store"}, close=False),
+    # --- Host and absolute-form authorities RFC 3986 admits (RFC 9112 3.2) -----------------
+    dict(name="host_with_port_ok", request=with_host(b"localhost:80"), status=200, body=K4,
+         close=False),
+    dict(name="host_empty_port_ok", request=with_host(b"localhost:"), status=200, body=K4,
+         close=False),
+    dict(name="host_ipv4_port_ok", request=with_host(b"127.0.0.1:8080"), status=200, body=K4,
+         close=False),
+    dict(name="host_ipv6_ok", request=with_host(b"[::1]"), status=200, body=K4, close=False),
+    dict(name="host_ipv6_port_ok", request=with_host(b"[4712::abcd]:8000"), status=200, body=K4,
+         close=False),
+    dict(name="host_punycode_trailing_dot_ok", request=with_host(b"xn--bcher-kva.example."),
+         status=200, body=K4, close=False),
+    dict(name="host_underscore_ok", request=with_host(b"foo_bar.example.com"), status=200,
+         body=K4, close=False),
+    dict(name="absolute_form_ipv6_port_ok", request=get(b"http://[::1]:8080/4k.txt"), status=200,
+         body=K4, close=False),
+    # --- a request body that a handler reads (the application at /app) ---------------------
+    dict(name="app_reads_chunked_body",
+         request=get(b"/app/echo", b"Transfer-Encoding: chunked\r\n", method=b"POST")
+         + b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", status=201, body=b"hello world",
+         close=False),
+    dict(name="post_file_chunked_405_kept",
+         request=get(b"/4k.txt", b"Transfer-Encoding: chunked\r\n", method=b"POST")
+         + b"5\r\nhello\r\n0\r\n\r\n", status=405, present=["Allow"], close=False),
     # --- conditional requests ------------------------------------------------------
     dict(
         name="if_none_match_304",
@@ -729,6 +840,22 @@ HOSTILE_ROWS = [
     reject("chunk_size_negative_400", chunked(b"-5\r\nhello\r\n0\r\n\r\n")),
     reject("chunk_size_0x_prefix_400", chunked(b"0x5\r\nhello\r\n0\r\n\r\n")),
     reject("chunk_size_empty_400", chunked(b"\r\nhello\r\n0\r\n\r\n")),
+    # Whitespace after a chunk size with no extension (RFC 9112 7.1.1): 400 on every path,
+    # also where the answer needs no body (a file, 405, 403) and the core judges it unread.
+    reject("chunk_size_trailing_space_400", chunked(b"3 \r\nabc\r\n0\r\n\r\n")),
+    reject("chunk_size_trailing_tab_400", chunked(b"3\t\r\nabc\r\n0\r\n\r\n")),
+    reject("chunk_size_trailing_space_later_400",
+           chunked(b"3\r\nabc\r\n3 \r\nabc\r\n0\r\n\r\n")),
+    reject("chunk_size_trailing_space_post_file_400",
+           chunked_to(b"/4k.txt", b"3 \r\nabc\r\n0\r\n\r\n")),
+    reject("chunk_size_trailing_space_denied_400",
+           chunked_to(b"/denied/x", b"3 \r\nabc\r\n0\r\n\r\n")),
+    reject("chunk_size_trailing_space_status_post_400",
+           chunked_to(b"/server-status", b"3 \r\nabc\r\n0\r\n\r\n")),
+    reject("chunk_size_trailing_space_app_400",
+           chunked_to(b"/app/echo", b"3 \r\nabc\r\n0\r\n\r\n")),
+    reject_then("chunk_size_trailing_space_post_file_then_400",
+                chunked_to(b"/4k.txt", b"3 \r\nabc\r\n0\r\n\r\n")),
     reject("chunk_size_bare_lf_400", chunked(b"5\nhello\r\n0\r\n\r\n")),
     reject("chunk_data_bare_lf_400", chunked(b"5\r\nhello\n0\r\n\r\n")),
     reject("chunk_data_longer_than_size_400", chunked(b"3\r\nhello\r\n0\r\n\r\n")),
@@ -775,10 +902,50 @@ HOSTILE_ROWS = [
     reject("trailing_space_in_request_line_400", b"GET /4k.txt HTTP/1.1 \r\n" + H + b"\r\n"),
     reject("http09_simple_request_rejected", b"GET /4k.txt\r\n\r\n", (400, 505)),
     reject("version_1_10_400", get(b"/4k.txt", version=b"HTTP/1.10")),
+    reject("http12_without_host_400", b"GET /4k.txt HTTP/1.2\r\n\r\n"),
+    reject("http21_version_505", get(b"/4k.txt", version=b"HTTP/2.1"), 505),
+    reject("http99_version_505", get(b"/4k.txt", version=b"HTTP/9.9"), 505),
+    reject("http08_version_505", get(b"/4k.txt", version=b"HTTP/0.8"), 505),
     reject("version_without_dot_400", get(b"/4k.txt", version=b"HTTP/11")),
     reject("asterisk_target_with_get_400", get(b"*")),
     reject("host_with_space_400", b"GET /4k.txt HTTP/1.1\r\nHost: local host\r\n\r\n"),
     reject("host_with_path_400", b"GET /4k.txt HTTP/1.1\r\nHost: localhost/../x\r\n\r\n"),
+    # Host and absolute-form authorities RFC 3986 refuses (RFC 9112 3.2): 400, no handler.
+    reject("host_port_not_digits_400", with_host(b"localhost:80x")),
+    reject("host_two_ports_400", with_host(b"localhost:80:80")),
+    reject("host_port_too_large_400", with_host(b"localhost:99999")),
+    reject("host_port_65536_400", with_host(b"localhost:65536")),
+    reject("host_port_zero_400", with_host(b"localhost:0")),
+    reject("host_port_signed_400", with_host(b"localhost:+80")),
+    reject("host_port_only_400", with_host(b":80")),
+    reject("host_ipv6_unbracketed_400", with_host(b"4713::abcd:8001")),
+    reject("host_ipv6_two_gaps_400", with_host(b"[4712::abcd::]")),
+    reject("host_ipv6_unclosed_400", with_host(b"[::1")),
+    reject("host_ipv6_suffix_400", with_host(b"[::1]x")),
+    reject("host_ipv6_bad_port_400", with_host(b"[::1]:bad")),
+    reject("host_ipv6_zone_400", with_host(b"[fe80::1%25eth0]")),
+    reject("host_obs_text_400", with_host(b"abc\xa0")),
+    reject("host_userinfo_400", with_host(b"user@localhost")),
+    reject("host_backslash_400", with_host(b"localhost\\x")),
+    reject("host_bad_percent_400", with_host(b"local%zzhost")),
+    reject("host_dot_dot_400", with_host(b"local..host")),
+    reject("host_list_400", with_host(b"localhost,other")),
+    reject("host_hex_ipv4_400", with_host(b"0x7f.1")),
+    reject("host_octal_ipv4_400", with_host(b"017700000001")),
+    reject("host_leading_zero_ipv4_400", with_host(b"127.01.0.1")),
+    reject("host_bad_http10_400", b"GET /4k.txt HTTP/1.0\r\nHost: localhost:80x\r\n\r\n"),
+    reject("host_bad_status_page_400",
+           b"GET /server-status HTTP/1.1\r\nHost: localhost:1:2\r\n\r\n"),
+    reject("host_bad_app_400", b"POST /app/echo HTTP/1.1\r\nHost: localhost:80x\r\n"
+           b"Content-Length: 5\r\n\r\nhello"),
+    reject("host_bad_with_absolute_form_400",
+           b"GET http://localhost/4k.txt HTTP/1.1\r\nHost: localhost:80:80\r\n\r\n"),
+    reject("absolute_form_port_not_digits_400", get(b"http://localhost:80x/4k.txt")),
+    reject("absolute_form_two_ports_400", get(b"http://localhost:80:80/4k.txt")),
+    reject("absolute_form_port_too_large_400", get(b"http://localhost:99999/4k.txt")),
+    reject("absolute_form_ipv6_unbracketed_400", get(b"http://4713::abcd:8001/4k.txt")),
+    reject("absolute_form_ipv6_two_gaps_400", get(b"http://[4712::abcd::]/4k.txt")),
+    reject("absolute_form_ipv6_unclosed_400", get(b"http://[::1/4k.txt")),
     # --- lengths and counts -------------------------------------------------------------
     reject("long_method_501", get(b"/4k.txt", method=b"M" * 300), 501),
     reject("method_longer_than_line_414", get(b"/4k.txt", method=b"M" * (LIMIT_LINE + 100)), 414),

@@ -13,7 +13,7 @@ import socket
 
 import mpmd_harness as h
 import test_request_table as table
-from request_table import HOSTILE, LIMITS, ROWS
+from request_table import HOSTILE, ROWS, config
 
 BY_NAME = {row["name"]: row for row in ROWS}
 FOLLOW = b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -30,8 +30,12 @@ def rejected(row):
 
 
 class HardeningTable(h.ServerTestCase):
-    EXTRA = LIMITS
     tokens = {}  # the hostile rows use no @ETAG@ / @LASTMOD@
+
+    @classmethod
+    def setUpClass(cls):
+        cls.EXTRA = config()  # the table's own server: status pages, /denied, the app at /app
+        super().setUpClass()
 
     # The row checks are test_request_table's own, so both suites judge a row alike.
     fill = table.RequestTable.fill

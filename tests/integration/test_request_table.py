@@ -5,18 +5,18 @@ import re
 import time
 
 import mpmd_harness as h
-from request_table import IMF_DATE, LIMITS, ROWS
+from request_table import IMF_DATE, ROWS, config
 
 PROBE = b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n"
 NO_BODY_STATUSES = (204, 304)
 
 
 class RequestTable(h.ServerTestCase):
-    EXTRA = LIMITS
     tokens = {}
 
     @classmethod
     def setUpClass(cls):
+        cls.EXTRA = config()  # once main() has set the binary (the app is built next to it)
         super().setUpClass()
         try:
             resp, _ = h.exchange(cls.server.port, b"GET /4k.txt HTTP/1.1\r\nHost: localhost\r\n\r\n")

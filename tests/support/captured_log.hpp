@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "log/error_log.hpp"
 #include "support/temp_dir.hpp"
+#include "util/error_log.hpp"
 
 namespace mpmd::test {
 

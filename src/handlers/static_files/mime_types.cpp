@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "util/strings.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::static_files {
 
@@ -65,22 +66,17 @@ bool is_space(char c) {
 }  // namespace
 
 std::string MimeTypes::load_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "cannot open TypesConfig " + path + ": " + std::strerror(errno);
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return "cannot open TypesConfig " + path + ": " + std::strerror(errno);
   std::string text;
   char buf[16384];
   while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return "cannot read TypesConfig " + path + ": " + std::strerror(err);
-    }
+    if (n < 0) return "cannot read TypesConfig " + path + ": " + std::strerror(errno);
     if (n == 0) break;
     text.append(buf, size_t(n));
   }
-  ::close(fd);
   load_text(text);
   return "";
 }

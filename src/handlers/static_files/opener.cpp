@@ -33,16 +33,19 @@ constexpr uint64_t kBeneath = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 // Relative paths up to this length are copied to the stack for the NUL.
 constexpr size_t kStackPath = 1024;
 
-}  // namespace
-
-Opener::~Opener() {
-  if (root_fd_ >= 0) ::close(root_fd_);
+util::Result<util::UniqueFd> opened(int fd) {
+  return util::UniqueFd(fd);
+}
+// No message: a missing file is common and answered with a status, not logged.
+util::Result<util::UniqueFd> failed(int neg_errno) {
+  return util::Error{{}, -neg_errno};
 }
 
+}  // namespace
+
 std::string Opener::init(const std::string& root, bool follow_symlinks, bool force_fallback) {
-  if (root_fd_ >= 0) ::close(root_fd_);
-  root_fd_ = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0) return "DocumentRoot " + root + ": " + std::strerror(errno);
+  root_fd_.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd_) return "DocumentRoot " + root + ": " + std::strerror(errno);
   char buf[PATH_MAX];
   if (!::realpath(root.c_str(), buf)) return "DocumentRoot " + root + ": " + std::strerror(errno);
   root_real_ = buf;
@@ -52,14 +55,13 @@ std::string Opener::init(const std::string& root, bool follow_symlinks, bool for
     return "";
   }
   // Probe: ENOSYS on kernels before 5.6, EPERM/ENOSYS under some seccomp filters.
-  int probe = force_fallback ? -ENOSYS : sys_openat2(root_fd_, ".", kBeneath);
-  if (probe >= 0) ::close(probe);
-  mode_ = probe >= 0 ? OpenMode::openat2 : OpenMode::realpath;
+  util::UniqueFd probe(force_fallback ? -ENOSYS : sys_openat2(root_fd_.get(), ".", kBeneath));
+  mode_ = probe ? OpenMode::openat2 : OpenMode::realpath;
   return "";
 }
 
-int Opener::open(std::string_view relative) const {
-  if (relative.size() >= kStackPath) return -ENAMETOOLONG;
+util::Result<util::UniqueFd> Opener::open(std::string_view relative) const {
+  if (relative.size() >= kStackPath) return failed(-ENAMETOOLONG);
   char path[kStackPath];
   if (relative.empty()) {
     path[0] = '.';
@@ -70,13 +72,13 @@ int Opener::open(std::string_view relative) const {
   }
   switch (mode_) {
     case OpenMode::follow: {
-      int fd = ::openat(root_fd_, path, kOpenFlags);
-      return fd >= 0 ? fd : -errno;
+      int fd = ::openat(root_fd_.get(), path, kOpenFlags);
+      return fd >= 0 ? opened(fd) : failed(-errno);
     }
     case OpenMode::openat2: {
-      int fd = sys_openat2(root_fd_, path, kBeneath);
+      int fd = sys_openat2(root_fd_.get(), path, kBeneath);
       if (fd == -EXDEV) return open_realpath(relative, true);
-      return fd;
+      return fd >= 0 ? opened(fd) : failed(fd);
     }
     case OpenMode::realpath:
       break;
@@ -84,30 +86,32 @@ int Opener::open(std::string_view relative) const {
   return open_realpath(relative, false);
 }
 
-int Opener::open_realpath(std::string_view relative, bool beneath) const {
+util::Result<util::UniqueFd> Opener::open_realpath(std::string_view relative, bool beneath) const {
   std::string full = root_real_;
   full.push_back('/');
   full.append(relative);
   char buf[PATH_MAX];
-  if (!::realpath(full.c_str(), buf)) return -errno;
+  if (!::realpath(full.c_str(), buf)) return failed(-errno);
   std::string_view canon(buf);
   if (!root_real_.empty()) {
-    if (canon.substr(0, root_real_.size()) != root_real_) return -EXDEV;
+    if (canon.substr(0, root_real_.size()) != root_real_) return failed(-EXDEV);
     canon.remove_prefix(root_real_.size());
   }
-  if (!canon.empty() && canon.front() != '/') return -EXDEV;  // "/rootx" is not inside "/root"
+  // "/rootx" is not inside "/root"
+  if (!canon.empty() && canon.front() != '/') return failed(-EXDEV);
   while (!canon.empty() && canon.front() == '/') canon.remove_prefix(1);
   std::string rel(canon);
   // realpath drops a trailing '/'; keep it so "file/" still fails with ENOTDIR.
   if (!relative.empty() && relative.back() == '/' && !rel.empty()) rel.push_back('/');
   if (rel.empty()) rel = ".";
-  if (beneath) return sys_openat2(root_fd_, rel.c_str(), kBeneath);
-  int fd = ::openat(root_fd_, rel.c_str(), kOpenFlags | O_NOFOLLOW);
-  return fd >= 0 ? fd : -errno;
+  int fd = beneath ? sys_openat2(root_fd_.get(), rel.c_str(), kBeneath)
+                   : ::openat(root_fd_.get(), rel.c_str(), kOpenFlags | O_NOFOLLOW);
+  if (!beneath && fd < 0) fd = -errno;
+  return fd >= 0 ? opened(fd) : failed(fd);
 }
 
-int status_for_open_error(int neg_errno) {
-  switch (-neg_errno) {
+int status_for_open_error(const util::Error& error) {
+  switch (error.code) {
     case ENOENT:
     case ENOTDIR:
     case ENAMETOOLONG:

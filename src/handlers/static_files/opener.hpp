@@ -16,6 +16,9 @@
 #include <string>
 #include <string_view>
 
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
+
 namespace mpmd::static_files {
 
 enum class OpenMode { openat2, realpath, follow };
@@ -23,7 +26,6 @@ enum class OpenMode { openat2, realpath, follow };
 class Opener {
  public:
   Opener() = default;
-  ~Opener();
   Opener(const Opener&) = delete;
   Opener& operator=(const Opener&) = delete;
 
@@ -32,22 +34,23 @@ class Opener {
   std::string init(const std::string& root, bool follow_symlinks, bool force_fallback = false);
 
   // Opens `relative` (no leading '/'; "" is the root itself) read-only,
-  // O_CLOEXEC | O_NONBLOCK. Returns an fd, or -errno: ENOENT/ENOTDIR (missing),
-  // EACCES/EPERM (permission), EXDEV (escapes the root), ELOOP, ...
-  int open(std::string_view relative) const;
+  // O_CLOEXEC | O_NONBLOCK. Fails with the errno as the error's code (and no
+  // message: this is the hot path): ENOENT/ENOTDIR (missing), EACCES/EPERM
+  // (permission), EXDEV (escapes the root), ELOOP, ...
+  util::Result<util::UniqueFd> open(std::string_view relative) const;
 
   OpenMode mode() const { return mode_; }
   const std::string& root() const { return root_real_; }
 
  private:
-  int open_realpath(std::string_view relative, bool beneath) const;
+  util::Result<util::UniqueFd> open_realpath(std::string_view relative, bool beneath) const;
 
-  int root_fd_ = -1;
+  util::UniqueFd root_fd_;
   std::string root_real_;  // canonical root, no trailing '/'
   OpenMode mode_ = OpenMode::realpath;
 };
 
-// Maps a -errno from Opener::open to an HTTP status (404, 403 or 500).
-int status_for_open_error(int neg_errno);
+// Maps an error of Opener::open to an HTTP status (404, 403 or 500).
+int status_for_open_error(const util::Error& error);
 
 }  // namespace mpmd::static_files

@@ -13,50 +13,6 @@
 
 namespace mpmd::static_files {
 
-namespace {
-
-std::string_view explanation(int status) {
-  switch (status) {
-    case 400:
-      return "Your browser sent a request that this server could not understand.";
-    case 403:
-      return "You don't have permission to access this resource.";
-    case 404:
-      return "The requested URL was not found on this server.";
-    case 405:
-      return "The requested method is not allowed for this URL.";
-    case 412:
-      return "The precondition on the request for this URL evaluated to false.";
-    case 416:
-      return "None of the range-specifier values in the Range request-header field overlap "
-             "the current extent of the selected resource.";
-    default:
-      return "The server encountered an internal error and was unable to complete your "
-             "request.";
-  }
-}
-
-}  // namespace
-
-void error_page(http::Response& response, int status) {
-  response.status = status;
-  std::string code = std::to_string(status);
-  std::string_view reason = http::reason_phrase(status);
-  std::string body;
-  body.reserve(256);
-  body += "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>";
-  body += code;
-  body += ' ';
-  body += reason;
-  body += "</title>\n</head><body>\n<h1>";
-  body += reason;
-  body += "</h1>\n<p>";
-  body += explanation(status);
-  body += "</p>\n</body></html>\n";
-  add_field(response, "Content-Type", "text/html; charset=iso-8859-1");
-  response.body.append(std::move(body));
-}
-
 void redirect(http::Response& response, std::string_view location) {
   response.status = 301;
   add_field(response, "Location", location);
@@ -77,12 +33,10 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
-bool directory_listing(http::Response& response, int dir_fd, std::string_view url_path) {
-  DIR* dir = ::fdopendir(dir_fd);
-  if (!dir) {
-    ::close(dir_fd);
-    return false;
-  }
+bool directory_listing(http::Response& response, util::UniqueFd dir_fd, std::string_view url_path) {
+  DIR* dir = ::fdopendir(dir_fd.get());
+  if (!dir) return false;
+  dir_fd.release();  // closedir() closes it
   struct Item {
     std::string name;
     bool is_dir;

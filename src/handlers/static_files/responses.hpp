@@ -5,7 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "http/error_page.hpp"
 #include "http/response.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::static_files {
 
@@ -14,10 +16,6 @@ namespace mpmd::static_files {
 inline void add_field(http::Response& r, std::string_view name, std::string_view value) {
   r.add_header_copy(name, value);
 }
-
-// Status, Apache-style HTML body ("text/html; charset=iso-8859-1").
-// Never echoes the request path (no reflected markup).
-void error_page(http::Response& response, int status);
 
 // 301 to `location` (already percent-encoded), with a short HTML body.
 void redirect(http::Response& response, std::string_view location);
@@ -28,10 +26,9 @@ constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";
 // &, <, >, " and ' escaped for HTML text and attribute values.
 std::string html_escape(std::string_view s);
 
-// Options Indexes: an HTML list of the directory open at `dir_fd` (taken over
-// and closed). `url_path` is the decoded request path, ending in '/'.
-// Names starting with ".ht" are left out, like Apache's IndexIgnore default.
-// Returns false (and leaves `response` untouched) if the directory can't be read.
-bool directory_listing(http::Response& response, int dir_fd, std::string_view url_path);
+// Options Indexes: an HTML list of the directory open at `dir_fd`. `url_path` is the decoded
+// request path, ending in '/'. Names starting with ".ht" are left out, like Apache's IndexIgnore
+// default. Returns false (and leaves `response` untouched) if the directory can't be read.
+bool directory_listing(http::Response& response, util::UniqueFd dir_fd, std::string_view url_path);
 
 }  // namespace mpmd::static_files

@@ -11,8 +11,8 @@
 #include "handlers/static_files/path.hpp"
 #include "handlers/static_files/preconditions.hpp"
 #include "handlers/static_files/responses.hpp"
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::static_files {
@@ -143,7 +143,7 @@ void StaticFiles::root_unavailable(http::Response& response) {
     log::emit(log::LogLevel::error, log::ids::kDocumentRootMissing,
               root_error_ + "; every request gets 404 (logged once a minute)");
   }
-  error_page(response, 404);
+  http::error_page(response, 404);
 }
 
 std::unique_ptr<StaticFiles> StaticFiles::create(const config::StaticFiles& settings,
@@ -169,11 +169,11 @@ void StaticFiles::handle(const http::Request& request, http::Response& response)
       add_field(response, "Allow", kAllow);
       return;
     default:
-      error_page(response, 405);
+      http::error_page(response, 405);
       add_field(response, "Allow", kAllow);
       return;
   }
-  if (!ok()) return error_page(response, 500);
+  if (!ok()) return http::error_page(response, 500);
   if (!root_error_.empty()) return root_unavailable(response);
   util::Usec now = clock_.now();
   std::shared_ptr<const FileEntry> entry = cache_.find(request.path);
@@ -193,7 +193,7 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
     const std::shared_ptr<const FileEntry>& cached) {
   auto fail = [&](int status) -> std::shared_ptr<const FileEntry> {
     if (cached) cache_.erase(request.path);
-    error_page(response, status);
+    http::error_page(response, status);
     return nullptr;
   };
   std::string clean;
@@ -210,17 +210,14 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
   if (name.substr(0, 3) == ".ht") return fail(403);
 
   std::string rel = clean.substr(1);
-  int fd = opener_.open(rel);
-  if (fd < 0) return fail(status_for_open_error(fd));
+  util::Result<util::UniqueFd> opened = opener_.open(rel);
+  if (!opened) return fail(status_for_open_error(opened.error()));
+  util::UniqueFd fd = std::move(*opened);
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return fail(500);
-  }
+  if (::fstat(fd.get(), &st) != 0) return fail(500);
   std::string index_name;
   if (S_ISDIR(st.st_mode)) {
     if (clean.back() != '/') {
-      ::close(fd);
       if (cached) cache_.erase(request.path);
       std::string location = encode_path(clean);
       location += '/';
@@ -231,42 +228,35 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
       redirect(response, location);
       return nullptr;
     }
-    int dir_fd = fd;
-    fd = -1;
+    util::UniqueFd dir_fd = std::move(fd);
     for (const std::string& index : settings_.directory_index) {
       if (index.empty() || index.find('/') != std::string::npos) continue;
-      int ifd = opener_.open(rel + index);
-      if (ifd == -ENOENT) continue;
-      if (ifd < 0) {
-        ::close(dir_fd);
-        return fail(status_for_open_error(ifd));
-      }
-      if (::fstat(ifd, &st) == 0 && S_ISREG(st.st_mode)) {
-        fd = ifd;
+      util::Result<util::UniqueFd> index_fd = opener_.open(rel + index);
+      if (!index_fd && index_fd.error().code == ENOENT) continue;
+      if (!index_fd) return fail(status_for_open_error(index_fd.error()));
+      if (::fstat(index_fd->get(), &st) == 0 && S_ISREG(st.st_mode)) {
+        fd = std::move(*index_fd);
         index_name = index;
         break;
       }
-      ::close(ifd);
     }
-    if (fd < 0) {
+    if (!fd) {
       if (cached) cache_.erase(request.path);
-      if (settings_.indexes && directory_listing(response, dir_fd, clean)) return nullptr;
-      if (!settings_.indexes) ::close(dir_fd);
+      if (settings_.indexes && directory_listing(response, std::move(dir_fd), clean)) {
+        return nullptr;
+      }
       return fail(403);
     }
-    ::close(dir_fd);
     name = index_name;
   } else if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
     return fail(403);
   }
 
   if (cached && cached->id == FileIdentity::of(st)) {
-    ::close(fd);
     cached->validated_at.store(now, std::memory_order_relaxed);
     return cached;
   }
-  std::shared_ptr<FileEntry> entry = make_entry(fd, st, name, now);
+  std::shared_ptr<FileEntry> entry = make_entry(std::move(fd), st, name, now);
   if (!entry) return fail(500);
   if (entry->in_memory && request.path.size() <= kMaxKeyLength) {
     cache_.put(request.path, entry);
@@ -276,8 +266,7 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
   return entry;
 }
 
-// Takes over `fd`.
-std::shared_ptr<FileEntry> StaticFiles::make_entry(int fd, const struct stat& st,
+std::shared_ptr<FileEntry> StaticFiles::make_entry(util::UniqueFd fd, const struct stat& st,
                                                    std::string_view name, util::Usec now) const {
   auto e = std::make_shared<FileEntry>();
   e->id = FileIdentity::of(st);
@@ -294,22 +283,23 @@ std::shared_ptr<FileEntry> StaticFiles::make_entry(int fd, const struct stat& st
     e->content.resize(size_t(e->id.size));
     size_t done = 0;
     while (done < e->content.size()) {
-      ssize_t n = ::pread(fd, e->content.data() + done, e->content.size() - done, off_t(done));
+      ssize_t n =
+          ::pread(fd.get(), e->content.data() + done, e->content.size() - done, off_t(done));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       done += size_t(n);
     }
     struct stat after;
     // Keep the bytes only if the file did not change while we read it.
-    if (done == e->content.size() && ::fstat(fd, &after) == 0 && FileIdentity::of(after) == e->id) {
+    if (done == e->content.size() && ::fstat(fd.get(), &after) == 0 &&
+        FileIdentity::of(after) == e->id) {
       e->in_memory = true;
-      ::close(fd);
       return e;
     }
     e->content.clear();
     e->content.shrink_to_fit();
   }
-  e->file = std::make_shared<const http::OpenFile>(fd);
+  e->file = std::make_shared<const http::OpenFile>(fd.release());  // http::OpenFile owns it
   return e;
 }
 
@@ -323,10 +313,10 @@ void StaticFiles::serve(const http::Request& request, const std::shared_ptr<cons
   // RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; If-None-Match, else
   // If-Modified-Since; then Range / If-Range.
   if (c.has_if_match) {
-    if (!etag_matches(c.if_match, e.etag, false)) return error_page(response, 412);
+    if (!etag_matches(c.if_match, e.etag, false)) return http::error_page(response, 412);
   } else if (!c.if_unmodified_since.empty()) {
     auto date = util::parse_http_date(util::trim_ows(c.if_unmodified_since));
-    if (date && e.mtime > *date) return error_page(response, 412);
+    if (date && e.mtime > *date) return http::error_page(response, 412);
   }
   bool not_modified = false;
   if (c.has_if_none_match) {
@@ -354,7 +344,7 @@ void StaticFiles::serve(const http::Request& request, const std::shared_ptr<cons
         break;
       case RangeResult::unsatisfiable: {
         response.headers.clear();
-        error_page(response, 416);
+        http::error_page(response, 416);
         std::string value = "bytes */";
         util::append_u64(value, size);
         add_field(response, "Content-Range", value);

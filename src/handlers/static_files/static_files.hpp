@@ -21,6 +21,7 @@
 #include "handlers/static_files/opener.hpp"
 #include "http/handler.hpp"
 #include "util/clock.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::static_files {
 
@@ -59,8 +60,8 @@ class StaticFiles final : public http::Handler {
   std::shared_ptr<const FileEntry> resolve(const http::Request& request, http::Response& response,
                                            util::Usec now,
                                            const std::shared_ptr<const FileEntry>& cached);
-  std::shared_ptr<FileEntry> make_entry(int fd, const struct stat& st, std::string_view name,
-                                        util::Usec now) const;
+  std::shared_ptr<FileEntry> make_entry(util::UniqueFd fd, const struct stat& st,
+                                        std::string_view name, util::Usec now) const;
   void serve(const http::Request& request, const std::shared_ptr<const FileEntry>& entry,
              http::Response& response, util::Usec now);
   std::string next_boundary();

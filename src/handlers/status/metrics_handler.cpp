@@ -142,7 +142,8 @@ void MetricsHandler::handle(const http::Request& request, http::Response& respon
   if (reject_unless_get(request, response)) return;
   response.head_only = request.method == http::Method::head;
   response.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-  response.set_header("Cache-Control", "no-cache");
+  // The page lists client addresses and requests: no cache may keep it.
+  response.set_header("Cache-Control", "no-store");
   response.body.append(render_metrics(board_, facts_));
 }
 

@@ -57,7 +57,8 @@ void StatusHandler::handle(const http::Request& request, http::Response& respons
   if (table) rows = worker_rows(board_, facts_, report.now);
 
   if (q.refresh) response.set_header("Refresh", std::to_string(*q.refresh));
-  response.set_header("Cache-Control", "no-cache");
+  // The page lists client addresses and requests: no cache may keep it.
+  response.set_header("Cache-Control", "no-store");
   switch (q.format) {
     case StatusQuery::Format::text:
       response.set_header("Content-Type", "text/plain; charset=utf-8");

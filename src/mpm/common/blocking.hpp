@@ -69,6 +69,17 @@ class YieldGate {
     }
   }
 
+  // Between a yield and the read after it: whether the loop yielded.
+  void mark_yielded() { yielded_ = true; }
+  // After the read that followed a wait: if the loop had yielded before it,
+  // records whether the read found input and returns whether it missed.
+  bool settle(bool found_input) {
+    if (!yielded_) return false;
+    yielded_ = false;
+    record(found_input);
+    return !found_input;
+  }
+
   static constexpr int kHitCredit = 4;
   static constexpr int kMaxCredit = 64;
   static constexpr int kProbeEvery = 32;
@@ -76,6 +87,7 @@ class YieldGate {
  private:
   int credit_ = kHitCredit;
   int probe_countdown_ = kProbeEvery;
+  bool yielded_ = false;
 };
 
 }  // namespace detail

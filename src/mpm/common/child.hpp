@@ -3,16 +3,11 @@
 
 #include <cstdint>
 #include <span>
-#include <string_view>
 
 #include "config/config.hpp"
+#include "mpm/common/site.hpp"
 #include "net/listener.hpp"
 #include "scoreboard/scoreboard.hpp"
-#include "util/executor.hpp"
-
-namespace mpmd::app {
-class Applications;  // app/applications.hpp
-}  // namespace mpmd::app
 
 namespace mpmd::mpm {
 
@@ -26,13 +21,8 @@ struct ChildEnv {
   int server_limit = 1;
   int threads_per_child = 1;
   int max_request_workers = 1;
-  // Where blocking application handlers run: the event engine's per-child
-  // pool of ThreadsPerChild threads. Null in prefork and worker, where
-  // handlers run in place on the serving thread.
-  util::Executor* blocking_pool = nullptr;
-  // The applications of this child's generation (LoadApplication), already
-  // child-initialised; Services mounts each one as a SetHandler. Null = none.
-  const app::Applications* applications = nullptr;
+  // What the child serves (site/), built by the supervisor after fork.
+  Site* site = nullptr;
 };
 
 // Exit codes a child reports to the supervisor.
@@ -45,9 +35,6 @@ void close_inherited_listeners(const ChildEnv& env);
 
 // A child's entry point: serves until told to stop, returns its exit code.
 using ChildMain = int (*)(const ChildEnv&);
-
-// The engine named in the config ("event", ...), or nullptr if unknown.
-ChildMain find_engine(std::string_view name);
 
 // What a child was asked to do by a signal.
 enum class StopRequest { none, graceful, now };  // ordered: a later one overrides

@@ -1,81 +1,91 @@
 #include "mpm/common/driver.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <cstring>
 #include <string>
 
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
-#include "net/socket_io.hpp"
+#include "util/error_log.hpp"
 
 namespace mpmd::mpm {
 
 namespace {
 // Clients reset connections all the time: info level, off by default.
 void report_broken(const char* what, int err) {
-  if (!log::error_log().enabled(config::LogLevel::info)) return;
-  log::emit(config::LogLevel::info, log::ids::kConnectionBroken,
+  if (!log::error_log().enabled(log::LogLevel::info)) return;
+  log::emit(log::LogLevel::info, log::ids::kConnectionBroken,
             std::string(what) + " failed: " + std::strerror(err) + "; connection closed");
+}
+
+Wait wait_for(net::Io status) {
+  return status == net::Io::want_write ? Wait::write : Wait::read;
 }
 }  // namespace
 
-Wait pump(int fd, http::Connection& conn) {
+Wait pump(net::Transport& t, http::Connection& conn) {
+  net::IoResult hs = t.handshake();
+  if (hs.status == net::Io::want_read || hs.status == net::Io::want_write) {
+    return wait_for(hs.status);
+  }
+  if (hs.status != net::Io::done) {
+    report_broken("handshake", hs.err);
+    conn.on_error();
+    return Wait::done;
+  }
   // A short read or write means the kernel buffer is drained or full: with
   // edge-triggered epoll a new event comes with the next change, so the
   // syscall that would only return EAGAIN is skipped.
   bool drained = false;
   while (true) {
     while (conn.has_output()) {
-      auto [n, attempted] = net::write_slices(fd, conn.output());
-      if (n > 0) {
-        conn.on_written(size_t(n));
-        if (uint64_t(n) < attempted) return Wait::write;
+      net::IoResult w = t.write(conn.output());
+      if (w.status == net::Io::done && w.bytes > 0) {
+        conn.on_written(w.bytes);
+        if (w.bytes < w.attempted) return Wait::write;
         continue;
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Wait::write;
-      report_broken("write", errno);
+      if (w.status == net::Io::want_read || w.status == net::Io::want_write) {
+        return wait_for(w.status);
+      }
+      report_broken("write", w.status == net::Io::error ? w.err : EIO);
       conn.on_error();
       return Wait::done;
     }
     if (conn.finished()) return Wait::done;
-    if (!conn.wants_read()) return Wait::read;  // waiting for nothing the socket can give
-    if (drained) return Wait::read;
+    if (!conn.wants_read()) return Wait::handler;  // nothing the transport can give
+    if (drained && !t.has_buffered_input()) return Wait::read;
     auto buf = conn.read_buffer();
-    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
-    if (n > 0) {
-      drained = size_t(n) < buf.size();
-      conn.on_read(size_t(n));
-      continue;
+    net::IoResult r = t.read(buf);
+    switch (r.status) {
+      case net::Io::done:
+        drained = r.bytes < buf.size();
+        conn.on_read(r.bytes);
+        continue;
+      case net::Io::eof:
+        conn.on_eof();
+        continue;
+      case net::Io::want_read:
+      case net::Io::want_write:
+        return wait_for(r.status);
+      case net::Io::error:
+        report_broken("read", r.err);
+        conn.on_error();
+        return Wait::done;
     }
-    if (n == 0) {
-      conn.on_eof();
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Wait::read;
-    report_broken("read", errno);
-    conn.on_error();
-    return Wait::done;
   }
 }
 
-bool begin_linger(int fd) {
-  if (::shutdown(fd, SHUT_WR) != 0) return true;
-  return discard_input(fd);
+bool begin_linger(net::Transport& t) {
+  if (t.shutdown_write().status != net::Io::done) return true;
+  return discard_input(t);
 }
 
-bool discard_input(int fd) {
+bool discard_input(net::Transport& t) {
   char buf[32 * 1024];
   // Bounded per call so a client that floods cannot hold the thread; the
   // caller's linger deadline bounds the total.
   for (int i = 0; i < 8; ++i) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0) continue;
-    if (n < 0 && errno == EINTR) continue;
-    return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+    net::IoResult r = t.read(buf);
+    if (r.status == net::Io::done) continue;
+    return r.status == net::Io::eof || r.status == net::Io::error;
   }
   return false;
 }

@@ -1,10 +1,8 @@
 #include "mpm/event/event_child.hpp"
 
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,18 +12,19 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "app/applications.hpp"
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
+#include "mpm/common/acceptor.hpp"
 #include "mpm/common/driver.hpp"
 #include "mpm/common/read_timeout.hpp"
 #include "mpm/common/services.hpp"
 #include "mpm/event/timeout_queue.hpp"
-#include "util/unique_fd.hpp"
-#include "net/socket_io.hpp"
+#include "net/transport.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 #include "util/thread_pool.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::mpm::event {
 
@@ -37,39 +36,56 @@ constexpr util::Usec kAcceptPause = 100'000;     // after EMFILE/ENFILE
 constexpr util::Usec kTimeoutGrace = 1'000'000;  // to write a 408 before closing
 constexpr util::Usec kDrainIdle = 1'000'000;     // stopping: wait for one more request
 
-using config::LogLevel;
+using log::LogLevel;
 
 struct Source {
   enum class Kind { listener, connection, signal, wake } kind;
 };
 
 struct ListenSource : Source {
-  int fd = -1;
-  uint16_t port = 0;
-  std::string address;
+  explicit ListenSource(const net::Listener& l) : Source{Kind::listener}, acceptor(l) {}
+  Acceptor acceptor;
 };
 
 class Loop;
 
-// Fired by a handler that answered later (http::Completion), on any thread:
-// hands the connection back to its loop.
-struct ConnCompletion final : http::Completion {
+// The engine's side of a connection for handlers that answer later or
+// stream (http::Port): wake() hands the connection back to its loop from any
+// thread; the loop's thread never waits inside a handler.
+struct ConnPort final : http::Port {
   Loop* loop = nullptr;
   struct Conn* conn = nullptr;
-  void complete() override;
+  void wake() override;
+  bool on_connection_thread() const override;
+  bool pump_nested() override { return false; }
+};
+
+// Where a connection of the loop stands (httpd's CONN_STATE_*), and so which
+// queue holds it.
+enum class ConnState : uint8_t {
+  reading,    // a request under way or its response being written (active queue)
+  keepalive,  // between requests (keep-alive queue; drain queue when stopping)
+  parked,     // between requests for a second or more: buffers given back
+  deferred,   // a handler has it (thread pool, another process, a stream it
+              // feeds): no queue; its Port's wake() brings it back
+  released,   // its socket is closed, but a handler still holds its request:
+              // freed when the handler lets go (it wakes the connection)
+  timed_out,  // a timeout fired: the 408 gets a grace period to go out (grace queue)
+  lingering,  // lingering close: discarding input until EOF (linger queue)
 };
 
 struct Conn : Source, QueueLink {
-  util::UniqueFd fd;
+  explicit Conn(Accepted a)
+      : Source{Kind::connection}, transport(std::move(a.fd)), peer(std::move(a.peer)) {}
+  ConnState state = ConnState::reading;
+  net::PlainTransport transport;
   http::Peer peer;
   std::optional<http::Connection> http;
   size_t index = 0;  // position in Loop::all_
-  bool timed_out = false;
-  bool lingering = false;
-  bool released = false;  // buffers given back while idle
   ReadTimer read_timer;
   util::Usec read_deadline = 0;  // RequestReadTimeout; 0 = none
-  ConnCompletion completion;
+  ConnPort port;
+  bool wake_queued = false;  // in Loop::completed_ (guarded by its mutex)
 };
 
 // WorkerConnections, or what the open-file limit leaves after a reserve for
@@ -99,39 +115,30 @@ class Loop {
     }
   }
 
-  ~Loop() {
-    // The blocking pool was shut down before (run_child), so no handler still
-    // writes into a pending connection's response.
-    for (Conn* c : all_) delete c;
-  }
+  // The blocking pool is shut down before the loop goes (run_child), so no
+  // handler still writes into a pending connection's response.
+  ~Loop() = default;
 
-  bool init(std::string& error) {
+  util::Status init() {
     epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
-    if (!epfd_) {
-      error = std::string("epoll_create1: ") + std::strerror(errno);
-      return false;
-    }
+    if (!epfd_) return util::Error::from_errno("epoll_create1");
     signal_.kind = Source::Kind::signal;
     sigfd_.reset(open_child_signalfd());
     if (!sigfd_ || !add(sigfd_.get(), EPOLLIN, &signal_)) {
-      error = std::string("signalfd: ") + std::strerror(errno);
-      return false;
+      return util::Error::from_errno("signalfd");
     }
     wake_.kind = Source::Kind::wake;
     wakefd_.reset(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!wakefd_ || !add(wakefd_.get(), EPOLLIN, &wake_)) {
-      error = std::string("eventfd: ") + std::strerror(errno);
-      return false;
+      return util::Error::from_errno("eventfd");
     }
     for (const auto& l : env_.listeners) {
-      auto src = std::make_unique<ListenSource>();
-      src->kind = Source::Kind::listener;
-      src->fd = l.fd.get();
-      src->port = l.port;
-      src->address = l.host;
-      listeners_.push_back(std::move(src));
+      listeners_.push_back(std::make_unique<ListenSource>(l));
+      if (!listeners_.back()->acceptor.ok()) return util::Error::from_errno("dup(listener)");
     }
-    return resume_accepting(error);
+    // The acceptors hold their own descriptors: the inherited ones can go.
+    close_inherited_listeners(env_);
+    return resume_accepting();
   }
 
   int run() {
@@ -209,26 +216,29 @@ class Loop {
   }
 
  public:
-  // After run(): whether a handler still holds a deferred response (more
-  // connections await one than have been completed), which would write into
-  // a connection after the loop is gone.
+  // After run(): whether a handler still holds a request (a deferred
+  // response, a stream), which would touch a connection after the loop is gone.
   bool responses_outstanding() {
-    size_t awaiting = 0;
-    for (Conn* c : all_) awaiting += c->http && c->http->awaiting_response();
-    std::lock_guard lock(completed_mutex_);
-    return awaiting > completed_.size();
+    for (const auto& c : all_) {
+      if (c->http && c->http->busy()) return true;
+    }
+    return false;
   }
 
-  // Any thread: a deferred response of `c` is complete.
+  // Any thread: `c` has work (a deferred response, a stream's data or room).
   void post_completed(Conn* c) {
     {
       std::lock_guard lock(completed_mutex_);
+      if (c->wake_queued) return;  // already on its way
+      c->wake_queued = true;
       completed_.push_back(c);
     }
     uint64_t one = 1;
     ssize_t n = ::write(wakefd_.get(), &one, sizeof one);
     (void)n;  // EAGAIN: the counter is already non-zero, the loop wakes anyway
   }
+
+  bool on_loop_thread() const { return std::this_thread::get_id() == thread_; }
 
  private:
   void resume_completed() {
@@ -239,9 +249,14 @@ class Loop {
     {
       std::lock_guard lock(completed_mutex_);
       ready.swap(completed_);
+      for (Conn* c : ready) c->wake_queued = false;
     }
     for (Conn* c : ready) {
-      c->http->resume();
+      if (c->state == ConnState::released) {
+        if (!c->http->busy()) close_connection(*c);
+        continue;
+      }
+      c->http->on_wake();
       drive(*c);
     }
   }
@@ -268,18 +283,12 @@ class Loop {
         reach_capacity();
         return false;
       }
-      sockaddr_storage ss;
-      socklen_t len = sizeof ss;
-      int fd = accept4(l.fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-          pause_accepting(errno);
-        }
+      util::Result<Accepted> a = l.acceptor.accept();
+      if (!a) {
+        if (Acceptor::out_of_resources(a.error())) pause_accepting();
         return false;  // EAGAIN: another child took it, or the queue is empty
       }
-      in_accept_failure_burst_ = false;
-      open_connection(fd, ss, l);
+      open_connection(std::move(*a));
       ++accepted_;
       if (max_connections_ != 0 && accepted_ >= max_connections_) {
         log::emit(LogLevel::info, log::ids::kChildRecycled,
@@ -293,57 +302,49 @@ class Loop {
     return true;
   }
 
-  void open_connection(int fd, const sockaddr_storage& ss, const ListenSource& l) {
-    // TCP_NODELAY and TCP_NOTSENT_LOWAT come from the listener (net/listener.hpp).
-    auto* c = new Conn;
-    c->kind = Source::Kind::connection;
-    c->fd.reset(fd);
-    net::PeerAddress pa = net::describe_peer(&ss);
-    c->peer.address = pa.text;
-    c->peer.port = pa.port;
-    c->peer.local_port = l.port;
-    c->peer.local_address = l.address;
+  void open_connection(Accepted accepted) {
+    auto owned = std::make_unique<Conn>(std::move(accepted));
+    Conn* c = owned.get();
+    c->port.loop = this;
+    c->port.conn = c;
     c->http.emplace(services_.settings(), services_.handler(), services_.observer(),
-                    services_.clock(), services_.dates(), c->peer);
-    c->completion.loop = this;
-    c->completion.conn = c;
-    c->http->set_completion(&c->completion);
+                    services_.clock(), services_.dates(), c->peer, &c->port);
     c->read_timer = ReadTimer(&env_.config->http);
-    if (!add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c)) {
-      delete c;
-      return;
-    }
-    all_.push_back(c);
-    c->index = all_.size() - 1;
+    if (!add(c->transport.fd(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c)) return;
+    c->index = all_.size();
+    all_.push_back(std::move(owned));
     ++connections_;
     // The request usually arrived with the handshake: serve it now.
     drive(*c);
   }
 
   void drive(Conn& c) {
-    if (c.lingering) {
-      if (discard_input(c.fd.get())) close_connection(c);
+    if (c.state == ConnState::lingering) {
+      if (discard_input(c.transport)) close_connection(c);
       return;
     }
-    Wait w = pump(c.fd.get(), *c.http);
+    Wait w = pump(c.transport, *c.http);
     if (w == Wait::done) {
       linger(c);
       return;
     }
-    if (c.http->awaiting_response()) {
-      // A handler has it (thread pool, another process): no timeout applies
-      // and the connection stays until resume_completed() brings it back.
+    if (w == Wait::handler) {
+      // A handler has it (thread pool, another process, a stream it feeds):
+      // no timeout applies and the connection stays until its Port's wake()
+      // brings it back (resume_completed()).
       if (c.queue) c.queue->remove(&c);
+      if (c.state != ConnState::timed_out) c.state = ConnState::deferred;
       return;
     }
-    if (c.timed_out) return;  // keeps its grace deadline
+    if (c.state == ConnState::timed_out) return;  // keeps its grace deadline
     c.read_deadline = c.read_timer.update(*c.http, now_);
-    c.released = false;
     if (c.http->idle()) {
       // While stopping, an idle connection waits briefly for a request that
       // may already be on its way; it is answered with Connection: close.
+      c.state = ConnState::keepalive;
       (stopping_ ? drain_q_ : keepalive_q_).push(&c, now_);
     } else {
+      c.state = ConnState::reading;
       active_q_.push(&c, now_);
     }
   }
@@ -367,9 +368,8 @@ class Loop {
       while (QueueLink* link = q->expired(now_)) close_connection(*static_cast<Conn*>(link));
     }
     if (accept_paused_ && now_ >= accept_resume_at_) {
-      std::string error;
-      if (!resume_accepting(error)) {
-        log::emit(LogLevel::error, log::ids::kAcceptFailed, error);
+      if (util::Status s = resume_accepting(); !s) {
+        log::emit(LogLevel::error, log::ids::kAcceptFailed, s.error().message);
       }
     }
   }
@@ -381,21 +381,21 @@ class Loop {
     for (QueueLink* link = keepalive_q_.head; link && link->deadline <= idle_since;
          link = link->next) {
       Conn& c = *static_cast<Conn*>(link);
-      if (c.released) continue;
+      if (c.state != ConnState::keepalive) continue;
       c.http->release_idle_memory();
-      c.released = true;
+      c.state = ConnState::parked;
     }
   }
 
   // Timeout or RequestReadTimeout: 408 if a request was under way, then close.
   void time_out(Conn& c) {
-    if (c.timed_out) {
+    if (c.state == ConnState::timed_out) {
       close_connection(c);
       return;
     }
-    c.timed_out = true;
+    c.state = ConnState::timed_out;
     c.http->on_timeout();
-    Wait w = pump(c.fd.get(), *c.http);
+    Wait w = pump(c.transport, *c.http);
     if (w == Wait::done) {
       linger(c);
     } else {
@@ -405,20 +405,18 @@ class Loop {
 
   // Lingering close: the rest of the connection's life is in the linger queue.
   void linger(Conn& c) {
-    if (begin_linger(c.fd.get())) {
+    if (begin_linger(c.transport)) {
       close_connection(c);
       return;
     }
-    c.lingering = true;
+    c.state = ConnState::lingering;
     linger_q_.push(&c, now_);
   }
 
   // WorkerConnections reached: let the other children take new connections.
   void reach_capacity() {
     at_capacity_ = true;
-    for (auto& l : listeners_) {
-      if (l->fd >= 0) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
-    }
+    unwatch_listeners();
     if (env_.scoreboard) {
       env_.scoreboard->global().connections_refused.fetch_add(1, std::memory_order_relaxed);
     }
@@ -432,47 +430,59 @@ class Loop {
 
   void close_connection(Conn& c) {
     if (c.queue) c.queue->remove(&c);
-    // Closing the descriptor removes it from the epoll set.
-    Conn* last = all_.back();
-    last->index = c.index;
-    all_[c.index] = last;
+    if (c.http && c.http->busy()) {
+      // A handler still has the request: the socket goes now (closing it
+      // removes it from the epoll set), the Conn when the handler lets go.
+      c.transport.close();
+      c.state = ConnState::released;
+      return;
+    }
+    {
+      std::lock_guard lock(completed_mutex_);
+      if (c.wake_queued) completed_.erase(std::find(completed_.begin(), completed_.end(), &c));
+    }
+    // Closing the descriptor (with the Conn) removes it from the epoll set.
+    size_t index = c.index;
+    std::unique_ptr<Conn> closing = std::move(all_[index]);
+    if (index + 1 != all_.size()) {
+      all_[index] = std::move(all_.back());
+      all_[index]->index = index;
+    }
     all_.pop_back();
     --connections_;
-    delete &c;
+    closing.reset();
     if (at_capacity_ && connections_ * 10 < size_t(max_open_) * 9) {
       at_capacity_ = false;
-      std::string error;
-      if (!resume_accepting(error)) log::emit(LogLevel::error, log::ids::kAcceptFailed, error);
+      if (util::Status s = resume_accepting(); !s) {
+        log::emit(LogLevel::error, log::ids::kAcceptFailed, s.error().message);
+      }
     }
   }
 
-  void pause_accepting(int err) {
-    // Once per burst: accepting resumes every 100 ms to try again, and only a
-    // successful accept ends the burst.
-    if (!in_accept_failure_burst_) {
-      in_accept_failure_burst_ = true;
-      log::emit(LogLevel::error, log::ids::kAcceptFailed,
-                std::string("accept: ") + std::strerror(err) +
-                    "; pausing new connections until descriptors free up");
-    }
-    for (auto& l : listeners_) {
-      if (l->fd >= 0) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
-    }
+  // Out of descriptors or memory (the acceptor logged it, once per burst):
+  // accepting resumes every 100 ms to try again.
+  void pause_accepting() {
+    unwatch_listeners();
     accept_paused_ = true;
     accept_resume_at_ = now_ + kAcceptPause;
   }
 
-  bool resume_accepting(std::string& error) {
+  util::Status resume_accepting() {
     accept_paused_ = false;
-    if (!accepting_) return true;
+    if (!accepting_) return {};
     for (auto& l : listeners_) {
       // EPOLLEXCLUSIVE: one connection wakes one child, not all of them.
-      if (!add(l->fd, EPOLLIN | EPOLLEXCLUSIVE, l.get())) {
-        error = std::string("epoll_ctl(listener): ") + std::strerror(errno);
-        return false;
+      if (!add(l->acceptor.fd(), EPOLLIN | EPOLLEXCLUSIVE, l.get())) {
+        return util::Error::from_errno("epoll_ctl(listener)");
       }
     }
-    return true;
+    return {};
+  }
+
+  void unwatch_listeners() {
+    for (auto& l : listeners_) {
+      if (l->acceptor.ok()) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->acceptor.fd(), nullptr);
+    }
   }
 
   void begin_graceful_stop(bool drain) {
@@ -483,18 +493,14 @@ class Loop {
     // queued and then reset).
     max_connections_ = 0;
     for (auto& l : listeners_) {
-      if (drain && l->fd >= 0) accept_from(*l, int(net::accept_queue_length(l->fd)));
+      if (drain) accept_from(*l, int(l->acceptor.queued()));
     }
     stopping_ = true;
     accepting_ = false;
     // The sources stay allocated: events fetched in this batch may point at them.
-    for (auto& l : listeners_) {
-      if (l->fd < 0) continue;
-      epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->fd, nullptr);
-      ::close(l->fd);
-      l->fd = -1;
-    }
-    for (Conn* c : all_) c->http->close_after_response();
+    unwatch_listeners();
+    for (auto& l : listeners_) l->acceptor.close();
+    for (const auto& c : all_) c->http->close_after_response();
     while (QueueLink* link = keepalive_q_.head) drain_q_.push(link, now_);
   }
 
@@ -507,8 +513,9 @@ class Loop {
   Source wake_{};
   std::mutex completed_mutex_;
   std::vector<Conn*> completed_;  // guarded by completed_mutex_
+  std::thread::id thread_ = std::this_thread::get_id();
   std::vector<std::unique_ptr<ListenSource>> listeners_;
-  std::vector<Conn*> all_;
+  std::vector<std::unique_ptr<Conn>> all_;  // owns the connections; Conn::index is the position
   TimeoutQueue keepalive_q_;
   TimeoutQueue active_q_;
   TimeoutQueue grace_q_;
@@ -526,7 +533,6 @@ class Loop {
   util::Usec last_capacity_log_ = -60'000'000;
   bool accepting_ = true;
   bool accept_paused_ = false;
-  bool in_accept_failure_burst_ = false;
   util::Usec accept_resume_at_ = 0;
   bool stopping_ = false;
   bool stop_now_ = false;
@@ -534,28 +540,29 @@ class Loop {
 
 }  // namespace
 
-void ConnCompletion::complete() {
+void ConnPort::wake() {
   loop->post_completed(conn);
 }
 
-int run_child(const ChildEnv& parent_env) {
+bool ConnPort::on_connection_thread() const {
+  return loop->on_loop_thread();
+}
+
+int run_child(const ChildEnv& env) {
   // Blocking application handlers run on this pool; its threads start on
   // first use and inherit the blocked signal mask of the loop thread.
-  util::ThreadPool pool(size_t(std::max(1, parent_env.config->mpm.threads_per_child)));
-  ChildEnv env = parent_env;
-  env.blocking_pool = &pool;
-  Services services(env, 0);
+  util::ThreadPool pool(size_t(std::max(1, env.config->mpm.threads_per_child)));
+  Services services(env, 0, &pool);
   Loop loop(env, services);
-  std::string error;
-  if (!loop.init(error)) {
-    log::emit(LogLevel::crit, log::ids::kEventLoopFailed, error);
+  if (util::Status s = loop.init(); !s) {
+    log::emit(LogLevel::crit, log::ids::kEventLoopFailed, s.error().message);
     return kExitStartupFailed;
   }
   int rc = loop.run();
   // Handlers still running finish before the connections they write into go:
   // offload results still awaited fail now (their callbacks complete deferred
   // responses and release handlers waiting on the pool), then the pool joins.
-  if (env.applications) env.applications->child_stop();
+  env.site->child_stop();
   pool.shutdown();
   if (loop.responses_outstanding()) {
     // An application keeps a Deferred past the child's end (its own thread

@@ -1,8 +1,8 @@
 #include "mpm/prefork/prefork_child.hpp"
 
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
 #include "mpm/common/blocking.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 #include "util/unique_fd.hpp"
 
 namespace mpmd::mpm::prefork {
@@ -10,7 +10,7 @@ namespace mpmd::mpm::prefork {
 int run_child(const ChildEnv& env) {
   util::UniqueFd signals(open_child_signalfd());
   if (!signals) {
-    log::emit(config::LogLevel::crit, log::ids::kEventLoopFailed, "signalfd failed");
+    log::emit(log::LogLevel::crit, log::ids::kEventLoopFailed, "signalfd failed");
     return kExitStartupFailed;
   }
   int sigfd = signals.get();

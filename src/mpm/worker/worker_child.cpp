@@ -9,10 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "app/applications.hpp"
-#include "log/error_log.hpp"
-#include "log/ids.hpp"
 #include "mpm/common/blocking.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
 #include "util/unique_fd.hpp"
 
 namespace mpmd::mpm::worker {
@@ -46,7 +45,7 @@ int run_child(const ChildEnv& env) {
   util::UniqueFd signals(open_child_signalfd());
   StopBoard board;
   if (!signals || !board.fd) {
-    log::emit(config::LogLevel::crit, log::ids::kEventLoopFailed, "signalfd/eventfd failed");
+    log::emit(log::LogLevel::crit, log::ids::kEventLoopFailed, "signalfd/eventfd failed");
     return kExitStartupFailed;
   }
   const config::Config& cfg = *env.config;
@@ -54,14 +53,13 @@ int run_child(const ChildEnv& env) {
   std::atomic<uint64_t> accepted{0};
   std::atomic<int> alive{threads};
   std::atomic<int> started{0};
-  SharedServices shared(env);  // one static-file cache and MIME table for all threads
   std::vector<std::thread> pool;
   pool.reserve(size_t(threads));
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       scoreboard::Worker* worker = env.scoreboard ? &env.scoreboard->worker(env.slot, t) : nullptr;
       {
-        Services services(env, t, &shared);
+        Services services(env, t);
         BlockingLoopOptions options;
         options.listeners = env.listeners;
         options.stop = StopSource{board.fd.get(), &StopBoard::poll, &board};
@@ -87,7 +85,7 @@ int run_child(const ChildEnv& env) {
       StopRequest req = read_stop_request(signals.get());
       if (req != StopRequest::none) board.raise(req);
       // Stopping now: handlers waiting for offload results return at once.
-      if (req == StopRequest::now && env.applications) env.applications->child_stop();
+      if (req == StopRequest::now) env.site->child_stop();
     }
   }
   for (auto& t : pool) t.join();

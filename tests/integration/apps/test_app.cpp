@@ -10,8 +10,10 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -62,8 +64,61 @@ MPMD_APPLICATION(app) {
              "\n");
   });
   app.post("/echo", [](const Request& req, Response& res) {
+    std::optional<std::string> body = req.body();
+    if (!body) return;  // the server answers 413 (or 400/408)
     res.status = 201;
-    res.send(std::string(req.body), std::string(req.header("content-type")));
+    res.send(std::move(*body), std::string(req.header("content-type")));
+  });
+  // Streaming bodies (the tests check the child's memory while they run).
+  // Counts the body as it arrives, waiting for each piece (blocking).
+  app.post("/count", [](const Request& req, Response& res) {
+    char buf[16384];
+    uint64_t total = 0;
+    while (size_t n = req.read(buf, sizeof buf)) total += n;
+    res.send(std::to_string(total) + " bytes in " + std::to_string(getpid()) + "\n");
+  });
+  // The same without waiting: pieces are handed over as they arrive.
+  app.post(
+      "/count-async",
+      [](const Request& req, Response& res) {
+        auto total = std::make_shared<uint64_t>(0);
+        req.read_async([total](std::string_view piece) { *total += piece.size(); },
+                       [total, later = res.defer()](int error) {
+                         later->send(std::to_string(*total) + " bytes, error " +
+                                     std::to_string(error) + " in " + std::to_string(getpid()) +
+                                     "\n");
+                         later.complete();
+                       });
+      },
+      mpmd::app::non_blocking);
+  // ?bytes=N produced by a generator the server pulls as the client reads.
+  app.get(
+      "/generate",
+      [](const Request& req, Response& res) {
+        uint64_t left = std::stoull(req.query_param("bytes").value_or("1000"));
+        res.set_header("X-Pid", std::to_string(getpid()));
+        res.generate(
+            [left](std::string& out, size_t max) mutable {
+              size_t n = size_t(std::min<uint64_t>(left, max));
+              out.append(n, 'g');
+              left -= n;
+              return left > 0;
+            },
+            req.query_param("length") ? std::optional<uint64_t>(left) : std::nullopt);
+      },
+      mpmd::app::non_blocking);
+  // ?bytes=N written piece by piece by the handler itself, flushed as it goes
+  // (it waits while the client is slow).
+  app.get("/write", [](const Request& req, Response& res) {
+    uint64_t left = std::stoull(req.query_param("bytes").value_or("1000"));
+    res.set_header("X-Pid", std::to_string(getpid()));
+    res.flush();
+    std::string piece(32 * 1024, 'w');
+    while (left > 0 && !res.client_gone()) {
+      size_t n = size_t(std::min<uint64_t>(left, piece.size()));
+      res.write(piece.substr(0, n));
+      left -= n;
+    }
   });
   app.get("/throw", [](const Request&, Response&) -> void {
     throw std::runtime_error("test handler exploded");

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 
+#include "unit/config/test_tables.hpp"
+
 namespace mpmd::config {
 namespace {
 
 ParseResult parse(std::string_view text) {
-  Parser p({core_directives()});
+  Parser p({core_directives()}, testing::engine_names());
   return p.parse_text(text, "conf/mpmd.conf", "/srv/mpmd");
 }
 

@@ -10,6 +10,7 @@
 namespace mpmd::config {
 namespace {
 
+using testing::engine_names;
 using testing::Recorder;
 using testing::TempDir;
 using Args = std::vector<std::string>;
@@ -22,7 +23,7 @@ class ParserTest : public ::testing::Test {
   const std::vector<Args>& calls() const { return *recorder_.calls; }
 
   Recorder recorder_;
-  Parser parser_{{recorder_.table()}};
+  Parser parser_{{recorder_.table()}, engine_names()};
 };
 
 bool contains(const std::vector<std::string>& v, std::string_view needle) {
@@ -377,7 +378,7 @@ TEST_F(ParserTest, RowsFromSeveralTablesFirstWins) {
 }
 
 TEST_F(ParserTest, CoreRowsAreKnownWithoutBeingPassed) {
-  Parser p({});
+  Parser p({}, engine_names());
   auto r = p.parse_text("Listen 80\nMPM prefork\n", "x.conf", "/");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.config.mpm.name, "prefork");

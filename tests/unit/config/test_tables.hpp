@@ -14,6 +14,11 @@
 
 namespace mpmd::config::testing {
 
+// The engine names the server passes to its parser (mpm/engines.cpp).
+inline std::vector<std::string> engine_names() {
+  return {"event", "worker", "prefork"};
+}
+
 // Rows standing in for other areas' tables.
 struct Recorder {
   std::shared_ptr<std::vector<std::vector<std::string>>> calls =

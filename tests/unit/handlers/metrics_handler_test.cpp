@@ -42,6 +42,14 @@ TEST(MetricsHandler, TextFormatHeaders) {
   EXPECT_NE(ex.body().find("# HELP mpmd_up "), std::string::npos);
 }
 
+// Metrics name the server's state (and its clients' load): never cached.
+TEST(MetricsHandler, NeverStored) {
+  Board b;
+  for (http::Method m : {http::Method::get, http::Method::head}) {
+    EXPECT_EQ(serve(b, m).response.header("Cache-Control"), "no-store");
+  }
+}
+
 TEST(MetricsHandler, PrometheusClientParsesTheValues) {
   Board b;
   const Exchange ex = serve(b);

@@ -101,14 +101,15 @@ inline std::string body_bytes(const http::Response& response) {
   std::string out;
   for (const http::Segment& seg : response.body.segments()) {
     if (!seg.is_file()) {
-      out.append(seg.bytes);
+      out.append(seg.bytes());
       continue;
     }
-    std::string buf(size_t(seg.length), '\0');
+    const http::Segment::File& f = *seg.file();
+    std::string buf(size_t(f.length), '\0');
     size_t done = 0;
     while (done < buf.size()) {
       ssize_t n =
-          ::pread(seg.file->fd(), buf.data() + done, buf.size() - done, off_t(seg.offset + done));
+          ::pread(f.file->fd(), buf.data() + done, buf.size() - done, off_t(f.offset + done));
       if (n <= 0) break;
       done += size_t(n);
     }

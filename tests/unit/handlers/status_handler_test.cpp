@@ -250,6 +250,18 @@ TEST(StatusHandlerTest, OtherMethodsGet405WithAllow) {
   EXPECT_EQ(ex.response.header("Allow"), "GET, HEAD");
 }
 
+// The page lists client addresses and request lines: no cache may keep a copy.
+TEST(StatusHandlerTest, EveryFormatIsNeverStored) {
+  Board b;
+  for (std::string_view query : {"", "auto", "json", "notable", "refresh=5", "json&notable"}) {
+    for (http::Method m : {http::Method::get, http::Method::head}) {
+      const Exchange ex = serve(b, query, m);
+      EXPECT_EQ(ex.response.status, 200) << query;
+      EXPECT_EQ(ex.response.header("Cache-Control"), "no-store") << query;
+    }
+  }
+}
+
 TEST(StatusHandlerTest, HeadSendsNoBody) {
   Board b;
   const Exchange ex = serve(b, "auto", http::Method::head);

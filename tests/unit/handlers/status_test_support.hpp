@@ -102,7 +102,7 @@ struct Exchange {
 
   std::string body() const {
     std::string out;
-    for (const auto& seg : response.body.segments()) out.append(seg.bytes);
+    for (const auto& seg : response.body.segments()) out.append(seg.bytes());
     return out;
   }
 };

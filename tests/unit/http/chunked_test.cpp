@@ -22,7 +22,7 @@ Result decode_in_pieces(std::string_view in, size_t piece, uint64_t limit = 0) {
   while (off < in.size()) {
     size_t n = std::min(piece, in.size() - off);
     size_t used = 0;
-    r.status = d.decode(in.substr(off, n), used, r.body, limit, limits);
+    r.status = d.decode(in.substr(off, n), used, &r.body, SIZE_MAX, limit, limits);
     r.consumed += used;
     if (r.status != ChunkedDecoder::Status::need_more) break;
     EXPECT_EQ(used, n);  // need_more consumes everything it was given
@@ -57,7 +57,9 @@ TEST(Chunked, LimitIsOnTheSum) {
 TEST(Chunked, RejectsBadFraming) {
   for (std::string_view bad :
        {"g\r\n", "\r\n", " 1\r\nx\r\n", "1\r\nxx", "1\nx\r\n0\r\n\r\n", "1\r\nx\n0\r\n\r\n",
-        "0\r\nA: b\n\r\n", "7fffffffffffffff0\r\n", "8000000000000000\r\n", "1;\x01\r\nx\r\n"}) {
+        "0\r\nA: b\n\r\n", "7fffffffffffffff0\r\n", "8000000000000000\r\n", "1;\x01\r\nx\r\n",
+        // Whitespace after the size is allowed only before an extension.
+        "3 \r\nabc\r\n0\r\n\r\n", "3\t\r\nabc\r\n0\r\n\r\n"}) {
     Result r = decode_in_pieces(bad, 1);
     EXPECT_EQ(r.status, ChunkedDecoder::Status::error) << bad;
     EXPECT_EQ(r.error, 400) << bad;
@@ -68,6 +70,45 @@ TEST(Chunked, LargestSizeBelow2To63IsAccepted) {
   Result r = decode_in_pieces("7fffffffffffffff\r\nabc", 100);
   EXPECT_EQ(r.status, ChunkedDecoder::Status::need_more);
   EXPECT_EQ(r.body, "abc");
+}
+
+TEST(Chunked, WhitespaceBeforeAnExtensionIsAccepted) {
+  Result r = decode_in_pieces("3 ;a=b\r\nabc\r\n0\r\n\r\n", 1);
+  EXPECT_EQ(r.status, ChunkedDecoder::Status::done);
+  EXPECT_EQ(r.body, "abc");
+}
+
+// The Connection decodes into a bounded window: decoding stops where the
+// window is full and resumes with the rest, at any split.
+TEST(Chunked, StopsAtTheWindowAndResumes) {
+  const std::string in = "a\r\n0123456789\r\n5\r\nabcde\r\n0\r\n\r\n";
+  for (size_t window = 1; window <= 16; ++window) {
+    ChunkedDecoder d;
+    d.reset();
+    std::string body;
+    size_t off = 0;
+    ChunkedDecoder::Status st = ChunkedDecoder::Status::need_more;
+    for (int rounds = 0; rounds < 100 && st == ChunkedDecoder::Status::need_more; ++rounds) {
+      size_t used = 0;
+      size_t before = body.size();
+      st = d.decode(std::string_view(in).substr(off), used, &body, window, 0, Limits{});
+      EXPECT_LE(body.size() - before, window);
+      off += used;
+    }
+    ASSERT_EQ(st, ChunkedDecoder::Status::done) << window;
+    EXPECT_EQ(body, "0123456789abcde") << window;
+    EXPECT_EQ(off, in.size()) << window;
+  }
+}
+
+TEST(Chunked, DiscardsWithoutABody) {
+  ChunkedDecoder d;
+  d.reset();
+  size_t used = 0;
+  const std::string in = "3\r\nabc\r\n0\r\n\r\n";
+  EXPECT_EQ(d.decode(in, used, nullptr, SIZE_MAX, 0, Limits{}), ChunkedDecoder::Status::done);
+  EXPECT_EQ(used, in.size());
+  EXPECT_EQ(d.total(), 3u);
 }
 
 TEST(Chunked, ExtensionBound) {

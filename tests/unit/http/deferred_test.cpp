@@ -1,6 +1,7 @@
 // Deferred responses: a handler that answers after handle() returned (thread
-// pool, another process). The Connection waits without reading or writing and
-// serialises the response when the engine resumes it.
+// pool, another process) through Request::completion. The Connection waits
+// without reading or writing; complete() wakes the engine (its Port), which
+// calls on_wake(), and the response is serialised then.
 #include "http/connection.hpp"
 
 #include <gtest/gtest.h>
@@ -17,17 +18,12 @@ using test::Driver;
 constexpr std::string_view kGet = "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n";
 constexpr std::string_view kGetFast = "GET /fast HTTP/1.1\r\nHost: h\r\n\r\n";
 
-struct CountingCompletion : Completion {
-  int fired = 0;
-  void complete() override { ++fired; }
-};
-
 // Defers /slow (keeping the Response to fill in later), answers others at once.
 struct Deferring {
   Response* pending = nullptr;
   const Request* request = nullptr;
   void operator()(const Request& req, Response& resp) {
-    if (req.path == "/slow" && req.completion) {
+    if (req.path == "/slow") {
       resp.deferred = true;
       pending = &resp;
       request = &req;
@@ -41,11 +37,9 @@ struct Deferring {
 TEST(Deferred, ResponseIsWrittenOnlyAfterResume) {
   Deferring h;
   Driver d({}, [&](const Request& q, Response& r) { h(q, r); });
-  CountingCompletion completion;
-  d.connection().set_completion(&completion);
   d.feed(kGet);
   ASSERT_NE(h.pending, nullptr);
-  EXPECT_TRUE(d.connection().awaiting_response());
+  EXPECT_TRUE(d.connection().busy());
   EXPECT_EQ(d.connection().phase(), Connection::Phase::handling);
   EXPECT_FALSE(d.connection().wants_read());
   EXPECT_FALSE(d.connection().has_output());
@@ -57,8 +51,11 @@ TEST(Deferred, ResponseIsWrittenOnlyAfterResume) {
   h.pending->status = 201;
   h.pending->set_header("Content-Type", "text/plain");
   h.pending->body.append("later");
+  EXPECT_EQ(d.wakes, 0);
+  h.request->completion->complete();
+  EXPECT_EQ(d.wakes, 1);  // the engine is told, and calls on_wake()
   d.resume();
-  EXPECT_FALSE(d.connection().awaiting_response());
+  EXPECT_FALSE(d.connection().busy());
   auto rs = d.take_responses();
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].status, 201);
@@ -71,12 +68,11 @@ TEST(Deferred, ResponseIsWrittenOnlyAfterResume) {
 TEST(Deferred, PipelinedRequestWaitsForTheDeferredOne) {
   Deferring h;
   Driver d({}, [&](const Request& q, Response& r) { h(q, r); });
-  CountingCompletion completion;
-  d.connection().set_completion(&completion);
   d.feed(std::string(kGet) + std::string(kGetFast));
   ASSERT_EQ(d.handled().size(), 1u);  // /fast is not dispatched before /slow is answered
   EXPECT_EQ(d.take_output(), "");
   h.pending->body.append("slow");
+  h.request->completion->complete();
   d.resume();
   auto rs = d.take_responses();
   ASSERT_EQ(rs.size(), 2u);  // in order
@@ -85,32 +81,54 @@ TEST(Deferred, PipelinedRequestWaitsForTheDeferredOne) {
   EXPECT_EQ(d.handled().size(), 2u);
 }
 
-TEST(Deferred, TimeoutAndErrorWhilePendingWaitForResume) {
+TEST(Deferred, TimeoutWhilePendingWaitsForTheHandler) {
   Deferring h;
   Driver d({}, [&](const Request& q, Response& r) { h(q, r); });
-  CountingCompletion completion;
-  d.connection().set_completion(&completion);
   d.feed(kGet);
+  EXPECT_EQ(d.connection().phase(), Connection::Phase::handling);  // no timeout applies
   d.timeout();
-  EXPECT_TRUE(d.connection().awaiting_response());
-  d.error();
-  EXPECT_TRUE(d.connection().awaiting_response());
-  EXPECT_FALSE(d.connection().finished());
+  EXPECT_TRUE(d.connection().busy());
   h.pending->body.append("late");
+  h.request->completion->complete();
   d.resume();
   auto rs = d.take_responses();
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].body, "late");
 }
 
-TEST(Deferred, WithoutCompletionTheHandlerAnswersAtOnce) {
+// The client is gone while the handler works: the Connection stays (the
+// handler still writes into its Response) until the handler completes, and
+// then ends without sending anything.
+TEST(Deferred, SocketErrorWhilePendingKeepsTheRequestUntilComplete) {
   Deferring h;
   Driver d({}, [&](const Request& q, Response& r) { h(q, r); });
-  d.feed(kGet);  // no completion set: the handler sees null and answers inline
-  EXPECT_EQ(h.pending, nullptr);
+  d.feed(kGet);
+  d.error();
+  EXPECT_TRUE(d.connection().busy());
+  EXPECT_FALSE(d.connection().finished());
+  EXPECT_EQ(h.request->path, "/slow");
+  h.pending->body.append("late");
+  h.request->completion->complete();
+  d.resume();
+  EXPECT_FALSE(d.connection().busy());
+  EXPECT_TRUE(d.connection().finished());
+  EXPECT_EQ(d.take_output(), "");
+  ASSERT_EQ(d.exchanges().size(), 1u);
+  EXPECT_FALSE(d.exchanges()[0].exchange.completed);
+}
+
+TEST(Deferred, CompletedBeforeHandleReturnsIsAnsweredAtOnce) {
+  Driver d({}, [](const Request& req, Response& r) {
+    r.deferred = true;
+    r.body.append("soon");
+    req.completion->complete();  // e.g. a pool thread that was quicker than us
+  });
+  d.feed(kGet);
   auto rs = d.take_responses();
   ASSERT_EQ(rs.size(), 1u);
-  EXPECT_EQ(rs[0].body, "fast");
+  EXPECT_EQ(rs[0].body, "soon");
+  d.resume();  // the wake that followed finds nothing to do
+  EXPECT_EQ(d.take_output(), "");
 }
 
 TEST(Deferred, ResumeWithoutPendingResponseDoesNothing) {

@@ -77,6 +77,31 @@ TEST(ParseHead, Http10ChunkedMustClose) {
   EXPECT_TRUE(info.must_close);
 }
 
+// RFC 9110 2.5: every HTTP/1 minor version above 0 is served as HTTP/1.1;
+// other majors are 505; the version's syntax is checked first (400).
+TEST(ParseHead, VersionsMapToHttp10Http11Or505) {
+  for (char minor = '0'; minor <= '9'; ++minor) {
+    Request r;
+    HeadInfo info;
+    const std::string head = std::string("GET / HTTP/1.") + minor + "\r\nHost: h\r\n\r\n";
+    ASSERT_EQ(parse_head(head, r, info), 0) << head;
+    EXPECT_EQ(r.version, minor == '0' ? Version::http10 : Version::http11) << head;
+    EXPECT_EQ(r.keep_alive, minor != '0') << head;  // persistent by default, as HTTP/1.1
+  }
+  for (std::string_view v :
+       {"HTTP/0.9", "HTTP/0.0", "HTTP/2.0", "HTTP/2.1", "HTTP/3.0", "HTTP/9.9"}) {
+    Request r;
+    HeadInfo info;
+    EXPECT_EQ(parse_head("GET / " + std::string(v) + "\r\nHost: h\r\n\r\n", r, info), 505) << v;
+  }
+  for (std::string_view v :
+       {"HTTP/1.10", "HTTP/1", "HTTP/1.x", "HTTP/x.1", "http/1.2", "HTTP/1.1 "}) {
+    Request r;
+    HeadInfo info;
+    EXPECT_EQ(parse_head("GET / " + std::string(v) + "\r\nHost: h\r\n\r\n", r, info), 400) << v;
+  }
+}
+
 TEST(ParseFields, ParsesLinesUntilTheEnd) {
   Headers h;
   ASSERT_EQ(parse_fields("A: 1\nB:2\n", h), 0);

@@ -13,7 +13,7 @@ TEST(Body, AppendedShortTextsStayValidAcrossGrowth) {
   Body b;
   for (int i = 0; i < 50; ++i) b.append("t" + std::to_string(i));
   ASSERT_EQ(b.segments().size(), 50u);
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(b.segments()[i].bytes, "t" + std::to_string(i));
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(b.segments()[i].bytes(), "t" + std::to_string(i));
   EXPECT_EQ(b.size(), 140u);  // 10*2 + 40*3
 }
 
@@ -22,8 +22,8 @@ TEST(Body, SharedMemoryIsNotCopied) {
   Body b;
   b.append_shared(data, 2, 5);
   ASSERT_EQ(b.segments().size(), 1u);
-  EXPECT_EQ(b.segments()[0].bytes, "23456");
-  EXPECT_EQ(b.segments()[0].bytes.data(), data->data() + 2);
+  EXPECT_EQ(b.segments()[0].bytes(), "23456");
+  EXPECT_EQ(b.segments()[0].bytes().data(), data->data() + 2);
   EXPECT_EQ(b.size(), 5u);
   EXPECT_FALSE(b.segments()[0].is_file());
 }

@@ -21,12 +21,6 @@ struct Case {
   std::vector<int> statuses;  // final responses, in order
 };
 
-std::string strip_continue(std::string s) {
-  const std::string c = "HTTP/1.1 100 Continue\r\n\r\n";
-  for (size_t p; (p = s.find(c)) != std::string::npos;) s.erase(p, c.size());
-  return s;
-}
-
 std::string H(std::string head_rest) {
   return "Host: h\r\n" + head_rest;
 }
@@ -68,6 +62,30 @@ const std::vector<Case>& cases() {
        "PUT / HTTP/1.1\r\n" + H("Expect: 100-continue\r\nContent-Length: 1\r\n\r\nz"),
        {200}},
       {"delete_method", "DELETE /r HTTP/1.1\r\nHost: h\r\n\r\n", {200}},
+      // Host and absolute-form authorities RFC 3986 admits (RFC 9112 3.2).
+      {"host_port", "GET / HTTP/1.1\r\nHost: h:80\r\n\r\n", {200}},
+      {"host_empty_port", "GET / HTTP/1.1\r\nHost: h:\r\n\r\n", {200}},
+      {"host_empty", "GET / HTTP/1.1\r\nHost:\r\n\r\n", {200}},
+      {"host_ipv4_port", "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n", {200}},
+      {"host_ipv6", "GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n", {200}},
+      {"host_ipv6_port", "GET / HTTP/1.1\r\nHost: [4712::abcd]:8000\r\n\r\n", {200}},
+      {"host_punycode_trailing_dot",
+       "GET / HTTP/1.1\r\nHost: xn--bcher-kva.example.\r\n\r\n",
+       {200}},
+      {"absolute_form_ipv6_port",
+       "GET http://[::1]:8080/p HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n",
+       {200}},
+      // RFC 9110 2.5: HTTP/1.2 .. 1.9 are served (and kept alive) as HTTP/1.1.
+      {"http12_as_11",
+       "GET / HTTP/1.2\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+       {200, 200}},
+      {"http19_chunked_as_11",
+       "POST / HTTP/1.9\r\n" + H("Transfer-Encoding: chunked\r\n\r\n") +
+           "1\r\nx\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+       {200, 200}},
+      {"http15_connection_close",
+       "GET / HTTP/1.5\r\n" + H("Connection: close\r\n\r\n") + "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+       {200}},
       // Framing ambiguity: 400 and close.
       {"length_and_te",
        "POST / HTTP/1.1\r\n" + H("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") +
@@ -128,12 +146,43 @@ const std::vector<Case>& cases() {
       {"relative_target", "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n", {400}},
       {"userinfo_absolute", "GET http://u@h/ HTTP/1.1\r\nHost: h\r\n\r\n", {400}},
       {"star_not_options", "GET * HTTP/1.1\r\nHost: h\r\n\r\n", {400}},
+      // Host and absolute-form authorities RFC 3986 refuses: 400 before any handler.
+      {"host_port_not_digits", "GET / HTTP/1.1\r\nHost: h:80x\r\n\r\n", {400}},
+      {"host_two_ports", "GET / HTTP/1.1\r\nHost: h:80:80\r\n\r\n", {400}},
+      {"host_port_too_large", "GET / HTTP/1.1\r\nHost: h:99999\r\n\r\n", {400}},
+      {"host_port_zero", "GET / HTTP/1.1\r\nHost: h:0\r\n\r\n", {400}},
+      {"host_ipv6_unbracketed", "GET / HTTP/1.1\r\nHost: 4713::abcd:8001\r\n\r\n", {400}},
+      {"host_ipv6_two_gaps", "GET / HTTP/1.1\r\nHost: [4712::abcd::]\r\n\r\n", {400}},
+      {"host_ipv6_unclosed", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", {400}},
+      {"host_ipv6_suffix", "GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", {400}},
+      {"host_obs_text", "GET / HTTP/1.1\r\nHost: abc\xa0\r\n\r\n", {400}},
+      {"host_numeric_not_ipv4", "GET / HTTP/1.1\r\nHost: 0x7f.1\r\n\r\n", {400}},
+      {"host_port_only", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", {400}},
+      {"host_http10_bad_port", "GET / HTTP/1.0\r\nHost: h:80x\r\n\r\n", {400}},
+      {"host_bad_with_absolute_form", "GET http://h/ HTTP/1.1\r\nHost: h:80:80\r\n\r\n", {400}},
+      {"absolute_form_port_not_digits", "GET http://h:80x/ HTTP/1.1\r\nHost: h\r\n\r\n", {400}},
+      {"absolute_form_port_too_large", "GET http://h:65536/ HTTP/1.1\r\nHost: h\r\n\r\n", {400}},
+      {"absolute_form_ipv6_unbracketed",
+       "GET http://4713::abcd:8001/ HTTP/1.1\r\nHost: h\r\n\r\n",
+       {400}},
+      {"absolute_form_ipv6_two_gaps",
+       "GET http://[4712::abcd::]/ HTTP/1.1\r\nHost: h\r\n\r\n",
+       {400}},
+      {"connect_bad_port", "CONNECT h:80x HTTP/1.1\r\nHost: h:80x\r\n\r\n", {400}},
+      {"connect_no_port", "CONNECT h HTTP/1.1\r\nHost: h\r\n\r\n", {400}},
       // Chunk framing: 400.
       {"chunk_size_not_hex",
        "POST / HTTP/1.1\r\n" + H("Transfer-Encoding: chunked\r\n\r\nzz\r\n"),
        {400}},
       {"chunk_size_negative",
        "POST / HTTP/1.1\r\n" + H("Transfer-Encoding: chunked\r\n\r\n-1\r\n"),
+       {400}},
+      // RFC 9112 7.1.1: whitespace may only precede a chunk extension.
+      {"chunk_size_trailing_space",
+       "POST / HTTP/1.1\r\n" + H("Transfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n"),
+       {400}},
+      {"chunk_size_trailing_tab",
+       "POST / HTTP/1.1\r\n" + H("Transfer-Encoding: chunked\r\n\r\n3\t\r\nabc\r\n0\r\n\r\n"),
        {400}},
       {"chunk_size_empty",
        "POST / HTTP/1.1\r\n" + H("Transfer-Encoding: chunked\r\n\r\n\r\n"),
@@ -161,7 +210,11 @@ const std::vector<Case>& cases() {
       {"unknown_method", "BREW / HTTP/1.1\r\nHost: h\r\n\r\n", {501}},
       {"lowercase_method", "get / HTTP/1.1\r\nHost: h\r\n\r\n", {501}},
       {"http2", "GET / HTTP/2.0\r\nHost: h\r\n\r\n", {505}},
-      {"http12", "GET / HTTP/1.2\r\nHost: h\r\n\r\n", {505}},
+      {"http12_without_host", "GET / HTTP/1.2\r\n\r\n", {400}},
+      {"http21", "GET / HTTP/2.1\r\nHost: h\r\n\r\n", {505}},
+      {"http30", "GET / HTTP/3.0\r\nHost: h\r\n\r\n", {505}},
+      {"http99", "GET / HTTP/9.9\r\nHost: h\r\n\r\n", {505}},
+      {"http08", "GET / HTTP/0.8\r\nHost: h\r\n\r\n", {505}},
       {"http09_line", "GET / HTTP/0.9\r\n\r\n", {505}},
       {"http09_simple", "GET /\r\n\r\n", {505}},
       {"h2_preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", {505}},
@@ -180,12 +233,23 @@ TEST_P(Strict, StatusAndCloseMatchTheTable) {
   test::Driver d;
   d.feed(c.input);
   d.eof();
-  auto rs = test::parse_responses(strip_continue(d.take_output()));
+  auto rs = test::parse_responses(test::strip_continue(d.take_output()));
   ASSERT_EQ(rs.size(), c.statuses.size());
-  for (size_t i = 0; i < rs.size(); ++i) EXPECT_EQ(rs[i].status, c.statuses[i]) << i;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    EXPECT_EQ(rs[i].status, c.statuses[i]) << i;
+    // Whatever HTTP/1.x the client spoke, the answer is HTTP/1.1 (RFC 9110 2.5).
+    EXPECT_TRUE(rs[i].status_line.starts_with("HTTP/1.1 ")) << rs[i].status_line;
+  }
   if (c.statuses.back() >= 400) {
     EXPECT_EQ(rs.back().header("Connection"), "close");
-    EXPECT_EQ(d.handled().size(), c.statuses.size() - 1);
+    // A bad head never reaches a handler; a bad body is found while the
+    // handler reads it (handlers run once the head is complete), and the
+    // handler's answer is replaced by the error.
+    if (d.handled().size() == c.statuses.size()) {
+      EXPECT_EQ(d.handled().back().body_error, c.statuses.back());
+    } else {
+      EXPECT_EQ(d.handled().size(), c.statuses.size() - 1);
+    }
     ASSERT_EQ(d.exchanges().size(), c.statuses.size());
     EXPECT_EQ(d.exchanges().back().status, c.statuses.back());
   }
@@ -195,13 +259,13 @@ TEST_P(Strict, StatusAndCloseMatchTheTable) {
 TEST_P(Strict, EverySplitGivesTheSameOutput) {
   const Case& c = GetParam();
   Settings s;
-  const std::string whole = strip_continue(test::run_split(s, c.input, {}));
+  const std::string whole = test::strip_continue(test::run_split(s, c.input, {}));
   for (size_t i = 1; i < c.input.size(); ++i) {
-    ASSERT_EQ(strip_continue(test::run_split(s, c.input, {i})), whole) << "split at " << i;
+    ASSERT_EQ(test::strip_continue(test::run_split(s, c.input, {i})), whole) << "split at " << i;
   }
   std::vector<size_t> every;
   for (size_t i = 1; i < c.input.size(); ++i) every.push_back(i);
-  EXPECT_EQ(strip_continue(test::run_split(s, c.input, every)), whole) << "byte by byte";
+  EXPECT_EQ(test::strip_continue(test::run_split(s, c.input, every)), whole) << "byte by byte";
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, Strict, ::testing::ValuesIn(cases()),

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "log/error_log.hpp"
+#include "util/error_log.hpp"
 
 #include "support/temp_dir.hpp"
 

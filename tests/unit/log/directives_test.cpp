@@ -53,7 +53,7 @@ TEST(LogDirectives, ApacheDefaultConfig) {
   EXPECT_EQ(logs.custom_logs[1].format, "%h %>s");
   EXPECT_EQ(logs.custom_logs[2].path, "-");
   EXPECT_EQ(logs.error_log, "/srv/logs/error_log");
-  EXPECT_EQ(logs.log_level, config::LogLevel::info);
+  EXPECT_EQ(logs.log_level, log::LogLevel::info);
 }
 
 TEST(LogDirectives, PredefinedNicknamesWithoutLogFormat) {
@@ -136,18 +136,18 @@ TEST(LogDirectives, ErrorLogStderr) {
 TEST(LogDirectives, LogLevelForms) {
   auto r = parse("LogLevel warn\n");
   ASSERT_TRUE(r.ok);
-  EXPECT_EQ(r.config.logs.log_level, config::LogLevel::warn);
+  EXPECT_EQ(r.config.logs.log_level, log::LogLevel::warn);
   r = parse("LogLevel info ssl:warn\n");
   ASSERT_TRUE(r.ok) << joined(r.errors);
-  EXPECT_EQ(r.config.logs.log_level, config::LogLevel::info);
+  EXPECT_EQ(r.config.logs.log_level, log::LogLevel::info);
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_NE(r.warnings[0].find("ssl:warn"), std::string::npos);
   r = parse("LogLevel trace4\n");
   ASSERT_TRUE(r.ok);
-  EXPECT_EQ(r.config.logs.log_level, config::LogLevel::debug);
+  EXPECT_EQ(r.config.logs.log_level, log::LogLevel::debug);
   r = parse("LogLevel crit debug\n");
   ASSERT_TRUE(r.ok);
-  EXPECT_EQ(r.config.logs.log_level, config::LogLevel::crit);
+  EXPECT_EQ(r.config.logs.log_level, log::LogLevel::crit);
   EXPECT_EQ(r.warnings.size(), 1u);
   EXPECT_FALSE(parse("LogLevel chatty\n").ok);
 }

@@ -6,12 +6,28 @@
 #include <cstring>
 #include <string_view>
 
+#include "http/request_body.hpp"
+
 namespace mpmd::mpm {
 namespace {
 
+// Answers "ok", after reading the request's body as it arrives.
 class OkHandler : public http::Handler {
  public:
-  void handle(const http::Request&, http::Response& r) override { r.body.append("ok"); }
+  void handle(const http::Request& q, http::Response& r) override {
+    r.body.append("ok");
+    if (!q.body) return;
+    r.deferred = true;
+    q.body->on_ready([&q] {
+      char buf[65536];
+      while (true) {
+        auto got = q.body->read(buf);
+        if (got.status == http::RequestBody::Status::data) continue;
+        if (got.status != http::RequestBody::Status::again) q.completion->complete();
+        return;
+      }
+    });
+  }
 };
 
 class ReadTimerTest : public ::testing::Test {

@@ -1,4 +1,4 @@
-#include "log/system_log.hpp"
+#include "util/system_log.hpp"
 
 #include <sys/stat.h>
 #include <syslog.h>
@@ -56,7 +56,7 @@ void open_syslog(int facility) {
   ::openlog("mpmd", LOG_PID | LOG_NDELAY, facility);
 }
 
-void syslog_line(config::LogLevel level, std::string_view id, std::string_view message) {
+void syslog_line(LogLevel level, std::string_view id, std::string_view message) {
   // Control characters would split the record: replace them, as the file log escapes them.
   std::string text;
   text.reserve(id.size() + 2 + message.size());

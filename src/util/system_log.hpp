@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/config.hpp"
+#include "util/log_level.hpp"
 
 namespace mpmd::log {
 
@@ -24,7 +24,7 @@ std::optional<int> syslog_facility(std::string_view path);
 // openlog("mpmd", LOG_PID | LOG_NDELAY | LOG_CLOEXEC-equivalent, facility).
 void open_syslog(int facility);
 // One record at the priority of `level` (emerg..debug are syslog's 0..7).
-void syslog_line(config::LogLevel level, std::string_view id, std::string_view message);
+void syslog_line(LogLevel level, std::string_view id, std::string_view message);
 
 // True when standard error is the stream systemd connected to the journal
 // (JOURNAL_STREAM names its device and inode): lines then start with the

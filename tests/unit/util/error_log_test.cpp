@@ -1,4 +1,4 @@
-#include "log/error_log.hpp"
+#include "util/error_log.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "log/system_log.hpp"
+#include "util/system_log.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mpmd::log {
@@ -76,16 +76,13 @@ TEST(ErrorLog, WritesToFileWithLevelFilter) {
                 pid + "] MPMD0001: now shown\n");
 }
 
-TEST(ErrorLog, ConfigureAndReopenAfterRename) {
+TEST(ErrorLog, OpenAndReopenAfterRename) {
   TempDir dir;
   util::ManualClock clock(kNow);
   ErrorLog log;
   log.set_clock(&clock);
-  config::Logs logs;
-  logs.error_log = dir.file("error.log");
-  logs.log_level = LogLevel::notice;
-  ASSERT_EQ(log.configure(logs), "");
-  EXPECT_EQ(log.level(), LogLevel::notice);
+  log.set_level(LogLevel::notice);
+  ASSERT_EQ(log.open(dir.file("error.log")), "");
   log.emit(LogLevel::notice, ids::kStartup, "one");
   fs::rename(dir.file("error.log"), dir.file("error.log.1"));
   ASSERT_EQ(log.reopen(), "");

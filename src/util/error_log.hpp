@@ -1,4 +1,4 @@
-// The error log: levelled messages, each with a stable ID (log/ids.hpp), one
+// The error log: levelled messages, each with a stable ID (util/log_ids.hpp), one
 // line each, in Apache's layout:
 //
 //   [Mon Nov 23 05:49:09.123456 2026] [mpmd:error] [pid 1234] MPMD0042: message
@@ -21,13 +21,12 @@
 #include <string_view>
 #include <type_traits>
 
-#include "config/config.hpp"
-#include "log/ids.hpp"
 #include "util/clock.hpp"
+#include "util/log_ids.hpp"
+#include "util/log_level.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::log {
-
-using config::LogLevel;
 
 // "emerg", "alert", ..., "debug".
 std::string_view level_name(LogLevel level);
@@ -37,7 +36,6 @@ std::optional<LogLevel> parse_level(std::string_view name);
 class ErrorLog {
  public:
   ErrorLog() = default;  // standard error, level warn
-  ~ErrorLog();
   ErrorLog(const ErrorLog&) = delete;
   ErrorLog& operator=(const ErrorLog&) = delete;
 
@@ -47,8 +45,6 @@ class ErrorLog {
   // standard error under systemd, lines carry the journal's "<N>" prefix.
   // Returns "" or an error (the old destination is kept then).
   std::string open(const std::string& path);
-  // open(logs.error_log) and set_level(logs.log_level).
-  std::string configure(const config::Logs& logs);
   // Reopens the file by its path (after logrotate). "" or an error.
   std::string reopen();
 
@@ -71,9 +67,9 @@ class ErrorLog {
                           std::string_view id, std::string_view message);
 
  private:
-  std::mutex open_mutex_;  // open/reopen only; emit takes no lock
-  std::string path_;       // "" = standard error
-  int owned_fd_ = -1;      // the file we opened, kept at a stable number across reopen
+  std::mutex open_mutex_;    // open/reopen only; emit takes no lock
+  std::string path_;         // "" = standard error
+  util::UniqueFd owned_fd_;  // the file we opened, kept at a stable number across reopen
   std::atomic<int> fd_{2};
   std::atomic<int> level_{int(LogLevel::warn)};
   std::atomic<bool> syslog_{false};   // ErrorLog syslog[:facility]
@@ -83,6 +79,9 @@ class ErrorLog {
 
 // The process-wide error log.
 ErrorLog& error_log();
+
+// The process id, cached (refreshed in a forked child).
+int current_pid();
 
 inline void emit(LogLevel level, std::string_view id, std::string_view message) {
   error_log().emit(level, id, message);

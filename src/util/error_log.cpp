@@ -1,8 +1,10 @@
-#include "log/error_log.hpp"
+#include "util/error_log.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstdarg>
@@ -10,9 +12,8 @@
 #include <cstring>
 #include <ctime>
 
-#include "log/log_format.hpp"
-#include "log/system_log.hpp"
 #include "util/strings.hpp"
+#include "util/system_log.hpp"
 
 namespace mpmd::log {
 
@@ -49,6 +50,12 @@ void append_message(std::string& out, std::string_view m) {
   }
 }
 
+std::atomic<int> g_pid{0};
+
+void forget_pid() {
+  g_pid.store(0, std::memory_order_relaxed);
+}
+
 void write_line(int fd, const std::string& line) {
   const char* p = line.data();
   size_t left = line.size();
@@ -80,10 +87,6 @@ std::optional<LogLevel> parse_level(std::string_view name) {
   return std::nullopt;
 }
 
-ErrorLog::~ErrorLog() {
-  if (owned_fd_ >= 0) ::close(owned_fd_);
-}
-
 std::string ErrorLog::open(const std::string& path) {
   std::lock_guard lock(open_mutex_);
   if (is_syslog_target(path)) {
@@ -112,27 +115,19 @@ std::string ErrorLog::open(const std::string& path) {
     path_.clear();
     return "";
   }
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return "cannot open error log " + path + ": " + std::strerror(errno);
-  if (owned_fd_ >= 0) {
+  util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) return "cannot open error log " + path + ": " + std::strerror(errno);
+  if (owned_fd_) {
     // Same descriptor number, new file: concurrent emit() never sees a closed fd.
-    if (::dup3(fd, owned_fd_, O_CLOEXEC) < 0) {
-      std::string e = "cannot open error log " + path + ": " + std::strerror(errno);
-      ::close(fd);
-      return e;
+    if (::dup3(fd.get(), owned_fd_.get(), O_CLOEXEC) < 0) {
+      return "cannot open error log " + path + ": " + std::strerror(errno);
     }
-    ::close(fd);
   } else {
-    owned_fd_ = fd;
+    owned_fd_ = std::move(fd);
   }
   path_ = path;
-  fd_.store(owned_fd_);
+  fd_.store(owned_fd_.get());
   return "";
-}
-
-std::string ErrorLog::configure(const config::Logs& logs) {
-  set_level(logs.log_level);
-  return open(logs.error_log);
 }
 
 std::string ErrorLog::reopen() {
@@ -188,6 +183,16 @@ void ErrorLog::emit(LogLevel level, std::string_view id, std::string_view messag
 ErrorLog& error_log() {
   static ErrorLog instance;
   return instance;
+}
+
+int current_pid() {
+  int pid = g_pid.load(std::memory_order_relaxed);
+  if (pid != 0) return pid;
+  static const bool registered = [] { return pthread_atfork(nullptr, nullptr, forget_pid) == 0; }();
+  (void)registered;
+  pid = int(getpid());
+  g_pid.store(pid, std::memory_order_relaxed);
+  return pid;
 }
 
 void emitf(LogLevel level, std::string_view id, const char* format, ...) {

@@ -1,0 +1,279 @@
+#include "app/route_call.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "http/error_page.hpp"
+#include "util/error_log.hpp"
+#include "util/log_ids.hpp"
+#include "util/strings.hpp"
+
+namespace mpmd::app {
+
+namespace {
+
+BodyReader::Read convert(http::RequestBody::Read r) {
+  return BodyReader::Read{BodyReader::Status(uint8_t(r.status)), r.size, r.error};
+}
+
+static_assert(uint8_t(http::RequestBody::Status::data) == uint8_t(BodyReader::Status::data) &&
+              uint8_t(http::RequestBody::Status::again) == uint8_t(BodyReader::Status::again) &&
+              uint8_t(http::RequestBody::Status::end) == uint8_t(BodyReader::Status::end) &&
+              uint8_t(http::RequestBody::Status::error) == uint8_t(BodyReader::Status::error));
+
+bool is_token_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// "" if the app's header field may go on the wire, else why not.
+std::string check_field(const std::string& name, const std::string& value) {
+  if (name.empty()) return "an empty header name";
+  for (char c : name) {
+    if (!is_token_char(c)) return "header name '" + name + "' is not a token";
+  }
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') {
+      return "header " + name + " has CR, LF or NUL in its value";
+    }
+  }
+  return "";
+}
+
+// Why the response cannot be sent as the handler built it, or "".
+std::string check_response(Response& out) {
+  if (out.failed()) return "failed: " + out.failure();
+  if (const auto& d = out.deferral(); d && d->abandoned) {
+    return "deferred its response and dropped every Deferred without complete()";
+  }
+  if (out.status < 200 || out.status > 599) {
+    return "status " + std::to_string(out.status) + " is not 200..599";
+  }
+  for (const auto& [name, value] : out.headers) {
+    if (std::string why = check_field(name, value); !why.empty()) return why;
+  }
+  return "";
+}
+
+// The open file a Response asked for, as a body segment; on failure, the
+// status to answer instead (404, 403, 500) and why.
+struct FileRange {
+  std::shared_ptr<const http::OpenFile> file;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  int status = 0;
+  std::string why;
+};
+
+FileRange open_file(Response& out) {
+  FileRange r;
+  int fd = out.take_fd();
+  if (fd < 0) {
+    fd = ::open(out.file_path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      r.status = e == ENOENT || e == ENOTDIR ? 404 : e == EACCES ? 403 : 500;
+      r.why = "send_file " + out.file_path() + ": " + std::strerror(e);
+      return r;
+    }
+  }
+  r.file = std::make_shared<http::OpenFile>(fd);  // closes it from here on
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    r.status = 500;
+    r.why = "send_file: not a regular file: " +
+            (out.file_path().empty() ? "fd " + std::to_string(fd) : out.file_path());
+    r.file.reset();
+    return r;
+  }
+  uint64_t size = uint64_t(st.st_size);
+  r.offset = std::min<uint64_t>(out.file_offset(), size);
+  r.length = std::min<uint64_t>(out.file_length(), size - r.offset);
+  return r;
+}
+
+// Response::generate() as a body source the connection pulls from.
+class Generator final : public http::BodySource {
+ public:
+  Generator(std::function<bool(std::string&, size_t)> produce, std::optional<uint64_t> length)
+      : produce_(std::move(produce)), length_(length) {}
+
+  Pull pull(std::string& out, size_t max, const std::shared_ptr<http::Waker>&) override {
+    try {
+      bool more = produce_(out, max);
+      if (out.size() > max) return Pull::error;
+      return more ? Pull::data : Pull::end;
+    } catch (...) {
+      return Pull::error;
+    }
+  }
+  std::optional<uint64_t> length() const override { return length_; }
+
+ private:
+  std::function<bool(std::string&, size_t)> produce_;
+  std::optional<uint64_t> length_;
+};
+
+// Status and header fields of `out` into `response` (Content-Type defaulted).
+void copy_head(Response& out, http::Response& response, bool file) {
+  response.status = out.status;
+  bool has_type = false;
+  for (auto& [name, value] : out.headers) {
+    has_type |= util::iequals(name, "content-type");
+    response.headers.push_back({std::move(name), std::move(value)});
+  }
+  if (has_type) return;
+  if (!out.body.empty() || !out.pieces().empty() || out.started() || out.generator()) {
+    response.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+  } else if (file) {
+    response.headers.push_back({"Content-Type", "application/octet-stream"});
+  }
+}
+
+// `body`, then the pieces, into the HTTP body.
+void copy_body(Response& out, http::Response& response) {
+  if (!out.body.empty()) response.body.append(std::move(out.body));
+  for (std::string& piece : out.pieces()) response.body.append(std::move(piece));
+  out.body.clear();
+  out.pieces().clear();
+}
+
+}  // namespace
+
+BodyReader::Read BodyAdapter::read(char* into, size_t size) {
+  return convert(body_.read({into, size}));
+}
+
+BodyReader::Read BodyAdapter::read_wait(char* into, size_t size) {
+  return convert(body_.read_wait({into, size}));
+}
+
+BodyReader::Read BodyAdapter::read_all(std::string& out, uint64_t limit) {
+  return convert(body_.read_all(out, limit));
+}
+
+void BodyAdapter::on_ready(std::function<void()> callback) {
+  body_.on_ready(std::move(callback));
+}
+
+Request make_request(const http::Request& in, std::string_view route_path,
+                     std::vector<Param> params, BodyReader* reader) {
+  Request r;
+  r.method = in.method_text;
+  r.target = in.target;
+  r.path = in.path;
+  r.route_path = route_path;
+  r.query = in.query;
+  r.version = in.version == http::Version::http10 ? "HTTP/1.0" : "HTTP/1.1";
+  if (in.peer) {
+    r.client_address = in.peer->address;
+    r.client_port = in.peer->port;
+  }
+  r.headers.reserve(in.headers.size());
+  for (const http::Header& h : in.headers.fields()) r.headers.push_back({h.name, h.value});
+  r.params = std::move(params);
+  r.reader = reader;
+  return r;
+}
+
+void log_failure(const Application& app, size_t index, const http::Request& request,
+                 std::string_view why) {
+  const Registry::Route& route = app.route(index);
+  log::emit(config::LogLevel::error, log::ids::kAppHandlerFailed,
+            log::cat("application ", app.name(), ": ", request.method_text, " ", request.path,
+                     " (route ", route.method, " ", route.pattern, "): ", why, "; answered 500"));
+}
+
+void answer_500(http::Response& response) {
+  response.headers.clear();
+  response.body.clear();
+  http::error_page(response, 500);
+}
+
+bool RouteCall::start(Response& out) {
+  try {
+    std::string failure = check_response(out);
+    if (failure.empty() && out.has_file()) failure = "send_file() together with a streamed body";
+    if (!failure.empty()) {
+      log_failure(app_, index_, request_, failure);
+      answer_500(response_);
+      refused_ = true;
+      completion_->complete();
+      return false;
+    }
+    pipe_ = std::make_shared<http::BodyPipe>(request_.waker);
+    copy_head(out, response_, false);
+    copy_body(out, response_);
+    response_.body.append_stream(pipe_);
+  } catch (...) {
+    answer_500(response_);
+    refused_ = true;
+    completion_->complete();
+    return false;
+  }
+  completion_->complete();  // the head goes out; the rest follows from the pipe
+  return true;
+}
+
+bool RouteCall::write(std::string piece) {
+  if (!pipe_) return false;
+  return pipe_->write_wait(std::move(piece)) != http::BodyPipe::Write::closed;
+}
+
+bool RouteCall::finish(Response& out, const std::string& failure) noexcept {
+  if (out.started()) {
+    if (refused_) return false;
+    const auto& deferral = out.deferral();
+    if (failure.empty() && deferral && deferral->abandoned) {
+      return finish(out, "deferred its response and dropped every Deferred without complete()");
+    }
+    if (!failure.empty()) {
+      // Too late for a 500: the client sees the connection close early.
+      log_failure(app_, index_, request_, failure);
+      pipe_->fail();
+    } else {
+      pipe_->end();
+    }
+    return false;
+  }
+  try {
+    std::string why = failure.empty() ? check_response(out) : failure;
+    if (!why.empty()) {
+      log_failure(app_, index_, request_, why);
+      answer_500(response_);
+      return true;
+    }
+    FileRange file;
+    if (out.has_file()) {
+      file = open_file(out);
+      if (file.status != 0) {
+        log::emit(file.status == 500 ? config::LogLevel::error : config::LogLevel::info,
+                  log::ids::kAppHandlerFailed,
+                  log::cat("application ", app_.name(), ": ", request_.method_text, " ",
+                           request_.path, ": ", file.why));
+        http::error_page(response_, file.status);
+        return true;
+      }
+    }
+    copy_head(out, response_, bool(file.file));
+    copy_body(out, response_);
+    if (file.file && file.length > 0) {
+      response_.body.append_file(std::move(file.file), file.offset, file.length);
+    }
+    if (auto& produce = out.generator()) {
+      response_.body.append_stream(
+          std::make_shared<Generator>(std::move(produce), out.generator_length()));
+    }
+  } catch (...) {
+    // Only allocation can fail here; the request still gets an answer.
+    answer_500(response_);
+  }
+  return true;
+}
+
+}  // namespace mpmd::app

@@ -1,0 +1,71 @@
+#include "http/error_page.hpp"
+
+#include <string_view>
+
+namespace mpmd::http {
+
+namespace {
+
+std::string_view explanation(int status) {
+  switch (status) {
+    case 400:
+      return "Your browser sent a request that this server could not understand.";
+    case 403:
+      return "You don't have permission to access this resource.";
+    case 404:
+      return "The requested URL was not found on this server.";
+    case 405:
+      return "The requested method is not allowed for this URL.";
+    case 408:
+      return "Server timeout waiting for the HTTP request from the client.";
+    case 412:
+      return "The precondition on the request for this URL evaluated to false.";
+    case 413:
+      return "The request body is larger than this server allows.";
+    case 414:
+      return "The requested URL's length exceeds the capacity limit for this server.";
+    case 416:
+      return "None of the range-specifier values in the Range request-header field overlap "
+             "the current extent of the selected resource.";
+    case 417:
+      return "The expectation given in the Expect request-header could not be met.";
+    case 431:
+      return "The request's header fields exceed the limits of this server.";
+    case 501:
+      return "The request method or transfer coding is not supported.";
+    case 505:
+      return "The HTTP version of the request is not supported.";
+    case 500:
+      return "The server encountered an internal error and was unable to complete your "
+             "request.";
+    default:
+      return reason_phrase(status);
+  }
+}
+
+}  // namespace
+
+std::string error_body(int status) {
+  const std::string code = std::to_string(status);
+  const std::string_view reason = reason_phrase(status);
+  std::string body;
+  body.reserve(256);
+  body += "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>";
+  body += code;
+  body += ' ';
+  body += reason;
+  body += "</title>\n</head><body>\n<h1>";
+  body += reason;
+  body += "</h1>\n<p>";
+  body += explanation(status);
+  body += "</p>\n</body></html>\n";
+  return body;
+}
+
+void error_page(Response& response, int status) {
+  response.status = status;
+  response.add_header_copy("Content-Type", "text/html; charset=iso-8859-1");
+  response.body.append(error_body(status));
+}
+
+}  // namespace mpmd::http
