@@ -103,8 +103,6 @@ bool Connection::Impl::parse_head() {
     if (in.room_after_head() < room) {
       // A larger buffer for the body. It moves the head, so the views are
       // made again (rare: only bodies that do not fit the pooled buffer).
-      request.headers.clear();
-      info = detail::HeadInfo();
       status = detail::parse_head(in.pin_head(head_size, room), request, info);
     }
   }

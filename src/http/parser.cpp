@@ -321,7 +321,11 @@ int parse_fields(std::string_view block, Headers& out) {
 }
 
 int parse_head(std::string_view head, Request& r, HeadInfo& info) {
+  // Every view into the head is made again: a head parsed a second time (its
+  // buffer moved) keeps nothing of the first parse.
   info = HeadInfo();
+  r.host = {};
+  r.headers.clear();
   const char* p = head.data();
   const char* end = p + head.size();
   const char* lf = find_lf(p, end);
