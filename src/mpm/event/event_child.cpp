@@ -72,6 +72,8 @@ enum class ConnState : uint8_t {
               // freed when the handler lets go (it wakes the connection)
   timed_out,  // a timeout fired: the 408 gets a grace period to go out (grace queue)
   lingering,  // lingering close: discarding input until EOF (linger queue)
+  closed,     // closed during this batch of events: freed after it, so that a
+              // later event of the batch for it finds it and skips it
 };
 
 struct Conn : Source, QueueLink {
@@ -153,7 +155,9 @@ class Loop {
       now_ = util::monotonic_usec();
       set_state(scoreboard::State::write);
       for (int i = 0; i < n; ++i) dispatch(events[i]);
+      closed_.clear();
       expire();
+      closed_.clear();
       publish();
       services_.tick(services_.clock().now());
     }
@@ -203,9 +207,11 @@ class Loop {
       case Source::Kind::listener:
         accept_from(*static_cast<ListenSource*>(src));
         break;
-      case Source::Kind::connection:
-        drive(*static_cast<Conn*>(src));
+      case Source::Kind::connection: {
+        Conn& c = *static_cast<Conn*>(src);
+        if (c.state != ConnState::closed && c.state != ConnState::released) drive(c);
         break;
+      }
       case Source::Kind::signal:
         on_signal();
         break;
@@ -252,6 +258,7 @@ class Loop {
       for (Conn* c : ready) c->wake_queued = false;
     }
     for (Conn* c : ready) {
+      if (c->state == ConnState::closed) continue;
       if (c->state == ConnState::released) {
         if (!c->http->busy()) close_connection(*c);
         continue;
@@ -450,7 +457,9 @@ class Loop {
     }
     all_.pop_back();
     --connections_;
-    closing.reset();
+    closing->state = ConnState::closed;
+    closing->transport.close();
+    closed_.push_back(std::move(closing));
     if (at_capacity_ && connections_ * 10 < size_t(max_open_) * 9) {
       at_capacity_ = false;
       if (util::Status s = resume_accepting(); !s) {
@@ -515,7 +524,8 @@ class Loop {
   std::vector<Conn*> completed_;  // guarded by completed_mutex_
   std::thread::id thread_ = std::this_thread::get_id();
   std::vector<std::unique_ptr<ListenSource>> listeners_;
-  std::vector<std::unique_ptr<Conn>> all_;  // owns the connections; Conn::index is the position
+  std::vector<std::unique_ptr<Conn>> all_;     // owns the connections; Conn::index is the position
+  std::vector<std::unique_ptr<Conn>> closed_;  // closed during the current batch of events
   TimeoutQueue keepalive_q_;
   TimeoutQueue active_q_;
   TimeoutQueue grace_q_;
