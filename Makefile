@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test clean format install deb
+.PHONY: all deps build run test test-long clean format install deb
 
 
 all: build
@@ -22,16 +22,28 @@ run: build
 	mkdir -p logs
 	$(BUILD)/mpmd -f conf/mpmd.conf -D FOREGROUND
 
-# Builds and runs every test through ctest, fuzzers included. First, the unit
-# and integration suites run under AddressSanitizer+UBSan and the threaded
-# ones under ThreadSanitizer (scripts/sanitize-tests, in build-asan/ and
-# build-tsan/); `make test SANITIZE=no` skips that (about 20 minutes less).
+# Builds and runs every test through ctest, fuzzers included. First the unit
+# and integration suites run under AddressSanitizer+UBSan and the threaded ones
+# (event engine) under ThreadSanitizer (scripts/sanitize-tests, in build-asan/
+# and build-tsan/); then the normal tree runs the rest: the unit tests, the
+# fuzzers, the install/package/man/README suites and the integration suites
+# whose checks are lighter under a sanitizer. The integration suites labelled
+# asan_covered ran, with the same checks, under ASan. `make test SANITIZE=no`
+# runs every test in the normal tree only.
 SANITIZE ?= yes
 test: build
 ifneq ($(SANITIZE),no)
 	JOBS=$(JOBS) scripts/sanitize-tests
-endif
+	cd $(BUILD) && MPMD_FUZZ_SECONDS=$${MPMD_FUZZ_SECONDS:-30} ctest --output-on-failure -j $(JOBS) -LE asan_covered
+else
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+endif
+
+# The long run: everything under the sanitizers (TSan under the worker engine
+# too), every test in the normal tree, and each fuzzer for 10 minutes.
+test-long: build
+	JOBS=$(JOBS) MPMD_TSAN_ENGINES='worker|event' scripts/sanitize-tests
+	cd $(BUILD) && MPMD_FUZZ_SECONDS=$${MPMD_FUZZ_SECONDS:-600} ctest --output-on-failure -j $(JOBS)
 
 # Installs under PREFIX (default /usr/local), into DESTDIR if set: binaries,
 # headers, pkg-config and CMake packages, man pages, and the configuration, unit
