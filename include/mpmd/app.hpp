@@ -17,8 +17,10 @@
 //     }, mpmd::app::non_blocking);
 //   }
 //
-// Build it with the same compiler and standard library as mpmd:
+// Build it against the C++ standard library mpmd uses (libstdc++), with g++
+// or clang++:
 //   g++ -std=c++20 -O2 -fPIC -shared -fvisibility=hidden -I mpmd/include hello.cpp -o hello.so
+// Test its handlers without a server with <mpmd/testing.hpp>.
 //
 // Life of an application (one "generation" per configuration load):
 //   1. `mpmd -t` and every (re)load of the configuration open the shared
@@ -68,16 +70,20 @@
 // only routes of other methods gives 405 with Allow; no match gives 404.
 //
 // ABI: the application and mpmd share C++ types (std::string, std::function),
-// so both must be built by the same compiler family with the same standard
-// library. The shared object exports exactly two C symbols (made by
-// MPMD_APPLICATION): mpmd_app_abi() and mpmd_app_register(). mpmd refuses
-// to load an object whose kApiVersion, C++ ABI or type layout differs.
+// so both must use the same C++ standard library; the compiler may differ
+// (see "the ABI check" below). The shared object exports exactly two C
+// symbols (made by MPMD_APPLICATION): mpmd_app_abi() and mpmd_app_register().
+// mpmd refuses to load an object whose kApiVersion, standard library,
+// std::string ABI or type layout differs.
 #pragma once
 
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -212,31 +218,86 @@ class Registry {
   std::string error_;
 };
 
-// What mpmd_app_abi() reports; mpmd compares every field with its own.
-struct AbiInfo {
-  uint32_t api_version;
-  uint32_t cxx_abi;    // __GXX_ABI_VERSION
-  uint32_t cxx11_abi;  // _GLIBCXX_USE_CXX11_ABI (std::string layout)
-  uint32_t layout;     // sizes of the shared types, to catch mismatched headers
+// ---- the ABI check ------------------------------------------------------------
+// The application and mpmd hand each other C++ objects (Registry, Request,
+// Response and the std::string, std::function, std::vector, std::shared_ptr
+// and std::optional inside them), so both must use the same C++ standard
+// library with the same type layout. The compiler brand does not matter:
+// g++ and clang++ lay out classes by the same Itanium C++ ABI, and clang++
+// uses GCC's libstdc++ unless told -stdlib=libc++. So mpmd_app_abi() reports
+// the standard library, its std::string ABI and the size and alignment of
+// every shared type, and mpmd refuses an object where any of them differs
+// (README "Applications" lists the combinations).
+
+// The size and alignment of one type the application and mpmd share.
+struct TypeLayout {
+  const char* name;
+  uint32_t size;
+  uint32_t align;
 };
 
-constexpr uint32_t layout_signature() {
-  return uint32_t(sizeof(Registry) * 1000003u + sizeof(Request) * 1009u + sizeof(Response) * 31u +
-                  sizeof(Environment));
+// Which C++ standard library a translation unit is built against: the family
+// in the top byte, its release below (_GLIBCXX_RELEASE: 12; _LIBCPP_VERSION:
+// 14000, 170000). Headers before this field put __GXX_ABI_VERSION (about
+// 1002..1019) here, below 1 << 24, so such an object is told apart.
+enum class StandardLibrary : uint32_t { libstdcxx = 1, libcxx = 2, other = 3 };
+
+constexpr uint32_t standard_library_id(StandardLibrary family, uint32_t release) {
+  return uint32_t(family) << 24 | (release & 0xffffffu);
 }
 
-constexpr AbiInfo abi_info() {
-#if defined(__GXX_ABI_VERSION)
-  constexpr uint32_t cxx_abi = __GXX_ABI_VERSION;
+constexpr uint32_t standard_library() {
+#if defined(_LIBCPP_VERSION)
+  return standard_library_id(StandardLibrary::libcxx, _LIBCPP_VERSION);
+#elif defined(_GLIBCXX_RELEASE)
+  return standard_library_id(StandardLibrary::libstdcxx, _GLIBCXX_RELEASE);
 #else
-  constexpr uint32_t cxx_abi = 0;
+  return standard_library_id(StandardLibrary::other, 0);
 #endif
+}
+
+namespace detail {
+template <class T>
+constexpr TypeLayout layout_of(const char* name) {
+  return TypeLayout{name, uint32_t(sizeof(T)), uint32_t(alignof(T))};
+}
+
+// Every type whose layout both sides must agree on: the API's own and the
+// standard types they hold (a libstdc++ release that changed one of them, or
+// stale include/mpmd headers, shows here).
+inline constexpr TypeLayout kSharedTypes[] = {
+    layout_of<Registry>("mpmd::app::Registry"),
+    layout_of<Request>("mpmd::app::Request"),
+    layout_of<Response>("mpmd::app::Response"),
+    layout_of<Environment>("mpmd::app::Environment"),
+    layout_of<Deferred>("mpmd::app::Deferred"),
+    layout_of<Deferral>("mpmd::app::detail::Deferral"),
+    layout_of<std::string>("std::string"),
+    layout_of<std::function<void()>>("std::function"),
+    layout_of<std::vector<std::string>>("std::vector"),
+    layout_of<std::shared_ptr<void>>("std::shared_ptr"),
+    layout_of<std::optional<std::string>>("std::optional<std::string>"),
+    layout_of<std::mutex>("std::mutex"),
+};
+}  // namespace detail
+
+// What mpmd_app_abi() reports; mpmd compares every field with its own.
+struct AbiInfo {
+  uint32_t api_version;     // kApiVersion
+  uint32_t library;         // standard_library()
+  uint32_t cxx11_abi;       // _GLIBCXX_USE_CXX11_ABI: 1 = the std::string of GCC 5 and later
+  uint32_t type_count;      // entries of `types`
+  const TypeLayout* types;  // the layout of the shared types, as this side sees them
+};
+
+constexpr AbiInfo abi_info() {
 #if defined(_GLIBCXX_USE_CXX11_ABI)
   constexpr uint32_t cxx11_abi = _GLIBCXX_USE_CXX11_ABI;
 #else
   constexpr uint32_t cxx11_abi = 0;
 #endif
-  return AbiInfo{kApiVersion, cxx_abi, cxx11_abi, layout_signature()};
+  return AbiInfo{kApiVersion, standard_library(), cxx11_abi,
+                 uint32_t(std::size(detail::kSharedTypes)), detail::kSharedTypes};
 }
 
 // The names mpmd looks up with dlsym().

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <string_view>
 
 namespace mpmd::app {
 
@@ -36,6 +37,24 @@ std::string dl_error() {
 
 }  // namespace
 
+namespace {
+
+// "libstdc++ 12", "libc++ 17".
+std::string describe_library(uint32_t id) {
+  const uint32_t release = id & 0xffffffu;
+  switch (StandardLibrary(id >> 24)) {
+    case StandardLibrary::libstdcxx:
+      return "libstdc++ " + std::to_string(release);
+    case StandardLibrary::libcxx:
+      // _LIBCPP_VERSION is MMmmm up to 15 (14000), MMmmpp from 16 (170000).
+      return "libc++ " + std::to_string(release >= 100000 ? release / 10000 : release / 1000);
+    default:
+      return "an unknown C++ standard library";
+  }
+}
+
+}  // namespace
+
 std::string abi_mismatch(const AbiInfo& info) {
   const AbiInfo ours = abi_info();
   if (info.api_version != ours.api_version) {
@@ -43,17 +62,70 @@ std::string abi_mismatch(const AbiInfo& info) {
            ", this mpmd has version " + std::to_string(ours.api_version) +
            ": rebuild it against this mpmd's include/mpmd/app.hpp";
   }
-  if (info.cxx_abi != ours.cxx_abi || info.cxx11_abi != ours.cxx11_abi) {
-    return "it was built with another C++ ABI (compiler ABI " + std::to_string(info.cxx_abi) + "/" +
-           std::to_string(info.cxx11_abi) + ", mpmd has " + std::to_string(ours.cxx_abi) + "/" +
-           std::to_string(ours.cxx11_abi) + "): build it with the compiler that built mpmd";
+  if (info.library >> 24 == 0) {
+    // Those headers reported __GXX_ABI_VERSION here and a layout without a table.
+    return "it was built against the include/mpmd headers of an earlier mpmd (they report the "
+           "compiler ABI, " +
+           std::to_string(info.library) +
+           ", where this mpmd checks the standard library): rebuild it against this mpmd's headers";
   }
-  if (info.layout != ours.layout) {
-    return "its include/mpmd headers differ from this mpmd's (type layout " +
-           std::to_string(info.layout) + " != " + std::to_string(ours.layout) +
-           "): rebuild it against this mpmd's headers";
+  const std::string theirs = describe_library(info.library);
+  const std::string mine = describe_library(ours.library);
+  if (info.library >> 24 != ours.library >> 24) {
+    std::string how = StandardLibrary(ours.library >> 24) == StandardLibrary::libstdcxx
+                          ? " (g++, or clang++ without -stdlib=libc++)"
+                          : "";
+    return "it was built against " + theirs + ", mpmd against " + mine +
+           ": their std::string, std::function, ... differ; build it against " + mine + how;
   }
-  return "";
+  if (info.cxx11_abi != ours.cxx11_abi) {
+    auto name = [](uint32_t abi) {
+      return abi ? std::string("the C++11 std::string ABI (_GLIBCXX_USE_CXX11_ABI=1)")
+                 : std::string("the old std::string ABI (_GLIBCXX_USE_CXX11_ABI=0)");
+    };
+    return "it was built with " + name(info.cxx11_abi) + ", mpmd with " + name(ours.cxx11_abi) +
+           ": rebuild it with -D_GLIBCXX_USE_CXX11_ABI=" + std::to_string(ours.cxx11_abi) +
+           " or without that option";
+  }
+  // The same library family: another release is fine as long as the shared
+  // types are laid out alike (libstdc++ and libc++ keep theirs stable).
+  constexpr uint32_t kMaxTypes = 256;
+  if (!info.types || info.type_count > kMaxTypes) return "it reports no type layout";
+  std::string differs;
+  bool standard = false;  // a std:: type differs, not only mpmd's own
+  auto note = [&](std::string_view name, std::string what) {
+    if (!differs.empty()) differs += "; ";
+    differs += std::string(name) + " " + what;
+    standard |= name.starts_with("std::");
+  };
+  auto shape = [](const TypeLayout& t) {
+    return std::to_string(t.size) + " bytes (align " + std::to_string(t.align) + ")";
+  };
+  for (uint32_t i = 0; i < ours.type_count; ++i) {
+    const TypeLayout& mine_t = ours.types[i];
+    const TypeLayout* other = nullptr;
+    for (uint32_t j = 0; j < info.type_count && !other; ++j) {
+      if (info.types[j].name && std::string_view(info.types[j].name) == mine_t.name) {
+        other = &info.types[j];
+      }
+    }
+    if (!other) {
+      note(mine_t.name, "is missing there");
+    } else if (other->size != mine_t.size || other->align != mine_t.align) {
+      note(mine_t.name, "is " + shape(*other) + " there, " + shape(mine_t) + " here");
+    }
+  }
+  if (differs.empty() && info.type_count != ours.type_count) {
+    differs = "it lists " + std::to_string(info.type_count) + " shared types, mpmd " +
+              std::to_string(ours.type_count);
+  }
+  if (differs.empty()) return "";
+  if (standard) {
+    return "its standard library's types differ from mpmd's (" + theirs + " there, " + mine +
+           " here): " + differs + "; build it against the standard library mpmd was built with";
+  }
+  return "its include/mpmd headers differ from this mpmd's: " + differs +
+         "; rebuild it against this mpmd's headers";
 }
 
 Library::~Library() {

@@ -1,5 +1,6 @@
 // An application's shared object, opened with dlopen(3) and checked: the two
-// entry symbols exist and its API version, C++ ABI and type layout are ours.
+// entry symbols exist and its API version, C++ standard library, std::string
+// ABI and type layout are ours (include/mpmd/app.hpp, "the ABI check").
 #pragma once
 
 #include <sys/types.h>

@@ -11,7 +11,9 @@ SetHandler (include/mpmd/app.hpp), under every engine.
   loads a replaced .so, and a failing preload leaves the old generation serving;
 * blocking handlers that wait never delay static requests of the same child (event: one
   child, the handlers run on its pool while the loop serves);
-* examples/regex_router in its three modes (with a small table).
+* examples/regex_router in its three modes (with a small table);
+* the ABI check: test_app.cpp built by clang++ against libstdc++ loads and serves, built
+  with the old std::string ABI it is refused.
 
 The .so files are built next to the binary: BUILD/apps/*.so (MPMD_APPS_DIR overrides)."""
 
@@ -125,6 +127,12 @@ class ConfigErrors(unittest.TestCase):
     def test_api_version_mismatch(self):
         self.assert_refused(mount("t", "/app", path=app_path("test_app_badversion")),
                             "API version 999", "rebuild it")
+
+    def test_old_string_abi(self):
+        # The same source built with -D_GLIBCXX_USE_CXX11_ABI=0: its std::string is not ours.
+        self.assert_refused(mount("t", "/app", path=app_path("test_app_oldabi")),
+                            "built with the old std::string ABI (_GLIBCXX_USE_CXX11_ABI=0)",
+                            "mpmd with the C++11 std::string ABI")
 
     def test_duplicate_name_and_bad_option(self):
         self.assert_refused(mount("t", "/app") + mount("t", "/other"), "is loaded at")
@@ -245,6 +253,63 @@ class Routes(h.ServerTestCase):
         info = self.get("/rx/info")[2].decode()
         self.assertIn("mode preload", info)
         self.assertIn("built_by %d" % self.server.proc.pid, info)
+
+
+class ClangBuilt(h.ServerTestCase):
+    """test_app.cpp built by clang++ against libstdc++ (tests/integration/apps/CMakeLists.txt):
+    it loads, and its routes (bodies both ways, deferred, streamed, failing) answer as the
+    g++ build's do, exceptions included across the two compilers' code."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not Path(app_path("test_app_clang")).exists():
+            raise unittest.SkipTest("clang++ was not found at configure time (or a sanitizer "
+                                    "tree): no test_app_clang.so")
+        cls.EXTRA = mount("c", "/clang", path=app_path("test_app_clang"), options="greeting=hey")
+        super().setUpClass()
+
+    def test_passes_the_config_check(self):
+        code, out, _ = check_config(mount("c", "/clang", path=app_path("test_app_clang")))
+        self.assertEqual((code, "Syntax OK" in out), (0, True), out)
+
+    def test_routes(self):
+        self.assertEqual(request(self.port, "GET", "/clang/hello")[::2], (200, b"hey\n"))
+        self.assertEqual(request(self.port, "GET", "/clang/users/7/files/a/b%20c")[2],
+                         b"file a/b c of 7\n")
+        self.assertEqual(request(self.port, "GET", "/clang/users/42?q=x+y")[2], b"user 42 q=x y\n")
+        status, headers, _ = request(self.port, "PUT", "/clang/hello")
+        self.assertEqual((status, headers["allow"]), (405, "GET, HEAD, OPTIONS"))
+        status, headers, body = request(self.port, "HEAD", "/clang/hello")
+        self.assertEqual((status, headers["content-length"], body), (200, "4", b""))
+
+    def test_bodies_both_ways(self):
+        status, headers, body = request(self.port, "POST", "/clang/echo", body=b"x" * 100000,
+                                        headers={"Content-Type": "application/x-test"})
+        self.assertEqual((status, headers["content-type"], body),
+                         (201, "application/x-test", b"x" * 100000))
+        self.assertTrue(request(self.port, "POST", "/clang/count", body=b"y" * 300000)[2]
+                        .startswith(b"300000 bytes in "))
+        self.assertTrue(request(self.port, "POST", "/clang/count-async", body=b"z" * 200000)[2]
+                        .startswith(b"200000 bytes, error 0 in "))
+        status, headers, body = request(self.port, "GET", "/clang/generate?bytes=150000")
+        self.assertEqual((status, headers.get("transfer-encoding"), body),
+                         (200, "chunked", b"g" * 150000))
+        status, _, body = request(self.port, "GET", "/clang/write?bytes=100000")
+        self.assertEqual((status, body), (200, b"w" * 100000))
+        self.assertEqual(request(self.port, "GET", "/clang/stream?n=2")[2], b"piece 0\npiece 1\n")
+
+    def test_deferred_from_another_thread(self):
+        self.assertEqual(request(self.port, "GET", "/clang/later?ms=50")[::2],
+                         (200, b"completed after 50 ms\n"))
+
+    def test_exception_thrown_by_clang_code_is_a_500(self):
+        self.assertEqual(request(self.port, "GET", "/clang/throw")[0], 500)
+        self.assertEqual(request(self.port, "GET", "/clang/fail")[0], 500)
+        self.assertEqual(request(self.port, "GET", "/clang/hello")[::2], (200, b"hey\n"))
+        self.assertTrue(h.wait_until(lambda: any(
+            "(route GET /throw): threw: test handler exploded" in l
+            for l in error_lines(self.server, "MPMD0028")), 5), self.server.diagnostics())
+        self.assertFalse(error_lines(self.server, "MPMD0003"))  # no child died
 
 
 class RegexModes(unittest.TestCase):

@@ -2,9 +2,11 @@
 #include <mpmd/app.hpp>
 
 extern "C" __attribute__((visibility("default"))) const mpmd::app::AbiInfo* mpmd_app_abi() {
-  static constexpr mpmd::app::AbiInfo info{999, mpmd::app::abi_info().cxx_abi,
-                                           mpmd::app::abi_info().cxx11_abi,
-                                           mpmd::app::abi_info().layout};
+  static constexpr mpmd::app::AbiInfo info = [] {
+    mpmd::app::AbiInfo i = mpmd::app::abi_info();
+    i.api_version = 999;
+    return i;
+  }();
   return &info;
 }
 
