@@ -263,7 +263,7 @@ class ClangBuilt(h.ServerTestCase):
     @classmethod
     def setUpClass(cls):
         if not Path(app_path("test_app_clang")).exists():
-            raise unittest.SkipTest("clang++ was not found at configure time (or a sanitizer "
+            raise unittest.SkipTest("clang++ was not found at configure time (or the TSan "
                                     "tree): no test_app_clang.so")
         cls.EXTRA = mount("c", "/clang", path=app_path("test_app_clang"), options="greeting=hey")
         super().setUpClass()
