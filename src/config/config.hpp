@@ -151,6 +151,57 @@ struct Offload {
   uint32_t gearman_concurrency = 16;  // GearmanConcurrency: foreground jobs in flight per child
 };
 
+// Python WSGI hosting (src/python/), as mod_wsgi's directives. Rows in
+// python/directives.cpp; the host and its daemon processes in python/.
+struct WsgiAlias {
+  std::string url;                // WSGIScriptAlias URL ("/app"; "/" mounts everything)
+  std::string script;             // the WSGI script file, absolute
+  std::string process_group;      // process-group= ("" = embedded, or WSGIProcessGroup)
+  std::string application_group;  // application-group= ("" = WSGIApplicationGroup)
+  std::string origin;             // "file:line"
+};
+struct WsgiDaemon {
+  std::string name;
+  int processes = 1;
+  int threads = 15;
+  std::vector<std::string> python_path;
+  std::string python_home;
+  uint64_t maximum_requests = 0;  // 0 = never recycled
+  Millis request_timeout{0};      // 0 = none
+  Millis graceful_timeout{15000};
+  Millis inactivity_timeout{0};
+  std::string display_name;
+  std::string origin;
+};
+struct WsgiImport {
+  std::string script;
+  std::string process_group;      // "" or %{GLOBAL} = embedded
+  std::string application_group;  // %{GLOBAL} = the main interpreter (preloaded in the master)
+  std::string origin;
+};
+// Per-<Location> settings (WSGIProcessGroup, WSGIApplicationGroup, ...).
+struct WsgiLocation {
+  std::string path;  // the <Location>
+  std::string process_group;
+  std::string application_group;
+  int pass_authorization = -1;  // -1 = unset
+  int script_reloading = -1;
+};
+struct Wsgi {
+  std::vector<WsgiAlias> aliases;
+  std::vector<WsgiDaemon> daemons;
+  std::vector<WsgiImport> imports;
+  std::vector<WsgiLocation> locations;
+  std::vector<std::string> python_path;  // WSGIPythonPath
+  std::string python_home;               // WSGIPythonHome
+  std::string process_group;             // WSGIProcessGroup at server level
+  std::string application_group = "%{RESOURCE}";  // WSGIApplicationGroup (mod_wsgi's default)
+  bool pass_authorization = false;       // WSGIPassAuthorization
+  bool restrict_embedded = false;        // WSGIRestrictEmbedded
+  bool script_reloading = true;          // WSGIScriptReloading
+  bool used() const { return !aliases.empty() || !imports.empty() || !daemons.empty(); }
+};
+
 struct Config {
   std::string file;         // the main config file, absolute
   std::string server_root;  // ServerRoot, absolute (default: directory of the main file's parent)
@@ -166,6 +217,7 @@ struct Config {
   std::vector<Application> applications;
   Sessions sessions;
   Offload offload;
+  Wsgi wsgi;
 };
 
 }  // namespace mpmd::config

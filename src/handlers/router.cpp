@@ -63,6 +63,21 @@ void Router::add(const std::string& name, http::Handler* handler) {
   named_[name] = handler;
 }
 
+void Router::mount(const std::string& prefix, http::Handler* handler) {
+  mounts_.emplace_back(prefix, handler);
+}
+
+http::Handler& Router::mounted_or_fallback(std::string_view path) const {
+  const std::pair<std::string, http::Handler*>* best = nullptr;
+  for (const auto& m : mounts_) {
+    if ((m.first == "/" || location_matches(m.first, path)) &&
+        (!best || m.first.size() > best->first.size())) {
+      best = &m;
+    }
+  }
+  return best ? *best->second : fallback_;
+}
+
 std::vector<std::string> Router::unknown_handlers() const {
   std::vector<std::string> out;
   for (const auto& loc : locations_) {
@@ -85,7 +100,7 @@ const config::Location* Router::match(std::string_view path) const {
 void Router::handle(const http::Request& request, http::Response& response) {
   const config::Location* loc = locations_.empty() ? nullptr : match(request.path);
   if (!loc) {
-    fallback_.handle(request, response);
+    mounted_or_fallback(request.path).handle(request, response);
     return;
   }
   bool allowed = true;
@@ -116,7 +131,7 @@ void Router::handle(const http::Request& request, http::Response& response) {
   if (named != named_.end() && named->second) {
     named->second->handle(request, response);
   } else {
-    fallback_.handle(request, response);
+    mounted_or_fallback(request.path).handle(request, response);
   }
 }
 

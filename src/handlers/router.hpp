@@ -18,6 +18,9 @@ class Router final : public http::Handler {
 
   // Makes `handler` answer for SetHandler `name` (not owned).
   void add(const std::string& name, http::Handler* handler);
+  // Makes `handler` answer below URL `prefix` (WSGIScriptAlias) where no
+  // <Location> sets a handler of its own; the longest prefix wins. Not owned.
+  void mount(const std::string& prefix, http::Handler* handler);
   // The SetHandler names used in the config that have no handler.
   std::vector<std::string> unknown_handlers() const;
 
@@ -29,10 +32,13 @@ class Router final : public http::Handler {
     http::Handler* handler = nullptr;  // null = fallback
   };
   const config::Location* match(std::string_view path) const;
+  // The mounted handler for `path`, or the fallback.
+  http::Handler& mounted_or_fallback(std::string_view path) const;
 
   const std::vector<config::Location>& locations_;
   http::Handler& fallback_;
   std::map<std::string, http::Handler*, std::less<>> named_;
+  std::vector<std::pair<std::string, http::Handler*>> mounts_;
 };
 
 // Apache's <Location> rule: "/a" matches "/a", "/a/", "/a/b" but not "/ab".

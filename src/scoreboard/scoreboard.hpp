@@ -57,6 +57,8 @@ struct alignas(64) Worker {
   std::atomic<int64_t> stop_usec{0};         // last request end
   std::atomic<int64_t> last_used_usec{0};
   std::atomic<uint64_t> duration_usec{0};    // sum of request durations, ever
+  std::atomic<uint64_t> gil_wait_usec{0};    // Python (WSGI): time waiting for the GIL, ever
+  std::atomic<uint64_t> python_requests{0};  // Python (WSGI): requests run, ever
   SeqText<64> request;                       // "GET /path HTTP/1.1"
   SeqText<48> client;                        // client address
   SeqText<32> vhost;

@@ -95,6 +95,10 @@ Summary summarize(const Scoreboard& board, uint32_t generation, int active_proce
       out.total_accesses += w.access_count.load(kRelaxed);
       out.total_bytes += w.bytes_served.load(kRelaxed);
       out.total_duration_usec += w.duration_usec.load(kRelaxed);
+      out.python_requests += w.python_requests.load(kRelaxed);
+      out.gil_wait_usec += w.gil_wait_usec.load(kRelaxed);
+      row.python_requests += w.python_requests.load(kRelaxed);
+      row.gil_wait_usec += w.gil_wait_usec.load(kRelaxed);
 
       const bool beyond = i >= active_processes || j >= threads_per_child;
       if (!(beyond && s == State::dead)) {

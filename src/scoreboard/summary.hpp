@@ -42,6 +42,8 @@ struct ProcessRow {
   int busy = 0;
   int graceful = 0;
   int idle = 0;
+  uint64_t python_requests = 0;  // WSGI requests its workers ran, and their GIL wait
+  uint64_t gil_wait_usec = 0;
 };
 
 struct Summary {
@@ -53,6 +55,8 @@ struct Summary {
   uint64_t total_accesses = 0;  // including Global::accesses_dead
   uint64_t total_bytes = 0;     // including Global::bytes_dead
   uint64_t total_duration_usec = 0;
+  uint64_t python_requests = 0;  // WSGI requests run (python/), and their wait for the GIL
+  uint64_t gil_wait_usec = 0;
   uint32_t conns_total = 0;
   uint32_t conns_keepalive = 0;
   uint32_t conns_writing = 0;

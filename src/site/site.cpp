@@ -12,6 +12,8 @@
 #include "handlers/status/metrics_handler.hpp"
 #include "handlers/status/status_handler.hpp"
 #include "log/access_log.hpp"
+#include "python/hosting.hpp"
+#include "python/wsgi_handler.hpp"
 #include "site/recorders.hpp"
 #include "util/error_log.hpp"
 #include "util/version.hpp"
@@ -68,6 +70,7 @@ class ThreadSite final : public mpm::SiteThread {
   std::optional<handlers::status::StatusHandler> status_;
   std::optional<handlers::status::MetricsHandler> metrics_;
   std::vector<std::unique_ptr<app::Dispatcher>> apps_;  // one per LoadApplication
+  std::unique_ptr<http::Handler> wsgi_;                 // WSGIScriptAlias
   log::AccessLog access_;
   std::optional<ScoreboardRecorder> recorder_;
   std::optional<RecordingHandler> recording_;
@@ -85,6 +88,8 @@ class ChildSite final : public mpm::Site {
         scoreboard_(env.scoreboard),
         slot_(env.slot),
         applications_(options.applications),
+        python_(options.python),
+        threads_per_child_(env.threads_per_child),
         facts_(status_facts(env, options.async_handlers)),
         files_(config_.files, clock_) {
     if (!files_.ok()) {
@@ -108,6 +113,8 @@ class ChildSite final : public mpm::Site {
   scoreboard::Scoreboard* scoreboard_;
   int slot_;
   const app::Applications* applications_;
+  const python::Hosting* python_;
+  int threads_per_child_;
   handlers::status::StatusFacts facts_;
   util::SystemClock clock_;
   static_files::StaticFiles files_;  // thread-safe
@@ -129,6 +136,12 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
       apps_.push_back(std::make_unique<app::Dispatcher>(*a, site.config_.locations, blocking_pool));
       router_.add(a->name(), apps_.back().get());
     }
+  }
+  if (site.python_) {
+    scoreboard::Worker* w = site.scoreboard_ ? &site.scoreboard_->worker(site.slot_, thread) : nullptr;
+    wsgi_ = python::make_handler(*site.python_,
+                                 {blocking_pool, w, site.threads_per_child_ > 1, true});
+    for (const auto& a : site.python_->wsgi().aliases) router_.mount(a.url, wsgi_.get());
   }
   if (std::string error = access_.add_all(site.config_.logs); !error.empty()) {
     log::emit(log::LogLevel::error, log::ids::kFileOpenFailed, error);

@@ -12,12 +12,18 @@ namespace mpmd::app {
 class Applications;  // app/applications.hpp
 }  // namespace mpmd::app
 
+namespace mpmd::python {
+class Hosting;  // python/hosting.hpp
+}  // namespace mpmd::python
+
 namespace mpmd::site {
 
 struct SiteOptions {
   // The applications of this child's generation, already child-initialised;
   // each is mounted as a SetHandler. Null = none. Must outlive the site.
   const app::Applications* applications = nullptr;
+  // Python hosting (WSGIScriptAlias ...) of this generation; null = none.
+  const python::Hosting* python = nullptr;
   // Whether the engine lets handlers answer later (the status page's "async").
   bool async_handlers = false;
 };

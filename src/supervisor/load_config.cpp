@@ -7,6 +7,7 @@
 #include "log/directives.hpp"
 #include "mpm/engines.hpp"
 #include "offload/directives.hpp"
+#include "python/directives.hpp"
 #include "session/directives.hpp"
 #include "supervisor/directives.hpp"
 
@@ -17,7 +18,8 @@ config::Parser make_parser() {
   for (const mpm::Engine& e : mpm::engines()) engines.emplace_back(e.name);
   return config::Parser(
       {config::core_directives(), log::directives(), static_files::directives(),
-       supervisor::directives(), app::directives(), session::directives(), offload::directives()},
+       supervisor::directives(), app::directives(), session::directives(), offload::directives(),
+       python::directives()},
       std::move(engines));
 }
 
@@ -31,6 +33,8 @@ void apply_defaults(config::Config& config) {
 
 config::ParseResult load_config(const std::string& path, const std::vector<std::string>& defines) {
   config::ParseResult result = make_parser().parse_file(path, defines);
+  for (auto& e : python::validate(result.config)) result.errors.push_back(std::move(e));
+  result.ok = result.errors.empty();
   if (!result.ok) return result;
   apply_defaults(result.config);
   // Apache's default, so that -k always finds the master.

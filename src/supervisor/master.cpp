@@ -18,6 +18,7 @@
 #include "log/configure.hpp"
 #include "mpm/common/child.hpp"
 #include "mpm/engines.hpp"
+#include "python/hosting.hpp"
 #include "scoreboard/saturation.hpp"
 #include "scoreboard/scoreboard.hpp"
 #include "site/site.hpp"
@@ -76,6 +77,12 @@ class Master {
       log::emit(LogLevel::emerg, log::ids::kAppHookFailed, error);
       return 1;
     }
+    // Python only when the config asks for it: WSGI scripts compiled, preloads run.
+    python_ = python::Hosting::start(config_, generation_, nullptr, error);
+    if (!python_ && !error.empty()) {
+      log::emit(LogLevel::emerg, log::ids::kWsgiLoaded, error);
+      return 1;
+    }
     if (!update_listeners(config_, listeners_, error)) {
       log::emit(LogLevel::emerg, log::ids::kListenFailed, error);
       return 1;
@@ -92,6 +99,7 @@ class Master {
     write_pid_file();
     util::set_title("mpmd-master", "master [" + config_.mpm.name + " engine, generation 0]");
     for (int i = 0; i < sizing_.start_servers; ++i) spawn();
+    if (python_) python_->tick();  // the daemon process groups
     announce_serving();
     int code = loop(set);
     remove_pid_file();
@@ -189,6 +197,7 @@ class Master {
       siginfo_t info;
       int sig = sigtimedwait(&set, &info, &one_second);
       bool reaped = reap();
+      if (python_) python_->tick();
       piped_logs().start_due();
       if (ready_pending_ && generation_serving()) finish_announcement();
       if (!ready_pending_) notify::status(status_text());
@@ -198,6 +207,7 @@ class Master {
           log::emit(LogLevel::notice, log::ids::kShutdown, "caught SIGTERM, shutting down");
           notify::stopping("stopping: " + status_text());
           stop_children(SIGTERM, kStopEscalation);
+          if (python_) python_->stop(false);
           return 0;
         case SIGWINCH:
           log::emit(LogLevel::notice, log::ids::kShutdown,
@@ -208,6 +218,7 @@ class Master {
                                      ? std::chrono::duration_cast<std::chrono::seconds>(
                                            config_.mpm.graceful_shutdown_timeout)
                                      : std::chrono::seconds::max());
+          if (python_) python_->stop(false);
           return 0;
         case SIGHUP:
           log::emit(LogLevel::notice, log::ids::kRestart,
@@ -257,6 +268,12 @@ class Master {
                 error + "; not restarting (the old configuration keeps serving)");
       return;
     }
+    auto python = python::Hosting::start(next, generation_ + 1, python_.get(), error);
+    if (!python && !error.empty()) {
+      log::emit(LogLevel::error, log::ids::kWsgiLoaded,
+                error + "; not restarting (the old configuration keeps serving)");
+      return;
+    }
     std::vector<net::Listener> listeners;
     listeners.swap(listeners_);
     if (!update_listeners(next, listeners, error)) {
@@ -288,6 +305,8 @@ class Master {
     }
     config_ = std::move(next);
     apps_ = std::move(apps);
+    if (python_) python_->stop(graceful);  // old daemon groups finish their requests
+    python_ = std::move(python);
     ++generation_;
     auto& g = scoreboard_->global();
     g.running_generation = generation_;
@@ -298,6 +317,7 @@ class Master {
     util::set_title("mpmd-master", "master [" + config_.mpm.name + " engine, generation " +
                                        std::to_string(generation_) + "]");
     for (int i = 0; i < sizing_.start_servers; ++i) spawn();
+    if (python_) python_->tick();
   }
 
   // Keeps the pool as the engine wants it: a fixed number of event children,
@@ -465,7 +485,11 @@ class Master {
         log::emit(LogLevel::error, log::ids::kAppHookFailed, why);
         _exit(mpm::kExitStartupFailed);
       }
-      auto site = site::make_site(env, {apps_.get(), engine_->async_handlers});
+      if (std::string why = python_ ? python_->child_init() : ""; !why.empty()) {
+        log::emit(LogLevel::error, log::ids::kWsgiLoaded, why);
+        _exit(mpm::kExitStartupFailed);
+      }
+      auto site = site::make_site(env, {apps_.get(), python_.get(), engine_->async_handlers});
       env.site = site.get();
       _exit(engine_->run(env));
     }
@@ -480,6 +504,7 @@ class Master {
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       std::optional<Child> gone = children_.remove(pid);
+      if (!gone && python_ && python_->on_exit(pid, status)) continue;  // a daemon process
       if (!gone) {
         piped_logs().on_exit(pid, status);  // restarted by the loop's start_due()
         continue;
@@ -571,6 +596,7 @@ class Master {
   Clock::time_point drain_started_{};
   scoreboard::MaxWorkersWatch at_max_;
   std::unique_ptr<app::Applications> apps_;  // of the current generation
+  std::unique_ptr<python::Hosting> python_;  // of the current generation; null without WSGI
 };
 
 }  // namespace
@@ -601,15 +627,22 @@ int run_single(const config::Config& config) {
     log::emit(LogLevel::emerg, log::ids::kAppHookFailed, why);
     return 1;
   }
+  auto python = python::Hosting::start(config, 0, nullptr, error);
+  if (!python && !error.empty()) {
+    log::emit(LogLevel::emerg, log::ids::kWsgiLoaded, error);
+    return 1;
+  }
+  if (python) python->tick();  // daemon groups: started once, not replaced under -X
   mpm::ChildEnv env;
   env.config = &config;
   env.listeners = listeners;
   env.scoreboard = board.get();
   env.threads_per_child = sizing.threads_per_child;
   env.max_request_workers = sizing.threads_per_child;
-  auto site = site::make_site(env, {apps.get(), engine->async_handlers});
+  auto site = site::make_site(env, {apps.get(), python.get(), engine->async_handlers});
   env.site = site.get();
   int code = engine->run(env);
+  if (python) python->stop(false);
   // The engine closed these numbers once its loops held their own descriptors
   // (close_inherited_listeners): they are not ours to close again.
   for (net::Listener& l : listeners) l.fd.release();

@@ -65,5 +65,13 @@ inline constexpr std::string_view kPipedLog =
     "MPMD0036";  // a piped log program ("|command") started, ended, restarted (supervisor)
 inline constexpr std::string_view kNotify =
     "MPMD0037";  // systemd notification (sd_notify) failed (supervisor)
+inline constexpr std::string_view kWsgiLoaded =
+    "MPMD0038";  // Python started, a WSGI script preloaded or imported, with timings (python)
+inline constexpr std::string_view kWsgiError =
+    "MPMD0039";  // a WSGI application raised (traceback lines follow) or wrote to wsgi.errors;
+                 // a failure before the response started answers 500 (python)
+inline constexpr std::string_view kWsgiDaemon =
+    "MPMD0040";  // a WSGI daemon process started, exited, hung past request-timeout, was
+                 // replaced; its requests got 503/504 (python)
 
 }  // namespace mpmd::log::ids

@@ -86,6 +86,11 @@ std::string render_auto(const Report& r) {
     line(out, "ConnsAsyncKeepAlive", s.conns_keepalive);
     line(out, "ConnsAsyncClosing", s.conns_closing);
   }
+  if (s.python_requests > 0) {
+    // Not Apache's: WSGI requests and the seconds they waited for the GIL.
+    line(out, "PythonRequests", s.python_requests);
+    line(out, "PythonGILWaitSeconds", format_g(double(s.gil_wait_usec) / 1e6));
+  }
   line(out, "Scoreboard", s.letters);
   return out;
 }

@@ -92,6 +92,13 @@ void head(std::string& out, const Report& r, std::string_view via) {
   dt(out, "",
      std::to_string(s.busy) + " requests currently being processed, " + std::to_string(s.graceful) +
          " workers gracefully restarting, " + std::to_string(s.idle) + " idle workers");
+  if (s.python_requests > 0) {
+    dt(out, "Python: ",
+       std::to_string(s.python_requests) + " WSGI requests - " +
+           format_g(double(s.gil_wait_usec) / 1000.0 / double(s.python_requests)) +
+           " ms/request waiting for the GIL (" + format_g(double(s.gil_wait_usec) / 1e6) +
+           " s in all; per worker in ?json)");
+  }
   out += "</dl>\n";
 }
 

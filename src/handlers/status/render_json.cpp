@@ -131,6 +131,8 @@ void totals(Json& j, const Report& r) {
   j.field("bytes_per_second", r.uptime > 0 ? double(s.total_bytes) / up : 0.0);
   j.field("bytes_per_request", acc > 0 ? double(s.total_bytes) / acc : 0.0);
   j.field("duration_ms_per_request", acc > 0 ? double(s.total_duration_usec) / acc / 1000 : 0.0);
+  j.field("python_requests", s.python_requests);
+  j.field("python_gil_wait_ms", double(s.gil_wait_usec) / 1000);
   j.open_in("workers", '{');
   j.field("busy", s.busy);
   j.field("graceful", s.graceful);
@@ -166,6 +168,8 @@ void process_rows(Json& j, const Report& r) {
     j.field("writing", p.write_completion);
     j.field("keepalive", p.keep_alive);
     j.field("closing", p.lingering_close);
+    j.field("python_requests", p.python_requests);
+    j.field("python_gil_wait_ms", double(p.gil_wait_usec) / 1000);
     j.close('}');
   }
   j.close(']');
@@ -187,6 +191,8 @@ void worker_rows_json(Json& j, const std::vector<WorkerRow>& rows) {
     j.field("seconds_since_request", w.seconds_since);
     j.field("request_ms", w.request_ms);
     j.field("duration_ms", w.duration_ms);
+    j.field("python_requests", w.python_requests);
+    j.field("python_gil_wait_ms", double(w.gil_wait_usec) / 1000);
     j.field("connection_bytes", w.conn_bytes);
     j.field("child_bytes", w.my_bytes);
     j.field("slot_bytes", w.bytes);

@@ -115,6 +115,8 @@ std::vector<WorkerRow> worker_rows(const scoreboard::Scoreboard& board, const St
       row.seconds_since = last > 0 && now > last ? (now - last) / 1'000'000 : 0;
       row.request_ms = stop >= start && start > 0 ? (stop - start) / 1000 : 0;
       row.duration_ms = w.duration_usec.load(kRelaxed) / 1000;
+      row.python_requests = w.python_requests.load(kRelaxed);
+      row.gil_wait_usec = w.gil_wait_usec.load(kRelaxed);
       row.client = w.client.get();
       row.protocol = w.protocol.get();
       row.vhost = w.vhost.get();

@@ -48,6 +48,8 @@ struct WorkerRow {
   int64_t seconds_since = 0;  // since the most recent request began
   int64_t request_ms = 0;     // duration of the most recent request (0 while in progress)
   uint64_t duration_ms = 0;   // sum of all request durations
+  uint64_t python_requests = 0;  // WSGI requests run by this worker, and their GIL wait
+  uint64_t gil_wait_usec = 0;
   std::string client, protocol, vhost, request;
 };
 
