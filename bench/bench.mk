@@ -3,7 +3,7 @@
 #   make bench-quick  fewer servers and workloads, 1 round (at most ~2 minutes)
 # Extra harness options: make bench BENCH_ARGS='--unpinned --rounds 5'
 # Results go to bench/results/<timestamp>/ (results.csv, report.md, *.png).
-.PHONY: bench bench-quick bench-build bench-publish bench-offload
+.PHONY: bench bench-quick bench-build bench-publish bench-offload bench-wsgi bench-wsgi-preload
 
 BENCH_ARGS ?=
 
@@ -37,3 +37,15 @@ bench-publish:
 	cp $$latest/report.md docs/benchmarks/report.md; \
 	cp $$latest/results.csv $$latest/meta.json $$latest/*.png docs/benchmarks/; \
 	echo "published $$latest to docs/benchmarks/"
+
+# Python WSGI servers (bench/wsgi.py): mpmd's engines embedded and in daemon mode
+# against gunicorn, uWSGI, Apache mod_wsgi and waitress, Piel-style (about 25
+# minutes with the default 2 rounds of 5 s per cell); and the private memory per
+# child with and without WSGIImportScript preload (about 2 minutes).
+bench-wsgi: bench-build
+	cmake --build $(BUILD) --target mpmd_python_host
+	python3 bench/wsgi.py --build $(BUILD) $(BENCH_ARGS)
+
+bench-wsgi-preload: bench-build
+	cmake --build $(BUILD) --target mpmd_python_host
+	python3 bench/wsgi.py --preload --build $(BUILD) --out bench/results/wsgi-preload-$$(date +%Y%m%d-%H%M%S)

@@ -263,7 +263,7 @@ std::vector<config::Directive> directives() {
        "WSGIApplicationGroup NAME|%{GLOBAL}|%{RESOURCE} - the interpreter: %{GLOBAL} the main "
        "one (for C extensions using PyGILState), others a sub-interpreter each (default "
        "%{RESOURCE}: one per script)"},
-      {"WSGIImportScript", 2, 3, kServer, import_script,
+      {"WSGIImportScript", 1, 3, kServer, import_script,
        "WSGIImportScript SCRIPT application-group=NAME [process-group=NAME] - import SCRIPT "
        "before requests come: with %{GLOBAL} in embedded mode, in the master before fork "
        "(preload, then gc.freeze()), else when each process starts"},
