@@ -148,8 +148,7 @@ class Server:
         lines = ["ServerRoot %s" % self.tmp, "Listen 127.0.0.1:%d" % self.port,
                  "MPM %s" % engine, "ErrorLog %s/error.log" % self.tmp, "LogLevel warn",
                  "PidFile %s/mpmd.pid" % self.tmp, "DocumentRoot %s" % self.tmp,
-                 "KeepAliveTimeout 120", "MaxKeepAliveRequests 0", "Timeout 120",
-                 "WSGIApplicationGroup %{GLOBAL}"]
+                 "WSGIApplicationGroup %{GLOBAL}"]  # keep-alive: Apache's defaults
         p, t = BUDGET_P, BUDGET_T
         if engine == "prefork":
             lines += ["StartServers %d" % (p * t), "MinSpareServers %d" % (p * t),
@@ -207,9 +206,6 @@ MaxRequestWorkers {p * ft}
 MinSpareThreads {ft}
 MaxSpareThreads {p * ft}
 KeepAlive On
-MaxKeepAliveRequests 0
-KeepAliveTimeout 120
-Timeout 120
 DocumentRoot "{d}"
 <Directory />
     Require all granted

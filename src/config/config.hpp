@@ -192,13 +192,13 @@ struct Wsgi {
   std::vector<WsgiDaemon> daemons;
   std::vector<WsgiImport> imports;
   std::vector<WsgiLocation> locations;
-  std::vector<std::string> python_path;  // WSGIPythonPath
-  std::string python_home;               // WSGIPythonHome
-  std::string process_group;             // WSGIProcessGroup at server level
+  std::vector<std::string> python_path;           // WSGIPythonPath
+  std::string python_home;                        // WSGIPythonHome
+  std::string process_group;                      // WSGIProcessGroup at server level
   std::string application_group = "%{RESOURCE}";  // WSGIApplicationGroup (mod_wsgi's default)
-  bool pass_authorization = false;       // WSGIPassAuthorization
-  bool restrict_embedded = false;        // WSGIRestrictEmbedded
-  bool script_reloading = true;          // WSGIScriptReloading
+  bool pass_authorization = false;                // WSGIPassAuthorization
+  bool restrict_embedded = false;                 // WSGIRestrictEmbedded
+  bool script_reloading = true;                   // WSGIScriptReloading
   bool used() const { return !aliases.empty() || !imports.empty() || !daemons.empty(); }
 };
 

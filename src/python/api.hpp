@@ -33,13 +33,13 @@ struct Options {
 
 // One request for a WSGI application.
 struct Call {
-  std::string script;                   // the WSGI script, absolute
-  std::string group;                    // application group: "" = the main interpreter
-  std::string callable = "application"; // the script's WSGI callable
-  bool reload = true;                   // import the script again when its mtime changed
-  bool multithread = false;             // wsgi.multithread
-  bool multiprocess = true;             // wsgi.multiprocess
-  Fields environ;                       // CGI variables (native strings, latin-1)
+  std::string script;                    // the WSGI script, absolute
+  std::string group;                     // application group: "" = the main interpreter
+  std::string callable = "application";  // the script's WSGI callable
+  bool reload = true;                    // import the script again when its mtime changed
+  bool multithread = false;              // wsgi.multithread
+  bool multiprocess = true;              // wsgi.multiprocess
+  Fields environ;                        // CGI variables (native strings, latin-1)
 };
 
 // What one request does to its client. Every method is called without the

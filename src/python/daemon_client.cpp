@@ -39,7 +39,8 @@ void daemon_log(const std::string& what, const std::string& text) {
 
 bool call_daemon(const Hosting& hosting, const Route& route, const api::Call& call,
                  const http::Request& request, http::Response& response, api::Stats& stats) {
-  const std::string what = "WSGI " + route.alias->url + " (daemon group " + route.process_group + ")";
+  const std::string what =
+      "WSGI " + route.alias->url + " (daemon group " + route.process_group + ")";
   HttpExchange ex(request, response, what);
   const Daemons* daemons = hosting.daemons();
   const Daemons::Group* group = daemons ? daemons->find(route.process_group) : nullptr;
@@ -79,8 +80,8 @@ bool call_daemon(const Hosting& hosting, const Route& route, const api::Call& ca
       return ex.answered_whole();
     }
     if (got != wire::Got::frame) {
-      daemon_log(what, std::string("the daemon process ended the request before answering it (")
-                           + (got == wire::Got::eof ? "it exited or crashed" : "protocol error") +
+      daemon_log(what, std::string("the daemon process ended the request before answering it (") +
+                           (got == wire::Got::eof ? "it exited or crashed" : "protocol error") +
                            "); " + (started ? "response cut short" : "answered 503"));
       if (!started) ex.fail_status(503);
       if (streaming) ex.finish(false);
@@ -93,9 +94,8 @@ bool call_daemon(const Hosting& hosting, const Route& route, const api::Call& ca
         r.u32(n);
         buffer.resize(std::min<uint32_t>(std::max<uint32_t>(n, 1), 1u << 20));
         long got_bytes = ex.read(buffer.data(), buffer.size());
-        bool ok = got_bytes > 0
-                      ? wire::send(fd.get(), wire::Frame::body,
-                                   std::string_view(buffer.data(), size_t(got_bytes)))
+        bool ok = got_bytes > 0    ? wire::send(fd.get(), wire::Frame::body,
+                                                std::string_view(buffer.data(), size_t(got_bytes)))
                   : got_bytes == 0 ? wire::send(fd.get(), wire::Frame::body_end, "")
                                    : wire::send(fd.get(), wire::Frame::body_error, "");
         (void)ok;  // a daemon gone shows at the next receive

@@ -150,9 +150,8 @@ void run_daemon(const Daemons::Group& group, size_t index, api::Host& host,
   const config::WsgiDaemon& c = group.config;
   std::string title = !c.display_name.empty()
                           ? c.display_name
-                          : "wsgi daemon " + c.name + " [generation " +
-                                std::to_string(generation) + ", process " +
-                                std::to_string(index) + "]";
+                          : "wsgi daemon " + c.name + " [generation " + std::to_string(generation) +
+                                ", process " + std::to_string(index) + "]";
   util::set_title("mpmd-wsgi", title);
   sigset_t set;
   sigemptyset(&set);

@@ -54,8 +54,7 @@ std::string script_alias(Config& c, const DirectiveCall& call) {
   for (size_t i = 2; i < call.args.size(); ++i) {
     std::string key, value;
     if (!split_option(call.args[i], key, value)) {
-      return "options are process-group=NAME or application-group=NAME, not '" + call.args[i] +
-             "'";
+      return "options are process-group=NAME or application-group=NAME, not '" + call.args[i] + "'";
     }
     if (key == "process-group") {
       a.process_group = value;

@@ -56,7 +56,8 @@ api::Fields make_environ(const http::Request& request, std::string_view decoded_
   env.reserve(24 + request.headers.size());
   const config::WsgiAlias& alias = *route.alias;
   std::string script_name = alias.url == "/" ? std::string() : alias.url;
-  std::string_view path_info = decoded_path.substr(std::min(script_name.size(), decoded_path.size()));
+  std::string_view path_info =
+      decoded_path.substr(std::min(script_name.size(), decoded_path.size()));
   env.emplace_back("REQUEST_METHOD", std::string(request.method_text));
   env.emplace_back("SCRIPT_NAME", script_name);
   env.emplace_back("PATH_INFO", std::string(path_info));

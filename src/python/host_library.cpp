@@ -53,8 +53,8 @@ api::Host* load_host(std::string& error) {
     auto entry = reinterpret_cast<api::EntryFunction>(dlsym(handle, api::kEntry));
     host = entry ? entry(api::kVersion) : nullptr;
     if (!host) {
-      error = path + ": not an mpmd Python host of API version " +
-              std::to_string(api::kVersion) + " (rebuild it with this mpmd)";
+      error = path + ": not an mpmd Python host of API version " + std::to_string(api::kVersion) +
+              " (rebuild it with this mpmd)";
       return nullptr;
     }
     return host;

@@ -107,8 +107,8 @@ std::string encode_head(std::string_view status, const api::Fields& fields, bool
   return out;
 }
 
-bool decode_head(std::string_view payload, std::string& status, api::Fields& fields,
-                 bool& complete, std::string& body) {
+bool decode_head(std::string_view payload, std::string& status, api::Fields& fields, bool& complete,
+                 std::string& body) {
   Reader r(payload);
   uint32_t n;
   uint8_t c;
@@ -126,8 +126,7 @@ bool send(int fd, Frame type, std::string_view payload) {
   std::string head;
   put_u32(head, uint32_t(payload.size() + 1));
   head.push_back(char(type));
-  iovec iov[2] = {{head.data(), head.size()},
-                  {const_cast<char*>(payload.data()), payload.size()}};
+  iovec iov[2] = {{head.data(), head.size()}, {const_cast<char*>(payload.data()), payload.size()}};
   size_t total = head.size() + payload.size();
   size_t sent = 0;
   while (sent < total) {
@@ -188,7 +187,8 @@ Got read_exact(int fd, char* into, size_t size, std::chrono::steady_clock::time_
 
 Got receive(int fd, Frame& type, std::string& payload, int timeout_ms) {
   bool forever = timeout_ms < 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(forever ? 0 : timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(forever ? 0 : timeout_ms);
   char head[5];
   Got g = read_exact(fd, head, sizeof head, deadline, forever);
   if (g != Got::frame) return g;

@@ -57,8 +57,8 @@ std::string encode_call(const api::Call& call);
 bool decode_call(std::string_view payload, api::Call& call);
 std::string encode_head(std::string_view status, const api::Fields& fields, bool complete,
                         std::string_view body);
-bool decode_head(std::string_view payload, std::string& status, api::Fields& fields,
-                 bool& complete, std::string& body);
+bool decode_head(std::string_view payload, std::string& status, api::Fields& fields, bool& complete,
+                 std::string& body);
 
 // Writes one whole frame (blocking). False when the peer is gone.
 bool send(int fd, Frame type, std::string_view payload);

@@ -30,8 +30,9 @@ class WsgiHandler final : public http::Handler {
     Route route = hosting_.route(*alias, path);
     if (route.process_group.empty() && hosting_.wsgi().restrict_embedded) {
       log::emit(log::LogLevel::error, log::ids::kWsgiError,
-                "WSGI " + alias->url + ": WSGIRestrictEmbedded On and no process group; "
-                "answered 500");
+                "WSGI " + alias->url +
+                    ": WSGIRestrictEmbedded On and no process group; "
+                    "answered 500");
       http::error_page(response, 500);
       return;
     }

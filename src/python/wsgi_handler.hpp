@@ -20,10 +20,10 @@
 namespace mpmd::python {
 
 struct HandlerOptions {
-  util::Executor* pool = nullptr;                // null = run in place
-  scoreboard::Worker* worker = nullptr;          // where GIL waits are counted; may be null
-  bool multithread = false;                      // wsgi.multithread
-  bool multiprocess = true;                      // wsgi.multiprocess
+  util::Executor* pool = nullptr;        // null = run in place
+  scoreboard::Worker* worker = nullptr;  // where GIL waits are counted; may be null
+  bool multithread = false;              // wsgi.multithread
+  bool multiprocess = true;              // wsgi.multiprocess
 };
 
 std::unique_ptr<http::Handler> make_handler(const Hosting& hosting, const HandlerOptions& options);

@@ -138,7 +138,8 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
     }
   }
   if (site.python_) {
-    scoreboard::Worker* w = site.scoreboard_ ? &site.scoreboard_->worker(site.slot_, thread) : nullptr;
+    scoreboard::Worker* w =
+        site.scoreboard_ ? &site.scoreboard_->worker(site.slot_, thread) : nullptr;
     // wsgi.multithread: the engine's serving threads, or the handler pool's.
     int threads = blocking_pool ? site.config_.mpm.threads_per_child : site.threads_per_child_;
     wsgi_ = python::make_handler(*site.python_, {blocking_pool, w, threads > 1, true});

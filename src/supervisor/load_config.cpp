@@ -16,11 +16,10 @@ namespace mpmd::supervisor {
 config::Parser make_parser() {
   std::vector<std::string> engines;
   for (const mpm::Engine& e : mpm::engines()) engines.emplace_back(e.name);
-  return config::Parser(
-      {config::core_directives(), log::directives(), static_files::directives(),
-       supervisor::directives(), app::directives(), session::directives(), offload::directives(),
-       python::directives()},
-      std::move(engines));
+  return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
+                         supervisor::directives(), app::directives(), session::directives(),
+                         offload::directives(), python::directives()},
+                        std::move(engines));
 }
 
 void apply_defaults(config::Config& config) {

@@ -145,17 +145,17 @@ std::string render_metrics(const scoreboard::Scoreboard& board, const StatusFact
            "GIL wait per child process (pid label).");
     for (const scoreboard::ProcessRow& p : s.process_rows) {
       if (p.python_requests == 0) continue;
-      sample(out, "mpmd_python_child_gil_wait_seconds_total",
-             label("pid", std::to_string(p.pid)), double(p.gil_wait_usec) / 1e6);
+      sample(out, "mpmd_python_child_gil_wait_seconds_total", label("pid", std::to_string(p.pid)),
+             double(p.gil_wait_usec) / 1e6);
     }
     family(out, "mpmd_python_worker_gil_wait_seconds_total", "counter",
            "GIL wait per worker (scoreboard slot and thread labels).");
     for (const WorkerRow& w : worker_rows(board, facts, util::wall_usec())) {
       if (w.python_requests == 0) continue;
-      sample(out, "mpmd_python_worker_gil_wait_seconds_total",
-             label("slot", std::to_string(w.slot)) + "," +
-                 label("thread", std::to_string(w.thread)),
-             double(w.gil_wait_usec) / 1e6);
+      sample(
+          out, "mpmd_python_worker_gil_wait_seconds_total",
+          label("slot", std::to_string(w.slot)) + "," + label("thread", std::to_string(w.thread)),
+          double(w.gil_wait_usec) / 1e6);
     }
   }
   return out;

@@ -161,8 +161,8 @@ class HostImpl final : public api::Host {
     Gil gil(main_);
     std::string source;
     if (!read_source(script, source)) return take_error().summary;
-    PyObject* code = Py_CompileStringExFlags(source.c_str(), script.c_str(), Py_file_input,
-                                             nullptr, -1);
+    PyObject* code =
+        Py_CompileStringExFlags(source.c_str(), script.c_str(), Py_file_input, nullptr, -1);
     if (!code) return take_error().summary;
     Py_DECREF(code);
     return "";

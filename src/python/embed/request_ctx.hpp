@@ -92,7 +92,7 @@ struct Types {
   PyObject* start_response = nullptr;
   PyObject* file_wrapper = nullptr;
 };
-bool make_types(Types& out);  // false with a Python error set
+bool make_types(Types& out);                                // false with a Python error set
 PyObject* new_ctx_object(PyObject* type, RequestCtx* ctx);  // new reference
 
 // FileWrapper's parts, for the sendfile path of the response.

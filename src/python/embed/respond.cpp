@@ -109,9 +109,8 @@ bool send_file(RequestCtx& ctx, PyObject* wrapper) {
   ctx.headers_sent = true;
   ctx.done = true;
   ctx.body_sent = length;
-  ctx.without_gil([&] {
-    return ctx.ex.respond_file(ctx.status, ctx.headers, copy, uint64_t(offset), length);
-  });
+  ctx.without_gil(
+      [&] { return ctx.ex.respond_file(ctx.status, ctx.headers, copy, uint64_t(offset), length); });
   return true;
 }
 

@@ -136,8 +136,8 @@ PyObject* input_next(PyObject* self) {
 }
 
 PyMethodDef input_methods[] = {
-    {"read", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(input_read)),
-     METH_FASTCALL, "read([size]) -> bytes"},
+    {"read", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(input_read)), METH_FASTCALL,
+     "read([size]) -> bytes"},
     {"readline", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(input_readline)),
      METH_FASTCALL, "readline([size]) -> bytes"},
     {"readlines", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(input_readlines)),
@@ -351,8 +351,8 @@ PyType_Slot start_response_slots[] = {
     {0, nullptr},
 };
 
-PyType_Spec start_response_spec = {"mpmd.StartResponse", sizeof(CtxObject), 0,
-                                   Py_TPFLAGS_DEFAULT, start_response_slots};
+PyType_Spec start_response_spec = {"mpmd.StartResponse", sizeof(CtxObject), 0, Py_TPFLAGS_DEFAULT,
+                                   start_response_slots};
 
 // ---- wsgi.file_wrapper -------------------------------------------------------
 
@@ -474,8 +474,9 @@ bool RequestCtx::fill() {
   if (n == 0) in_eof = true;
   if (n < 0) {
     in_eof = true;
-    PyErr_SetString(PyExc_OSError, "the request body could not be read (client gone, or over "
-                                   "LimitRequestBody)");
+    PyErr_SetString(PyExc_OSError,
+                    "the request body could not be read (client gone, or over "
+                    "LimitRequestBody)");
     return false;
   }
   return true;

@@ -35,9 +35,10 @@ class WsgiDirectives : public ::testing::Test {
 };
 
 TEST_F(WsgiDirectives, ScriptAliasWithOptions) {
-  auto r = parse("WSGIDaemonProcess site processes=3 threads=5 python-path=/a:/b "
-                 "maximum-requests=100 request-timeout=30 display-name=%{GROUP}\n"
-                 "WSGIScriptAlias /app/ app.wsgi process-group=site application-group=%{GLOBAL}\n");
+  auto r = parse(
+      "WSGIDaemonProcess site processes=3 threads=5 python-path=/a:/b "
+      "maximum-requests=100 request-timeout=30 display-name=%{GROUP}\n"
+      "WSGIScriptAlias /app/ app.wsgi process-group=site application-group=%{GLOBAL}\n");
   ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0]);
   ASSERT_EQ(r.config.wsgi.aliases.size(), 1u);
   const auto& a = r.config.wsgi.aliases[0];
@@ -62,8 +63,7 @@ TEST_F(WsgiDirectives, ErrorsNameTheProblem) {
 
   r = parse("WSGIScriptAlias /x app.wsgi process-group=nowhere\n");
   ASSERT_FALSE(r.ok);
-  EXPECT_NE(r.errors[0].find("'nowhere' is not defined by a WSGIDaemonProcess"),
-            std::string::npos)
+  EXPECT_NE(r.errors[0].find("'nowhere' is not defined by a WSGIDaemonProcess"), std::string::npos)
       << r.errors[0];
 
   r = parse("WSGIDaemonProcess d threads=0\n");
@@ -93,10 +93,11 @@ TEST_F(WsgiDirectives, NoDirectiveNoPython) {
 }
 
 TEST_F(WsgiDirectives, LocationSettingsOverrideServerOnes) {
-  auto r = parse("WSGIDaemonProcess d\nWSGIScriptAlias /app app.wsgi\n"
-                 "WSGIApplicationGroup shared\nWSGIPassAuthorization On\n"
-                 "<Location /app/admin>\n  WSGIProcessGroup d\n  WSGIApplicationGroup %{GLOBAL}\n"
-                 "  WSGIPassAuthorization Off\n  WSGIScriptReloading Off\n</Location>\n");
+  auto r = parse(
+      "WSGIDaemonProcess d\nWSGIScriptAlias /app app.wsgi\n"
+      "WSGIApplicationGroup shared\nWSGIPassAuthorization On\n"
+      "<Location /app/admin>\n  WSGIProcessGroup d\n  WSGIApplicationGroup %{GLOBAL}\n"
+      "  WSGIPassAuthorization Off\n  WSGIScriptReloading Off\n</Location>\n");
   ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0]);
   const config::WsgiAlias& alias = r.config.wsgi.aliases[0];
   // Hosting::route() without starting Python: the same rules, through the config.
