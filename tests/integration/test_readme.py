@@ -45,7 +45,8 @@ SKIP = [
 
 # Paths in config snippets -> files in the workspace that the README's own
 # commands create.
-PATH_MAP = {"/srv/apps/hello.so": "hello.so"}
+PATH_MAP = {"/srv/apps/hello.so": "hello.so",
+            "tests/integration/wsgi/flask_app.wsgi": "tests/integration/wsgi/flask_app.wsgi"}
 
 
 def blocks(text):
