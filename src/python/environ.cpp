@@ -7,13 +7,6 @@ namespace mpmd::python {
 
 namespace {
 
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool cgi_name(std::string_view name, std::string& out) {
   out = "HTTP_";
   for (char c : name) {
@@ -29,26 +22,6 @@ bool cgi_name(std::string_view name, std::string& out) {
 }
 
 }  // namespace
-
-bool decode_path(std::string_view path, std::string& out) {
-  out.clear();
-  out.reserve(path.size());
-  for (size_t i = 0; i < path.size(); ++i) {
-    char c = path[i];
-    if (c != '%') {
-      out += c;
-      continue;
-    }
-    if (i + 2 >= path.size()) return false;
-    int h = hex(path[i + 1]), l = hex(path[i + 2]);
-    if (h < 0 || l < 0) return false;
-    char d = char(h * 16 + l);
-    if (d == '\0' || d == '/') return false;
-    out += d;
-    i += 2;
-  }
-  return true;
-}
 
 api::Fields make_environ(const http::Request& request, std::string_view decoded_path,
                          const Route& route, const Hosting& hosting) {

@@ -16,10 +16,8 @@
 
 namespace mpmd::python {
 
-// Percent-decodes a request path. False for a malformed escape, a decoded
-// NUL or a decoded '/' (Apache's AllowEncodedSlashes Off).
-bool decode_path(std::string_view path, std::string& out);
-
+// `decoded_path`: the request path as static_files::clean_path() makes it
+// (decoded, dot segments removed, slashes merged, as Apache before Alias).
 api::Fields make_environ(const http::Request& request, std::string_view decoded_path,
                          const Route& route, const Hosting& hosting);
 

@@ -1,5 +1,6 @@
 #include "python/wsgi_handler.hpp"
 
+#include "handlers/static_files/path.hpp"
 #include "http/error_page.hpp"
 #include "python/daemon_client.hpp"
 #include "python/environ.hpp"
@@ -18,8 +19,8 @@ class WsgiHandler final : public http::Handler {
 
   void handle(const http::Request& request, http::Response& response) override {
     std::string path;
-    if (!decode_path(request.path, path)) {
-      http::error_page(response, 404);
+    if (auto e = static_files::clean_path(request.path, path); e != static_files::PathError::none) {
+      http::error_page(response, e == static_files::PathError::bad_request ? 400 : 404);
       return;
     }
     const config::WsgiAlias* alias = hosting_.find_alias(path);

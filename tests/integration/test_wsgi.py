@@ -24,6 +24,7 @@ import json
 import os
 import signal
 import socket
+import threading
 import time
 import unittest
 from pathlib import Path
@@ -119,6 +120,16 @@ class Embedded(h.ServerTestCase):
         self.assertEqual(e["wsgi.multithread"], self.server.engine != "prefork")
         self.assertTrue(e["wsgi.multiprocess"])
         self.assertEqual(e["wsgi.file_wrapper"], "type")
+
+    def test_path_cleaned_before_the_alias_like_apache(self):
+        # Decoded, dot segments removed and slashes merged before WSGIScriptAlias
+        # matches (Apache's order); %2F is 404 (AllowEncodedSlashes Off), ".."
+        # above the root is 400.
+        for path in ("/t/x/../environ", "/t//environ", "/t/%65nviron", "/t/./environ"):
+            e = get_json(self.port, path)
+            self.assertEqual((e["SCRIPT_NAME"], e["PATH_INFO"]), ("/t", "/environ"), path)
+        self.assertEqual(request(self.port, "GET", "/t/a%2Fb")[0], 404)
+        self.assertEqual(request(self.port, "GET", "/../t/hello")[0], 400)
 
     def test_environ_authorization_only_when_passed(self):
         e = get_json_h(self.port, "/t/environ", {"Authorization": "Basic eDp5", "X-Under_Score": "1",
@@ -244,6 +255,41 @@ def get_json_h(port, path, headers):
     return json.loads(body)
 
 
+class LoopKeepsServing(h.ServerTestCase):
+    # One child with a pool of two threads under event; the blocking engines
+    # have other workers. Static files are answered while both requests are in Python.
+    EXTRA = ('WSGIScriptAlias /t "%s"\nThreadsPerChild 2\n' % (APPS / "pep3333.wsgi"))
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = h.Server(cls.EXTRA, start_servers=1)
+        cls.server.start()
+
+    def test_static_files_while_python_runs(self):
+        prefix = [str(self.server.tmp / ("hold-%d-%d" % (time.monotonic_ns(), i))) for i in range(2)]
+        done = []
+
+        def holder(p):
+            done.append(request(self.port, "GET", "/t/hold?" + p, timeout=60)[0])
+
+        threads = [threading.Thread(target=holder, args=(p,)) for p in prefix]
+        for t in threads:
+            t.start()
+        try:
+            # Both requests are in Python (the event child's pool is full).
+            self.assertTrue(h.wait_until(
+                lambda: all(os.path.exists(p + ".started") for p in prefix), 20))
+            for _ in range(5):
+                self.assertEqual(request(self.port, "GET", "/4k.txt")[0], 200)
+            self.assertEqual(done, [], "static requests waited for the Python ones")
+        finally:
+            for p in prefix:
+                open(p + ".release", "w").close()
+            for t in threads:
+                t.join()
+        self.assertEqual(done, [200, 200])
+
+
 class Frameworks(h.ServerTestCase):
     EXTRA = ('WSGIScriptAlias /flask "%s"\nWSGIScriptAlias /django "%s"\n'
              % (APPS / "flask_app.wsgi", APPS / "django_app.wsgi"))
@@ -339,12 +385,14 @@ DAEMON = """
 WSGIDaemonProcess pyd processes=2 threads=3 request-timeout=3 display-name=mpmd-pyd
 WSGIScriptAlias /t "{pep}" process-group=pyd application-group=%{{GLOBAL}}
 WSGIScriptAlias /flask "{flask}" process-group=pyd
+WSGIScriptAlias /django "{django}" process-group=pyd
 MaxConnectionsPerChild 3
 """
 
 
 class Daemon(h.ServerTestCase):
-    EXTRA = DAEMON.format(pep=APPS / "pep3333.wsgi", flask=APPS / "flask_app.wsgi")
+    EXTRA = DAEMON.format(pep=APPS / "pep3333.wsgi", flask=APPS / "flask_app.wsgi",
+                          django=APPS / "django_app.wsgi")
 
     def daemon_pids(self):
         out = []
@@ -377,6 +425,9 @@ class Daemon(h.ServerTestCase):
         self.assertTrue(h.wait_until(lambda: "boom-marker" in log_text(self.server), 5))
         self.assertEqual(json.loads(request(self.port, "GET", "/flask/json")[2])["message"],
                          "Hello, World!")
+        out = json.loads(request(self.port, "GET", "/django/info/eve?q=2")[2])
+        self.assertEqual((out["name"], out["q"], out["script_name"]), ("eve", "2", "/django"))
+        self.assertIn(out["pid"], daemons)
 
     def test_crash_gives_503_and_is_replaced(self):
         self.assertTrue(h.wait_until(lambda: len(self.daemon_pids()) == 2, 10))

@@ -159,6 +159,17 @@ def sleep(environ, start_response):
     return text(start_response, "slept\n")
 
 
+def hold(environ, start_response):
+    # Tells the test it is running (PREFIX.started), then waits for PREFIX.release:
+    # the test knows when the request is in Python without guessing a delay.
+    prefix = environ["QUERY_STRING"]
+    open(prefix + ".started", "w").close()
+    end = time.monotonic() + 30
+    while not os.path.exists(prefix + ".release") and time.monotonic() < end:
+        time.sleep(0.01)
+    return text(start_response, "released\n")
+
+
 def crash(environ, start_response):
     os._exit(9)
 
@@ -174,7 +185,7 @@ ROUTES = {
     "/lines": lines, "/iterate": iterate, "/stream": stream, "/write": write_callable,
     "/file": file_wrapper, "/close": close, "/error": error, "/exc_info": exc_info,
     "/errors": errors, "/thread": thread_state, "/pid": pid, "/burn": burn, "/sleep": sleep,
-    "/crash": crash, "/big": big,
+    "/hold": hold, "/crash": crash, "/big": big,
 }
 VALIDATED = {path: validator(app) for path, app in ROUTES.items()}
 

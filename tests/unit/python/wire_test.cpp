@@ -6,8 +6,6 @@
 
 #include <thread>
 
-#include "python/environ.hpp"
-
 namespace mpmd::python {
 namespace {
 
@@ -74,16 +72,6 @@ TEST(WsgiWire, ReceiveTimesOut) {
   EXPECT_EQ(wire::receive(sv[1], type, payload, 50), wire::Got::timeout);
   ::close(sv[0]);
   ::close(sv[1]);
-}
-
-TEST(WsgiEnviron, DecodePath) {
-  std::string out;
-  EXPECT_TRUE(decode_path("/a%20b/%C3%A9", out));
-  EXPECT_EQ(out, "/a b/\xC3\xA9");
-  EXPECT_FALSE(decode_path("/a%2Fb", out));  // AllowEncodedSlashes Off
-  EXPECT_FALSE(decode_path("/a%00", out));
-  EXPECT_FALSE(decode_path("/a%2", out));
-  EXPECT_FALSE(decode_path("/a%zz", out));
 }
 
 }  // namespace
