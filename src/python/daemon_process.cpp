@@ -102,7 +102,8 @@ struct Shared {
   std::atomic<int64_t> last_activity_ms{0};
   util::UniqueFd wake{eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
   std::vector<std::atomic<int64_t>> busy_since_ms;  // 0 = idle
-  explicit Shared(size_t threads) : busy_since_ms(threads) {}
+  std::vector<std::atomic<bool>> returned;          // thread_loop has returned
+  explicit Shared(size_t threads) : busy_since_ms(threads), returned(threads) {}
 };
 
 void serve_one(int conn, api::Host& host) {
@@ -141,6 +142,7 @@ void thread_loop(int listener, api::Host& host, Shared& s, size_t index, uint64_
       (void)!::write(s.wake.get(), &one, sizeof one);
     }
   }
+  s.returned[index].store(true);
 }
 
 }  // namespace
@@ -221,6 +223,15 @@ void run_daemon(const Daemons::Group& group, size_t index, api::Host& host,
   }
   // Threads still in a request past graceful-timeout are abandoned: _exit
   // does not wait for them (nor run Python's finalisation, which would).
+  // Those that have returned are joined, the others detached: a finished
+  // thread never joined is what ThreadSanitizer reports as a thread leak.
+  for (size_t t = 0; t < threads.size(); ++t) {
+    if (shared.returned[t].load()) {
+      threads[t].join();
+    } else {
+      threads[t].detach();
+    }
+  }
   _exit(0);
 }
 
