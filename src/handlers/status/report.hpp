@@ -45,9 +45,9 @@ struct WorkerRow {
   scoreboard::State state = scoreboard::State::dead;
   uint64_t conn_count = 0, my_access_count = 0, access_count = 0;
   uint64_t conn_bytes = 0, my_bytes = 0, bytes = 0;
-  int64_t seconds_since = 0;  // since the most recent request began
-  int64_t request_ms = 0;     // duration of the most recent request (0 while in progress)
-  uint64_t duration_ms = 0;   // sum of all request durations
+  int64_t seconds_since = 0;     // since the most recent request began
+  int64_t request_ms = 0;        // duration of the most recent request (0 while in progress)
+  uint64_t duration_ms = 0;      // sum of all request durations
   uint64_t python_requests = 0;  // WSGI requests run by this worker, and their GIL wait
   uint64_t gil_wait_usec = 0;
   std::string client, protocol, vhost, request;
