@@ -24,6 +24,7 @@
 #include "supervisor/load_config.hpp"
 #include "supervisor/master.hpp"
 #include "supervisor/piped_logs.hpp"
+#include "tls/server.hpp"
 #include "util/error_log.hpp"
 #include "util/proctitle.hpp"
 #include "util/unique_fd.hpp"
@@ -36,7 +37,7 @@ using namespace mpmd;
 constexpr const char* kUsage =
     R"(Usage: mpmd [-f FILE] [-D NAME] [-k start|stop|restart|graceful|graceful-stop]
             [-t] [-X] [-L] [-v] [-h]
-       mpmd serve [DIR] [--port N] [--listen ADDR] [--mpm event]
+       mpmd serve [DIR] [--port N] [--listen ADDR] [--mpm event] [--tls]
 
 Options:
   -f FILE          configuration file (Apache syntax; default conf/mpmd.conf)
@@ -50,8 +51,11 @@ Options:
                    GracefulShutdownTimeout; waits until the server is gone
                    (-k uses the pid in PidFile, default logs/httpd.pid)
   -t               check the configuration: prints "Syntax OK" or every error
-                   with file and line; warns about a missing DocumentRoot, logs
-                   that cannot be written, logs on a terminal; exit status 0 or 1
+                   with file and line; reads the TLS certificates and keys (a
+                   mismatch or an unreadable file is an error, a certificate
+                   expiring within 30 days a warning); warns about a missing
+                   DocumentRoot, logs that cannot be written, logs on a
+                   terminal; exit status 0 or 1
   -X               debug mode: one process, no children, in the foreground
   -L               list the configuration directives with their syntax
   -v               print the version
@@ -60,6 +64,8 @@ Options:
 serve: serves DIR (default: the current directory) with no config file, like
 `python3 -m http.server` but fast: port 8080 on all addresses unless --port /
 --listen say otherwise, directory listings on, access log on standard output.
+--tls serves HTTPS with a self-signed certificate for localhost made in memory
+(for local use: browsers warn about it).
 )";
 
 struct Args {
@@ -216,6 +222,8 @@ int serve(int argc, char** argv) {
       listen_host = value("--listen");
     } else if (a == "--mpm") {
       cfg.mpm.name = value("--mpm");
+    } else if (a == "--tls") {
+      cfg.tls.self_signed = true;
     } else if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -234,7 +242,7 @@ int serve(int argc, char** argv) {
   cfg.server_root = resolved;
   cfg.files.document_root = resolved;
   cfg.files.indexes = true;
-  cfg.listen.push_back({listen_host, uint16_t(port), "--port"});
+  cfg.listen.push_back({listen_host, uint16_t(port), "--port", cfg.tls.self_signed});
   cfg.logs.custom_logs.push_back(
       {"-", std::string("%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"")});
   cfg.logs.log_level = log::LogLevel::notice;
@@ -244,8 +252,16 @@ int serve(int argc, char** argv) {
   }
   supervisor::apply_defaults(cfg);
   (void)log::configure(log::error_log(), cfg.logs);  // standard error: cannot fail
-  std::fprintf(stderr, "mpmd: serving %s on port %ld (%s engine); Ctrl-C stops\n", resolved, port,
-               cfg.mpm.name.c_str());
+  if (cfg.tls.self_signed) {
+    std::fprintf(stderr,
+                 "mpmd: serving %s on https://localhost:%ld/ (%s engine) with a self-signed "
+                 "certificate for localhost made in memory, for local use (clients will not "
+                 "trust it); Ctrl-C stops\n",
+                 resolved, port, cfg.mpm.name.c_str());
+  } else {
+    std::fprintf(stderr, "mpmd: serving %s on port %ld (%s engine); Ctrl-C stops\n", resolved, port,
+                 cfg.mpm.name.c_str());
+  }
   return supervisor::run_master(std::move(cfg), nullptr);
 }
 
@@ -320,6 +336,16 @@ int main(int argc, char** argv) {
     return signal_running(cfg, args.command);
   }
   print_messages(supervisor::check_paths(cfg), "mpmd: warning: ");
+  if (args.test) {
+    // The master reads the certificates and keys again at start (and logs).
+    std::vector<std::string> tls_errors, tls_warnings;
+    tls::check(cfg, tls_errors, tls_warnings);
+    print_messages(tls_warnings, "mpmd: warning: ");
+    if (!tls_errors.empty()) {
+      print_messages(tls_errors, "");
+      return 1;
+    }
+  }
   if (!args.single && !has_define(args, "FOREGROUND")) {
     if (int rc = check_terminal_logs(cfg, args.test); rc != 0) return rc;
   }

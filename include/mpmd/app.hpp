@@ -96,8 +96,8 @@ namespace mpmd::app {
 // Raised whenever a type in include/mpmd/ changes in a way that breaks
 // already-built applications. 3: request bodies stream (Request::body(),
 // read(), read_async() replace the `body` view), responses stream
-// (Response::flush(), generate()).
-inline constexpr uint32_t kApiVersion = 3;
+// (Response::flush(), generate()). 4: Request::env (HTTPS, SSL_* variables).
+inline constexpr uint32_t kApiVersion = 4;
 
 enum class Mode : uint8_t { blocking, non_blocking };
 inline constexpr Mode blocking = Mode::blocking;

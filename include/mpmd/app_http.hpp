@@ -146,6 +146,14 @@ struct Request {
   std::vector<Header> headers;   // in arrival order, names as received
   std::vector<Param> params;     // path parameters, in pattern order
   BodyReader* reader = nullptr;  // the body; null when the request has none
+  // The connection's variables, as Apache's subprocess environment: HTTPS=on
+  // on a TLS connection; with SSLOptions +StdEnvVars also SSL_PROTOCOL,
+  // SSL_CIPHER, SSL_CIPHER_USEKEYSIZE, SSL_CIPHER_ALGKEYSIZE, SSL_SESSION_ID,
+  // SSL_SESSION_RESUMED, SSL_TLS_SNI, SSL_SERVER_S_DN, SSL_SERVER_I_DN,
+  // SSL_CLIENT_VERIFY and, with a client certificate, SSL_CLIENT_S_DN,
+  // SSL_CLIENT_I_DN, SSL_CLIENT_M_SERIAL, SSL_CLIENT_V_START,
+  // SSL_CLIENT_V_END (SSL_CLIENT_CERT with +ExportCertData).
+  std::vector<Header> env;
 
   bool has_body() const { return reader != nullptr; }
 
@@ -209,6 +217,13 @@ struct Request {
       if (ascii_iequals(h.name, name)) return true;
     }
     return false;
+  }
+  // The variable `name` of `env` ("HTTPS", "SSL_PROTOCOL"); "" if unset.
+  std::string_view var(std::string_view name) const {
+    for (const Header& h : env) {
+      if (h.name == name) return h.value;
+    }
+    return {};
   }
   // The path parameter `name` (decoded); "" if the pattern has none.
   std::string_view param(std::string_view name) const {

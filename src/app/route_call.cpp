@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "http/error_page.hpp"
+#include "http/tls_session.hpp"
 #include "util/error_log.hpp"
 #include "util/log_ids.hpp"
 #include "util/strings.hpp"
@@ -161,6 +162,35 @@ void BodyAdapter::on_ready(std::function<void()> callback) {
   body_.on_ready(std::move(callback));
 }
 
+namespace {
+// mod_ssl's variables (ssl_hook_Fixup): HTTPS always, the rest with
+// SSLOptions +StdEnvVars. The views point into the connection's TlsSession.
+void add_tls_variables(const http::TlsSession& tls, std::vector<Header>& env) {
+  if (tls.plain_http) return;
+  env.push_back({"HTTPS", "on"});
+  if (!tls.std_env_vars) return;
+  auto add = [&env](std::string_view name, std::string_view value) {
+    if (!value.empty()) env.push_back({name, value});
+  };
+  add("SSL_PROTOCOL", tls.protocol);
+  add("SSL_CIPHER", tls.cipher);
+  add("SSL_CIPHER_USEKEYSIZE", tls.cipher_bits);
+  add("SSL_CIPHER_ALGKEYSIZE", tls.cipher_alg_bits);
+  add("SSL_SESSION_ID", tls.session_id);
+  add("SSL_SESSION_RESUMED", tls.resumed ? "Resumed" : "Initial");
+  add("SSL_TLS_SNI", tls.sni);
+  add("SSL_SERVER_S_DN", tls.server_s_dn);
+  add("SSL_SERVER_I_DN", tls.server_i_dn);
+  add("SSL_CLIENT_VERIFY", tls.client_verify);
+  add("SSL_CLIENT_S_DN", tls.client_s_dn);
+  add("SSL_CLIENT_I_DN", tls.client_i_dn);
+  add("SSL_CLIENT_M_SERIAL", tls.client_serial);
+  add("SSL_CLIENT_V_START", tls.client_v_start);
+  add("SSL_CLIENT_V_END", tls.client_v_end);
+  add("SSL_CLIENT_CERT", tls.client_cert);
+}
+}  // namespace
+
 Request make_request(const http::Request& in, std::string_view route_path,
                      std::vector<Param> params, BodyReader* reader) {
   Request r;
@@ -173,6 +203,7 @@ Request make_request(const http::Request& in, std::string_view route_path,
   if (in.peer) {
     r.client_address = in.peer->address;
     r.client_port = in.peer->port;
+    if (in.peer->tls) add_tls_variables(*in.peer->tls, r.env);
   }
   r.headers.reserve(in.headers.size());
   for (const http::Header& h : in.headers.fields()) r.headers.push_back({h.name, h.value});

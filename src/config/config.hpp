@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/tls.hpp"
 #include "util/log_level.hpp"
 
 namespace mpmd::config {
@@ -19,6 +20,7 @@ struct ListenAddress {
   std::string host;  // "" = all addresses (IPv4 and IPv6), "0.0.0.0", "::1", ...
   uint16_t port = 0;
   std::string origin;  // "file:line" of the Listen directive, for error messages
+  bool https = false;  // `Listen ... https`: a TLS site must cover this port
 };
 
 // Defined with the error log (util/log_level.hpp); the config only names it.
@@ -112,6 +114,8 @@ struct Http {
   // RequestReadTimeout (Apache's defaults: header=20-40,MinRate=500 body=20,MinRate=500)
   ReadStage header_read{20, 40, 500};
   ReadStage body_read{20, 0, 500};
+  // RequestReadTimeout handshake= (TLS; Apache 2.4.39+, default off: Timeout bounds it)
+  ReadStage handshake_read{0, 0, 0};
 };
 
 struct Logs {
@@ -218,6 +222,8 @@ struct Config {
   Sessions sessions;
   Offload offload;
   Wsgi wsgi;
+  std::vector<VirtualHost> virtual_hosts;  // in file order
+  Tls tls;                                 // SSL* directives (src/tls/)
 };
 
 }  // namespace mpmd::config

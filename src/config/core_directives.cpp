@@ -131,8 +131,11 @@ std::string set_listen(Config& cfg, const DirectiveCall& c) {
   ListenAddress a;
   if (auto err = parse_listen_address(c.args[0], a); !err.empty()) return err;
   if (c.args.size() == 2) {
-    if (util::iequals(c.args[1], "https")) return "TLS not supported (protocol https)";
-    if (!util::iequals(c.args[1], "http")) return "unknown protocol '" + c.args[1] + "' (use http)";
+    if (util::iequals(c.args[1], "https")) {
+      a.https = true;
+    } else if (!util::iequals(c.args[1], "http")) {
+      return "unknown protocol '" + c.args[1] + "' (use http or https)";
+    }
   }
   for (const auto& l : cfg.listen) {
     if (l.host == a.host && l.port == a.port) {
@@ -266,7 +269,7 @@ std::string set_require(Config&, const DirectiveCall& c) {
 namespace {
 
 // One RequestReadTimeout argument, e.g. "header=20-40,MinRate=500" (mod_reqtimeout).
-std::string parse_read_timeout(const std::string& arg, Http& http, const DirectiveCall& call) {
+std::string parse_read_timeout(const std::string& arg, Http& http) {
   size_t eq = arg.find('=');
   if (eq == std::string::npos) return "expected STAGE=TIMEOUT, not '" + arg + "'";
   std::string stage = util::to_lower(arg.substr(0, eq));
@@ -299,8 +302,7 @@ std::string parse_read_timeout(const std::string& arg, Http& http, const Directi
   } else if (stage == "body") {
     http.body_read = out;
   } else if (stage == "handshake") {
-    if (out.min != 0 && call.warn)
-      call.warn("handshake timeouts apply to TLS, which mpmd does not serve; ignored");
+    http.handshake_read = out;
   } else {
     return "unknown stage '" + stage + "' (handshake, header or body)";
   }
@@ -348,10 +350,23 @@ std::vector<Directive> core_directives() {
        "the main config file, e.g. the repository root for conf/mpmd.conf)"},
       {"ServerName", 1, 1, kServer,
        [](Config& cfg, const DirectiveCall& c) {
+         // Inside <VirtualHost> the name also selects that vhost's TLS
+         // certificate by SNI; the rest of the server still takes it.
+         if (c.virtual_host >= 0) cfg.virtual_hosts[size_t(c.virtual_host)].server_name = c.args[0];
          cfg.server_name = c.args[0];
          return std::string();
        },
-       "ServerName [scheme://]HOST[:PORT] - the server's own name (default: the host name)"},
+       "ServerName [scheme://]HOST[:PORT] - the server's own name (default: the host name); in "
+       "<VirtualHost>, also the name its TLS certificate answers by SNI"},
+      {"ServerAlias", 1, -1, kServer,
+       [](Config& cfg, const DirectiveCall& c) {
+         if (c.virtual_host < 0) return std::string("only allowed inside <VirtualHost>");
+         auto& aliases = cfg.virtual_hosts[size_t(c.virtual_host)].aliases;
+         aliases.insert(aliases.end(), c.args.begin(), c.args.end());
+         return std::string();
+       },
+       "ServerAlias NAME... - <VirtualHost>: more names (wildcards like *.example.org) its TLS "
+       "certificate answers by SNI"},
       {"ServerAdmin", 1, 1, kServer, ignored, "ServerAdmin EMAIL|URL - accepted and ignored"},
       {"PidFile", 1, 1, kServer,
        [](Config& cfg, const DirectiveCall& c) {
@@ -361,8 +376,9 @@ std::vector<Directive> core_directives() {
        "PidFile FILE - file holding the master's process ID, relative to ServerRoot (default: "
        "logs/httpd.pid, as Apache)"},
       {"Listen", 1, 2, kServer, set_listen,
-       "Listen [IP:]PORT [http] - address to accept connections on: 8080, 127.0.0.1:8080, "
-       "[::1]:8080 (https is not supported); at least one is needed"},
+       "Listen [IP:]PORT [http|https] - address to accept connections on: 8080, "
+       "127.0.0.1:8080, [::1]:8080; at least one is needed. A port is TLS when an SSLEngine on "
+       "site covers it; https says it must be"},
       {"User", 1, 1, kServer, set_user_or_group, "User NAME - accepted and ignored (warning)"},
       {"Group", 1, 1, kServer, set_user_or_group, "Group NAME - accepted and ignored (warning)"},
       {"ServerTokens", 1, 1, kServer, set_server_tokens,
@@ -443,14 +459,14 @@ std::vector<Directive> core_directives() {
       {"RequestReadTimeout", 1, 3, kServer,
        [](Config& cfg, const DirectiveCall& c) {
          for (const auto& arg : c.args) {
-           std::string error = parse_read_timeout(arg, cfg.http, c);
+           std::string error = parse_read_timeout(arg, cfg.http);
            if (!error.empty()) return error;
          }
          return std::string();
        },
-       "RequestReadTimeout [header=MIN[-MAX][,MinRate=BYTES]] [body=...] - 408 for a client "
-       "that sends its request too slowly (default header=20-40,MinRate=500 "
-       "body=20,MinRate=500; 0 turns a stage off)"},
+       "RequestReadTimeout [handshake=MIN[-MAX][,MinRate=BYTES]] [header=...] [body=...] - 408 "
+       "for a client that sends its request too slowly, a TLS handshake closed (default "
+       "handshake=0 header=20-40,MinRate=500 body=20,MinRate=500; 0 turns a stage off)"},
       {"KeepAlive", 1, 1, kServer,
        [](Config& cfg, const DirectiveCall& c) {
          return parse_flag(c.args[0], cfg.http.keep_alive);

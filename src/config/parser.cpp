@@ -20,11 +20,17 @@ namespace fs = std::filesystem;
 
 // Modules whose directives mpmd implements, by module name and source name.
 constexpr std::string_view kBuiltinModules[] = {
-    "core_module",       "core.c",           "http_module",       "http_core.c",
-    "unixd_module",      "mod_unixd.c",      "status_module",     "mod_status.c",
-    "log_config_module", "mod_log_config.c", "mime_module",       "mod_mime.c",
-    "dir_module",        "mod_dir.c",        "authz_core_module", "mod_authz_core.c",
-    "authz_host_module", "mod_authz_host.c",
+    "core_module",          "core.c",
+    "http_module",          "http_core.c",
+    "unixd_module",         "mod_unixd.c",
+    "status_module",        "mod_status.c",
+    "log_config_module",    "mod_log_config.c",
+    "mime_module",          "mod_mime.c",
+    "dir_module",           "mod_dir.c",
+    "authz_core_module",    "mod_authz_core.c",
+    "authz_host_module",    "mod_authz_host.c",
+    "ssl_module",           "mod_ssl.c",
+    "socache_shmcb_module", "mod_socache_shmcb.c",
 };
 
 // Sections mpmd skips with a warning, so that Apache configs still load.
@@ -74,7 +80,7 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
 struct Scope {
   int location = -1;  // index in Config::locations
   bool directory = false;
-  bool virtual_host = false;
+  int virtual_host = -1;  // index in Config::virtual_hosts
 };
 
 struct Section {
@@ -109,6 +115,10 @@ class Run {
                const std::string& msg) {
     result_.warnings.push_back(display + ":" + std::to_string(line) + ": " + std::string(name) +
                                ": " + msg);
+  }
+
+  static std::string absolute_origin(const std::string& display, int line) {
+    return display + ":" + std::to_string(line);
   }
 
   std::optional<std::string> lookup(std::string_view name) const {
@@ -253,7 +263,7 @@ class Run {
     } else if (kind == "directory") {
       s.scope.directory = true;
     } else if (kind == "virtualhost") {
-      if (s.scope.virtual_host) {
+      if (s.scope.virtual_host >= 0) {
         error(display, line, shown, "cannot occur within <VirtualHost> section");
         return false;
       }
@@ -263,7 +273,9 @@ class Run {
                 "server");
         warned_virtual_host_ = true;
       }
-      s.scope.virtual_host = true;
+      cfg_.virtual_hosts.push_back(
+          VirtualHost{.addresses = args, .origin = absolute_origin(display, line)});
+      s.scope.virtual_host = int(cfg_.virtual_hosts.size()) - 1;
     }
     return true;
   }
@@ -318,6 +330,7 @@ class Run {
     call.file = absolute;
     call.line = line;
     call.location = scope.location >= 0 ? &cfg_.locations[size_t(scope.location)] : nullptr;
+    call.virtual_host = scope.virtual_host;
     call.server_root = cfg_.server_root;
     call.engines = parser_.engines();
     call.warn = [this, &display, line, name](std::string msg) {

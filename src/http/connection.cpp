@@ -5,6 +5,7 @@
 #include "http/connection_impl.hpp"
 #include "http/error_page.hpp"
 #include "http/serializer.hpp"
+#include "http/tls_session.hpp"
 
 namespace mpmd::http {
 
@@ -92,6 +93,13 @@ bool Connection::Impl::parse_head() {
     fail(scanner.status());
     return true;
   }
+  if (peer.tls && peer.tls->plain_http) {
+    // Plain HTTP on a TLS port: a 400 that says so (Apache, nginx).
+    std::string_view line = scanner.partial_line(data);
+    request.request_line = line.substr(0, std::min(line.size(), settings.limits.request_line));
+    fail(400, true);
+    return true;
+  }
   in.skip(scanner.head_begin());
   const size_t head_size = scanner.head_end() - scanner.head_begin();
   request.bytes_received = head_size;
@@ -162,12 +170,13 @@ void Connection::Impl::replace_with_error(int status) {
   close_after = true;
 }
 
-void Connection::Impl::fail(int status) {
+void Connection::Impl::fail(int status, bool plain_http_on_tls) {
   response.clear();
   response.status = status;
   response.close = true;
   response.head_only = request.method_text == "HEAD";
   error_page(response, status);
+  if (plain_http_on_tls) plain_http_on_tls_page(response);
   request.peer = &peer;
   request.index_on_connection = requests;
   input = Input::closed;

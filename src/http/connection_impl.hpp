@@ -162,7 +162,8 @@ struct Connection::Impl final : Completion {
   // large one is not read at all: the connection closes after the response.
   void settle_input();
 
-  void fail(int status);
+  // `plain_http_on_tls`: the 400 says the client spoke plain HTTP to a TLS port.
+  void fail(int status, bool plain_http_on_tls = false);
 
   void queue_response(bool error);
 

@@ -62,6 +62,16 @@ std::string error_body(int status) {
   return body;
 }
 
+void plain_http_on_tls_page(Response& response) {
+  response.body.clear();
+  response.body.append(
+      "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>400 Bad "
+      "Request</title>\n</head><body>\n<h1>Bad Request</h1>\n<p>Your browser sent a request "
+      "that this server could not understand.<br />\nReason: You're speaking plain HTTP to an "
+      "SSL-enabled server port.<br />\n Instead use the HTTPS scheme to access this URL, "
+      "please.<br />\n</p>\n</body></html>\n");
+}
+
 void error_page(Response& response, int status) {
   response.status = status;
   response.add_header_copy("Content-Type", "text/html; charset=iso-8859-1");

@@ -14,6 +14,11 @@ namespace mpmd::http {
 // fields already set are kept; the body must be empty.
 void error_page(Response& response, int status);
 
+// Replaces the body of a 400 for a plain HTTP request on a TLS port with
+// Apache's words for it ("You're speaking plain HTTP to an SSL-enabled
+// server port").
+void plain_http_on_tls_page(Response& response);
+
 // The body error_page() sends.
 std::string error_body(int status);
 

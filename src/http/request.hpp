@@ -17,6 +17,7 @@ namespace mpmd::http {
 
 class Completion;   // http/handler.hpp
 class RequestBody;  // http/request_body.hpp
+struct TlsSession;  // http/tls_session.hpp
 class Waker;        // http/waker.hpp
 
 enum class Method : uint8_t { get, head, post, put, delete_, connect, options, trace, patch };
@@ -51,6 +52,9 @@ struct Peer {
   uint16_t port = 0;        // client port
   uint16_t local_port = 0;  // the port the connection arrived on
   std::string local_address;
+  // TLS facts, owned by the connection's transport (filled when its
+  // handshake completes); null on a plain connection.
+  const TlsSession* tls = nullptr;
 };
 
 struct Request {

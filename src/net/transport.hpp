@@ -9,9 +9,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "http/connection.hpp"
+#include "http/tls_session.hpp"
 #include "util/unique_fd.hpp"
 
 namespace mpmd::net {
@@ -59,6 +61,23 @@ class Transport {
 
   // Closes the connection (also done on destruction).
   virtual void close() = 0;
+
+  // Until handshake() is done: RequestReadTimeout's handshake stage applies.
+  virtual bool handshake_pending() const { return false; }
+
+  // What a TLS transport learned (protocol, cipher, SNI, client certificate);
+  // stable for the transport's life, filled when the handshake completes.
+  // Null for plain sockets. Engines hand it to the connection's http::Peer.
+  virtual const http::TlsSession* tls_session() const { return nullptr; }
+};
+
+// Makes the transport of an accepted connection: TLS or plain, by the
+// listening socket it arrived on. Engines call it from any serving thread.
+class TransportFactory {
+ public:
+  virtual ~TransportFactory() = default;
+  // `listener`: the index of the listening socket in the child's listeners.
+  virtual std::unique_ptr<Transport> wrap(util::UniqueFd fd, size_t listener) const = 0;
 };
 
 // A TCP (or Unix) socket as it is. Small: it is embedded in every connection.

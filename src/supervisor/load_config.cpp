@@ -10,6 +10,7 @@
 #include "python/directives.hpp"
 #include "session/directives.hpp"
 #include "supervisor/directives.hpp"
+#include "tls/directives.hpp"
 
 namespace mpmd::supervisor {
 
@@ -18,7 +19,8 @@ config::Parser make_parser() {
   for (const mpm::Engine& e : mpm::engines()) engines.emplace_back(e.name);
   return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
                          supervisor::directives(), app::directives(), session::directives(),
-                         offload::directives(), python::directives()},
+                         offload::directives(), python::directives(),
+                         tls::directives()},
                         std::move(engines));
 }
 

@@ -29,6 +29,7 @@
 #include "supervisor/piped_logs.hpp"
 #include "supervisor/spare_pool.hpp"
 #include "supervisor/worker_counts.hpp"
+#include "tls/server.hpp"
 #include "util/clock.hpp"
 #include "util/error_log.hpp"
 #include "util/log_ids.hpp"
@@ -87,6 +88,11 @@ class Master {
       log::emit(LogLevel::emerg, log::ids::kListenFailed, error);
       return 1;
     }
+    // Keys are read here, before any child exists (children never open them).
+    if (!build_tls(config_, tls_, error)) {
+      log::emit(LogLevel::emerg, log::ids::kConfigError, error);
+      return 1;
+    }
     scoreboard_ = scoreboard::Scoreboard::create(sizing_.server_limit, sizing_.thread_limit, error);
     if (!scoreboard_) {
       log::emit(LogLevel::emerg, log::ids::kScoreboardFull, "scoreboard: " + error);
@@ -108,6 +114,24 @@ class Master {
   }
 
  private:
+  // The TLS contexts of `cfg` (null when it has none), with the session cache
+  // and ticket keys that outlive configurations.
+  bool build_tls(const config::Config& cfg, std::unique_ptr<tls::Server>& out, std::string& error) {
+    if (util::Status s = tls_shared_.update(cfg.tls); !s) {
+      error = s.error().message;
+      return false;
+    }
+    std::vector<std::string> warnings;
+    auto built = tls::Server::build(cfg, &tls_shared_, warnings);
+    for (const auto& w : warnings) log::emit(LogLevel::warn, log::ids::kConfigWarning, w);
+    if (!built) {
+      error = built.error().message;
+      return false;
+    }
+    out = std::move(*built);
+    return true;
+  }
+
   bool configure(const config::Config& cfg, std::string& error) {
     const mpm::Engine* engine = mpm::find_engine(cfg.mpm.name);
     if (!engine) {
@@ -237,6 +261,7 @@ class Master {
       }
       enforce_drain_deadline();
       sample_listen_queue();
+      tls_shared_.tick(config_.tls);
       if (!reaped || sig == SIGUSR1 || sig == SIGHUP) maintain();
     }
   }
@@ -265,6 +290,13 @@ class Master {
         error);
     if (!apps) {
       log::emit(LogLevel::error, log::ids::kAppHookFailed,
+                error + "; not restarting (the old configuration keeps serving)");
+      return;
+    }
+    // TLS first: it starts no process, Python's daemon groups do.
+    std::unique_ptr<tls::Server> next_tls;
+    if (!build_tls(next, next_tls, error)) {
+      log::emit(LogLevel::error, log::ids::kConfigError,
                 error + "; not restarting (the old configuration keeps serving)");
       return;
     }
@@ -307,6 +339,7 @@ class Master {
     apps_ = std::move(apps);
     if (python_) python_->stop(graceful);  // old daemon groups finish their requests
     python_ = std::move(python);
+    tls_ = std::move(next_tls);
     ++generation_;
     auto& g = scoreboard_->global();
     g.running_generation = generation_;
@@ -481,6 +514,7 @@ class Master {
       env.server_limit = sizing_.server_limit;
       env.threads_per_child = sizing_.threads_per_child;
       env.max_request_workers = sizing_.max_request_workers;
+      env.transports = tls_.get();
       if (std::string why = apps_->child_init(slot); !why.empty()) {
         log::emit(LogLevel::error, log::ids::kAppHookFailed, why);
         _exit(mpm::kExitStartupFailed);
@@ -597,6 +631,8 @@ class Master {
   scoreboard::MaxWorkersWatch at_max_;
   std::unique_ptr<app::Applications> apps_;  // of the current generation
   std::unique_ptr<python::Hosting> python_;  // of the current generation; null without WSGI
+  tls::Shared tls_shared_;                   // session cache and ticket keys: kept across restarts
+  std::unique_ptr<tls::Server> tls_;         // of the current generation; null = no TLS
 };
 
 }  // namespace
@@ -618,6 +654,18 @@ int run_single(const config::Config& config) {
   std::vector<std::string> warnings;
   Sizing sizing = compute_sizing(config, *engine, warnings);
   auto board = scoreboard::Scoreboard::create(1, sizing.thread_limit, error);
+  tls::Shared tls_shared;
+  if (util::Status s = tls_shared.update(config.tls); !s) {
+    log::emit(LogLevel::emerg, log::ids::kConfigError, s.error().message);
+    return 1;
+  }
+  std::vector<std::string> tls_warnings;
+  auto tls_server = tls::Server::build(config, &tls_shared, tls_warnings);
+  for (const auto& w : tls_warnings) log::emit(LogLevel::warn, log::ids::kConfigWarning, w);
+  if (!tls_server) {
+    log::emit(LogLevel::emerg, log::ids::kConfigError, tls_server.error().message);
+    return 1;
+  }
   auto apps = app::Applications::start(config, 0, sizing.threads_per_child, error);
   if (!apps) {
     log::emit(LogLevel::emerg, log::ids::kAppHookFailed, error);
@@ -639,6 +687,7 @@ int run_single(const config::Config& config) {
   env.scoreboard = board.get();
   env.threads_per_child = sizing.threads_per_child;
   env.max_request_workers = sizing.threads_per_child;
+  env.transports = tls_server->get();
   auto site = site::make_site(env, {apps.get(), python.get(), engine->async_handlers});
   env.site = site.get();
   int code = engine->run(env);

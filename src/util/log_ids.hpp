@@ -73,5 +73,9 @@ inline constexpr std::string_view kWsgiError =
 inline constexpr std::string_view kWsgiDaemon =
     "MPMD0040";  // a WSGI daemon process started, exited, hung past request-timeout, was
                  // replaced; its requests got 503/504 (python)
+inline constexpr std::string_view kTlsHandshakeFailed =
+    "MPMD0041";  // a TLS handshake failed or was not TLS at all: closed (info level) (tls)
+inline constexpr std::string_view kTlsTicketKey =
+    "MPMD0042";  // a new session ticket key, or the ticket key file re-read (tls)
 
 }  // namespace mpmd::log::ids

@@ -18,10 +18,20 @@ namespace {
 std::atomic<bool> failure_burst{false};
 }  // namespace
 
-Acceptor::Acceptor(const net::Listener& listener)
+Acceptor::Acceptor(const net::Listener& listener, size_t index)
     : fd_(fcntl(listener.fd.get(), F_DUPFD_CLOEXEC, 0)),
       port_(listener.port),
-      host_(listener.host) {}
+      host_(listener.host),
+      index_(index) {}
+
+std::unique_ptr<net::Transport> open_transport(const net::TransportFactory* factory,
+                                               Accepted& accepted) {
+  std::unique_ptr<net::Transport> t =
+      factory ? factory->wrap(std::move(accepted.fd), accepted.listener)
+              : std::make_unique<net::PlainTransport>(std::move(accepted.fd));
+  accepted.peer.tls = t->tls_session();
+  return t;
+}
 
 util::Result<Accepted> Acceptor::accept() {
   if (!fd_) return util::Error{"accept: not listening", EAGAIN};
@@ -45,7 +55,7 @@ util::Result<Accepted> Acceptor::accept() {
     }
     if (failure_burst.load(std::memory_order_relaxed)) failure_burst = false;
     // TCP_NODELAY and TCP_NOTSENT_LOWAT come from the listener (net/listener.hpp).
-    Accepted a{util::UniqueFd(fd), {}};
+    Accepted a{util::UniqueFd(fd), {}, index_};
     net::PeerAddress pa = net::describe_peer(&ss);
     a.peer.address = pa.text;
     a.peer.port = pa.port;

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "http/request.hpp"
 #include "net/listener.hpp"
+#include "net/transport.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
 
@@ -16,13 +18,21 @@ namespace mpmd::mpm {
 struct Accepted {
   util::UniqueFd fd;  // non-blocking, close-on-exec
   http::Peer peer;
+  size_t listener = 0;  // index of the listening socket it arrived on
 };
+
+// The connection's transport, made by `factory` (TLS on the ports that speak
+// it), or a plain one when there is no factory. Points `accepted.peer` at
+// the transport's TLS facts.
+std::unique_ptr<net::Transport> open_transport(const net::TransportFactory* factory,
+                                               Accepted& accepted);
 
 class Acceptor {
  public:
   // Holds its own descriptor of `listener`'s socket, so the loop can stop
   // accepting (close()) while the process's other loops go on. Check ok().
-  explicit Acceptor(const net::Listener& listener);
+  // `index`: the listener's position in the child's listeners (Accepted::listener).
+  explicit Acceptor(const net::Listener& listener, size_t index = 0);
 
   bool ok() const { return bool(fd_); }
   int fd() const { return fd_.get(); }
@@ -48,6 +58,7 @@ class Acceptor {
   util::UniqueFd fd_;
   uint16_t port_;
   std::string host_;
+  size_t index_;
 };
 
 }  // namespace mpmd::mpm

@@ -96,7 +96,7 @@ class BlockingLoop {
     // as soon as it stops accepting, even while it still finishes a request,
     // so that once every loop has, new clients are refused, never queued on
     // a socket that nobody will accept from.
-    for (const auto& l : o_.listeners) acceptors_.emplace_back(l);
+    for (size_t i = 0; i < o_.listeners.size(); ++i) acceptors_.emplace_back(o_.listeners[i], i);
     if (o_.on_started) o_.on_started();
     for (uint32_t i = 0; i < acceptors_.size(); ++i) {
       // EPOLLEXCLUSIVE: one connection wakes one waiting process or thread.
@@ -168,13 +168,13 @@ class BlockingLoop {
       return false;  // EAGAIN: another process or thread took it
     }
     if (o_.accepted) o_.accepted->fetch_add(1, std::memory_order_relaxed);
-    net::PlainTransport transport(std::move(a->fd));
+    std::unique_ptr<net::Transport> transport = open_transport(o_.transports, *a);
     BlockingPort port(wake_fd_.get(), timeout_ms_);
     http::Connection conn(services_.settings(), services_.handler(), services_.observer(),
                           services_.clock(), services_.dates(), a->peer, &port);
-    port.attach(&transport, &conn);
+    port.attach(transport.get(), &conn);
     if (draining_) conn.close_after_response();
-    last_request_ = serve(transport, conn);
+    last_request_ = serve(*transport, conn);
     // A handler on another thread may still hold the request: the
     // Connection lives until it lets go.
     while (conn.busy()) wait_for_wake(conn, -1);
@@ -224,10 +224,11 @@ class BlockingLoop {
       bool watch_stop = pending == StopRequest::none;
       pollfd p[2] = {{transport.fd(), short(w == Wait::read ? POLLIN : POLLOUT), 0},
                      {o_.stop.fd, POLLIN, 0}};
-      int wait_ms = conn.idle() ? keepalive_ms_ : timeout_ms_;
+      // A TLS handshake is bounded by Timeout (and RequestReadTimeout handshake=).
+      int wait_ms = conn.idle() && !transport.handshake_pending() ? keepalive_ms_ : timeout_ms_;
       if (short_wait) wait_ms = std::min(wait_ms, kDrainIdleMs);
       util::Usec now = util::monotonic_usec();
-      util::Usec read_deadline = read_timer.update(conn, now);
+      util::Usec read_deadline = read_timer.update(conn, now, transport.handshake_pending());
       if (read_deadline != 0) {
         wait_ms = int(std::clamp<util::Usec>((read_deadline - now + 999) / 1000, 0, wait_ms));
       }

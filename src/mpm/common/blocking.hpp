@@ -26,6 +26,7 @@ struct StopSource {
 
 struct BlockingLoopOptions {
   std::span<const net::Listener> listeners;
+  const net::TransportFactory* transports = nullptr;  // null: plain connections
   StopSource stop;
   scoreboard::Worker* worker = nullptr;  // this loop's scoreboard slot (may be null)
   // Shared by all loops of a process: connections accepted so far, and the

@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "mpm/common/site.hpp"
 #include "net/listener.hpp"
+#include "net/transport.hpp"
 #include "scoreboard/scoreboard.hpp"
 
 namespace mpmd::mpm {
@@ -23,6 +24,9 @@ struct ChildEnv {
   int max_request_workers = 1;
   // What the child serves (site/), built by the supervisor after fork.
   Site* site = nullptr;
+  // Makes each connection's transport (TLS on the ports that speak it; tls/,
+  // built by the master before fork). Null: every connection is plain.
+  const net::TransportFactory* transports = nullptr;
 };
 
 // Exit codes a child reports to the supervisor.

@@ -21,12 +21,15 @@ Wait wait_for(net::Io status) {
 }  // namespace
 
 Wait pump(net::Transport& t, http::Connection& conn) {
+  // Timed out mid-handshake (RequestReadTimeout handshake=, Timeout).
+  if (conn.finished() && t.handshake_pending()) return Wait::done;
   net::IoResult hs = t.handshake();
   if (hs.status == net::Io::want_read || hs.status == net::Io::want_write) {
     return wait_for(hs.status);
   }
   if (hs.status != net::Io::done) {
-    report_broken("handshake", hs.err);
+    // A TLS transport logs its own failures (with OpenSSL's reason): err 0.
+    if (hs.err != 0) report_broken("handshake", hs.err);
     conn.on_error();
     return Wait::done;
   }

@@ -16,11 +16,14 @@ class ReadTimer {
 
   // Call after every step of the connection with a monotonic `now`. Returns
   // the deadline that applies to the current phase, or 0 if none does.
-  util::Usec update(const http::Connection& conn, util::Usec now);
+  // `handshaking`: the transport's handshake is not done (the handshake
+  // stage applies, without MinRate: its bytes are the transport's).
+  util::Usec update(const http::Connection& conn, util::Usec now, bool handshaking = false);
 
  private:
   const config::Http* http_;
   http::Connection::Phase phase_ = http::Connection::Phase::closed;
+  bool handshaking_ = false;
   util::Usec start_ = 0;
   uint64_t bytes_at_start_ = 0;
 };

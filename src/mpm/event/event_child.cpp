@@ -43,7 +43,7 @@ struct Source {
 };
 
 struct ListenSource : Source {
-  explicit ListenSource(const net::Listener& l) : Source{Kind::listener}, acceptor(l) {}
+  ListenSource(const net::Listener& l, size_t index) : Source{Kind::listener}, acceptor(l, index) {}
   Acceptor acceptor;
 };
 
@@ -77,10 +77,10 @@ enum class ConnState : uint8_t {
 };
 
 struct Conn : Source, QueueLink {
-  explicit Conn(Accepted a)
-      : Source{Kind::connection}, transport(std::move(a.fd)), peer(std::move(a.peer)) {}
+  Conn(Accepted a, const net::TransportFactory* factory)
+      : Source{Kind::connection}, transport(open_transport(factory, a)), peer(std::move(a.peer)) {}
   ConnState state = ConnState::reading;
-  net::PlainTransport transport;
+  std::unique_ptr<net::Transport> transport;
   http::Peer peer;
   std::optional<http::Connection> http;
   size_t index = 0;  // position in Loop::all_
@@ -134,8 +134,8 @@ class Loop {
     if (!wakefd_ || !add(wakefd_.get(), EPOLLIN, &wake_)) {
       return util::Error::from_errno("eventfd");
     }
-    for (const auto& l : env_.listeners) {
-      listeners_.push_back(std::make_unique<ListenSource>(l));
+    for (size_t i = 0; i < env_.listeners.size(); ++i) {
+      listeners_.push_back(std::make_unique<ListenSource>(env_.listeners[i], i));
       if (!listeners_.back()->acceptor.ok()) return util::Error::from_errno("dup(listener)");
     }
     // The acceptors hold their own descriptors: the inherited ones can go.
@@ -310,14 +310,14 @@ class Loop {
   }
 
   void open_connection(Accepted accepted) {
-    auto owned = std::make_unique<Conn>(std::move(accepted));
+    auto owned = std::make_unique<Conn>(std::move(accepted), env_.transports);
     Conn* c = owned.get();
     c->port.loop = this;
     c->port.conn = c;
     c->http.emplace(services_.settings(), services_.handler(), services_.observer(),
                     services_.clock(), services_.dates(), c->peer, &c->port);
     c->read_timer = ReadTimer(&env_.config->http);
-    if (!add(c->transport.fd(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c)) return;
+    if (!add(c->transport->fd(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c)) return;
     c->index = all_.size();
     all_.push_back(std::move(owned));
     ++connections_;
@@ -327,10 +327,10 @@ class Loop {
 
   void drive(Conn& c) {
     if (c.state == ConnState::lingering) {
-      if (discard_input(c.transport)) close_connection(c);
+      if (discard_input(*c.transport)) close_connection(c);
       return;
     }
-    Wait w = pump(c.transport, *c.http);
+    Wait w = pump(*c.transport, *c.http);
     if (w == Wait::done) {
       linger(c);
       return;
@@ -344,8 +344,8 @@ class Loop {
       return;
     }
     if (c.state == ConnState::timed_out) return;  // keeps its grace deadline
-    c.read_deadline = c.read_timer.update(*c.http, now_);
-    if (c.http->idle()) {
+    c.read_deadline = c.read_timer.update(*c.http, now_, c.transport->handshake_pending());
+    if (c.http->idle() && !c.transport->handshake_pending()) {
       // While stopping, an idle connection waits briefly for a request that
       // may already be on its way; it is answered with Connection: close.
       c.state = ConnState::keepalive;
@@ -402,7 +402,7 @@ class Loop {
     }
     c.state = ConnState::timed_out;
     c.http->on_timeout();
-    Wait w = pump(c.transport, *c.http);
+    Wait w = pump(*c.transport, *c.http);
     if (w == Wait::done) {
       linger(c);
     } else {
@@ -412,7 +412,7 @@ class Loop {
 
   // Lingering close: the rest of the connection's life is in the linger queue.
   void linger(Conn& c) {
-    if (begin_linger(c.transport)) {
+    if (begin_linger(*c.transport)) {
       close_connection(c);
       return;
     }
@@ -440,7 +440,7 @@ class Loop {
     if (c.http && c.http->busy()) {
       // A handler still has the request: the socket goes now (closing it
       // removes it from the epoll set), the Conn when the handler lets go.
-      c.transport.close();
+      c.transport->close();
       c.state = ConnState::released;
       return;
     }
@@ -458,7 +458,7 @@ class Loop {
     all_.pop_back();
     --connections_;
     closing->state = ConnState::closed;
-    closing->transport.close();
+    closing->transport->close();
     closed_.push_back(std::move(closing));
     if (at_capacity_ && connections_ * 10 < size_t(max_open_) * 9) {
       at_capacity_ = false;

@@ -19,6 +19,7 @@ int run_child(const ChildEnv& env) {
   std::atomic<uint64_t> accepted{0};
   BlockingLoopOptions options;
   options.listeners = env.listeners;
+  options.transports = env.transports;
   options.stop =
       StopSource{sigfd, [](void* fd) { return read_stop_request(*static_cast<int*>(fd)); }, &sigfd};
   options.worker = worker;

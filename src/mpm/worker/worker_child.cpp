@@ -62,6 +62,7 @@ int run_child(const ChildEnv& env) {
         Services services(env, t);
         BlockingLoopOptions options;
         options.listeners = env.listeners;
+        options.transports = env.transports;
         options.stop = StopSource{board.fd.get(), &StopBoard::poll, &board};
         options.worker = worker;
         options.accepted = &accepted;

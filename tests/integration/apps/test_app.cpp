@@ -55,6 +55,17 @@ MPMD_APPLICATION(app) {
   app.get(
       "/hello", [state](const Request&, Response& res) { res.send(state->greeting + "\n"); },
       mpmd::app::non_blocking);
+  // The connection's variables (HTTPS, SSL_*) and the serving process, one per line.
+  app.get(
+      "/env",
+      [](const Request& req, Response& res) {
+        std::string out = "pid=" + std::to_string(getpid()) + "\n";
+        for (const auto& v : req.env) {
+          out += std::string(v.name) + "=" + std::string(v.value) + "\n";
+        }
+        res.send(out);
+      },
+      mpmd::app::non_blocking);
   app.get("/users/{id}", [](const Request& req, Response& res) {
     res.send("user " + std::string(req.param("id")) + " q=" + req.query_param("q").value_or("-") +
              "\n");

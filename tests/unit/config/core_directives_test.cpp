@@ -39,19 +39,21 @@ TEST(Listen, FormsProtocolsAndDuplicates) {
   auto r = parse(
       "Listen 8080\nListen 127.0.0.1:8081 http\nListen [::1]:8082\nListen 8080\n"
       "Listen 443 https\nListen 80 ftp\nListen 70000\n");
-  ASSERT_EQ(r.config.listen.size(), 3u);
+  ASSERT_EQ(r.config.listen.size(), 4u);
   EXPECT_EQ(r.config.listen[0].host, "");
   EXPECT_EQ(r.config.listen[0].port, 8080);
   EXPECT_EQ(r.config.listen[0].origin, r.config.file + ":1");
   EXPECT_EQ(r.config.listen[1].host, "127.0.0.1");
+  EXPECT_FALSE(r.config.listen[1].https);
   EXPECT_EQ(r.config.listen[2].host, "::1");
+  EXPECT_EQ(r.config.listen[3].port, 443);
+  EXPECT_TRUE(r.config.listen[3].https);
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:4: Listen: 8080 already listed at"),
             std::string::npos);
-  ASSERT_EQ(r.errors.size(), 3u);
-  EXPECT_EQ(r.errors[0], "conf/mpmd.conf:5: Listen: TLS not supported (protocol https)");
-  EXPECT_EQ(r.errors[1], "conf/mpmd.conf:6: Listen: unknown protocol 'ftp' (use http)");
-  EXPECT_EQ(r.errors[2], "conf/mpmd.conf:7: Listen: port must be from 1 to 65535, not '70000'");
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.errors[0], "conf/mpmd.conf:6: Listen: unknown protocol 'ftp' (use http or https)");
+  EXPECT_EQ(r.errors[1], "conf/mpmd.conf:7: Listen: port must be from 1 to 65535, not '70000'");
 }
 
 TEST(Mpm, ChosenByMpmOrLoadModule) {
@@ -236,8 +238,8 @@ ServerAdmin you@example.com
 <IfModule alias_module>
     ScriptAlias /cgi-bin/ "/usr/local/apache2/cgi-bin/"
 </IfModule>
-<IfModule ssl_module>
-SSLRandomSeed startup builtin
+<IfModule http2_module>
+H2Direct on
 </IfModule>
 
 # Server-pool management (MPM specific)
@@ -300,8 +302,10 @@ TEST(RequestReadTimeout, DefaultsAreApaches) {
 }
 
 TEST(RequestReadTimeout, StagesRangesAndRates) {
-  ParseResult r = parse("RequestReadTimeout handshake=0 header=5-10,MinRate=100 body=0\n");
+  ParseResult r = parse("RequestReadTimeout handshake=3 header=5-10,MinRate=100 body=0\n");
   ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_EQ(r.config.http.handshake_read.min, 3);
+  EXPECT_EQ(parse("Timeout 5\n").config.http.handshake_read.min, 0);  // Apache: off by default
   EXPECT_EQ(r.config.http.header_read.min, 5);
   EXPECT_EQ(r.config.http.header_read.max, 10);
   EXPECT_EQ(r.config.http.header_read.min_rate, 100);
