@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-long clean format install deb
+.PHONY: all deps build run test test-long clean format install deb testssl
 
 
 all: build
@@ -55,6 +55,12 @@ install: build
 # The Debian package (../mpmd_*.deb), built from scratch by dpkg-buildpackage.
 deb: deps
 	dpkg-buildpackage -us -uc -b
+
+# testssl.sh against mpmd and nginx with Mozilla's intermediate TLS settings:
+# fails on a HIGH or CRITICAL finding, or protocol/cipher results unlike
+# nginx's (tests/integration/test_testssl.py; a few minutes).
+testssl: build
+	python3 tests/integration/test_testssl.py --mpmd $(BUILD)/mpmd
 
 format:
 	find src include tools tests bench examples -name '*.[ch]pp' 2>/dev/null | xargs -r clang-format -i

@@ -1,9 +1,9 @@
 # Benchmark targets, included by the top Makefile.
-#   make bench        full matrix, 3 interleaved rounds, then bench-offload (~15 minutes)
+#   make bench        full matrix, 3 interleaved rounds, then bench-offload and bench-tls (~35 minutes)
 #   make bench-quick  fewer servers and workloads, 1 round (at most ~2 minutes)
 # Extra harness options: make bench BENCH_ARGS='--unpinned --rounds 5'
 # Results go to bench/results/<timestamp>/ (results.csv, report.md, *.png).
-.PHONY: bench bench-quick bench-build bench-publish bench-offload bench-wsgi bench-wsgi-preload
+.PHONY: bench bench-quick bench-build bench-publish bench-offload bench-wsgi bench-wsgi-preload bench-tls
 
 BENCH_ARGS ?=
 
@@ -16,6 +16,15 @@ bench-build: deps $(BUILD)/build.ninja
 bench: bench-build
 	python3 bench/run.py --build $(BUILD) $(BENCH_ARGS)
 	$(MAKE) bench-offload
+	$(MAKE) bench-tls
+
+# TLS: full and resumed handshakes/s (ECDSA P-256, RSA-2048), 4 KB keep-alive at
+# 64 and 1,000 connections, a 1 MB file at 16, memory per idle TLS connection;
+# mpmd's engines (worker also without the OpenSSL 3 mitigation) against nginx,
+# Apache mod_ssl, lighttpd and h2o with Mozilla's intermediate settings
+# (bench/tls.py, bench/peers/tls/; about 20 minutes with 3 rounds).
+bench-tls: bench-build
+	python3 bench/tls.py --build $(BUILD)
 
 # Static clients' p99 while another client calls a handler that burns 50 ms of
 # CPU: inline, on the thread pool, on the process pool, through Gearman

@@ -234,7 +234,7 @@ def main():
                                                                 "ka-64"):
                     continue
                 work = tempfile.mkdtemp(prefix="mpmd-tls-bench-")
-                os.chmod(work, 0o755)
+                os.chmod(work, 0o777)  # peers write logs and pid files after dropping root
                 srv = TlsServer(name, work, docroot, build, 1, row, certs, server_cpu)
                 try:
                     srv.start()

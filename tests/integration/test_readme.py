@@ -46,7 +46,8 @@ SKIP = [
 # Paths in config snippets -> files in the workspace that the README's own
 # commands create.
 PATH_MAP = {"/srv/apps/hello.so": "hello.so",
-            "tests/integration/wsgi/flask_app.wsgi": "tests/integration/wsgi/flask_app.wsgi"}
+            "tests/integration/wsgi/flask_app.wsgi": "tests/integration/wsgi/flask_app.wsgi",
+            "/etc/mpmd/tls/site.pem": "site.pem", "/etc/mpmd/tls/site.key": "site.key"}
 
 
 def blocks(text):

@@ -59,11 +59,11 @@ def make_pki(directory):
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     _openssl("req", "-x509", "-newkey", *EC, "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-             "-days", "30", "-subj", "/CN=mpmd test CA", cwd=d)
-    _leaf(d, "ec", EC, "DNS:localhost,DNS:a.test,IP:127.0.0.1", days="30")
-    _leaf(d, "rsa", RSA, "DNS:localhost,DNS:a.test,IP:127.0.0.1", days="60")
-    _leaf(d, "b", EC, "DNS:b.test", days="30", cn="b.test")
-    _leaf(d, "client", EC, "DNS:alice", days="30", cn="alice")
+             "-days", "365", "-subj", "/CN=mpmd test CA", cwd=d)
+    _leaf(d, "ec", EC, "DNS:localhost,DNS:a.test,IP:127.0.0.1", days="365")
+    _leaf(d, "rsa", RSA, "DNS:localhost,DNS:a.test,IP:127.0.0.1", days="365")
+    _leaf(d, "b", EC, "DNS:b.test", days="365", cn="b.test")
+    _leaf(d, "client", EC, "DNS:alice", days="365", cn="alice")
     _leaf(d, "expired", EC, "DNS:localhost", days="-1")
     _leaf(d, "soon", EC, "DNS:localhost", days="5")
     _openssl("pkey", "-in", "ec.key", "-out", "secret.key", "-aes256", "-passout", "pass:s3cret",
