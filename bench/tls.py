@@ -207,6 +207,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="1 round, 4 s, fewer servers")
     ap.add_argument("--servers", default=",".join(SERVERS))
     ap.add_argument("--rows", default=",".join(list(ROWS) + ["idle-mem"]))
+    ap.add_argument("--unpinned", action="store_true",
+                    help="server and wrk on every core (lock contention needs threads running "
+                         "at once)")
     ap.add_argument("--out", default=os.path.join(BENCH_DIR, "results",
                                                   time.strftime("tls-%Y%m%d-%H%M%S")))
     a = ap.parse_args()
@@ -221,7 +224,7 @@ def main():
     docroot = tempfile.mkdtemp(prefix="mpmd-tls-bench-docroot-")
     workloads.make_docroot(docroot)
     ncpu = os.cpu_count() or 1
-    server_cpu, client_cpu = (0, 1) if ncpu >= 2 else (None, None)
+    server_cpu, client_cpu = (0, 1) if ncpu >= 2 and not a.unpinned else (None, None)
     rows = a.rows.split(",")
     results = []  # (round, server, row, value, unit)
     for rnd in range(a.rounds):

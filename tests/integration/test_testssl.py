@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """testssl.sh (Debian's) against mpmd and against nginx, both with Mozilla's
-"intermediate" settings (TLS 1.2 and 1.3, its cipher list, the client's
-cipher order, no tickets) and the same ECDSA and RSA certificates, signed by
-a CA testssl is told about (--add-ca).
+"intermediate" settings (TLS 1.2 and 1.3, its cipher list, no tickets) and
+the same ECDSA and RSA certificates, signed by a CA testssl is told about
+(--add-ca), with a CRL and an OCSP address. One deviation from Mozilla's
+intermediate: the server's cipher order is honoured (SSLHonorCipherOrder on,
+ssl_prefer_server_ciphers on), because testssl 3.0 rates "no cipher order"
+HIGH; the list's order is Mozilla's.
 
 Passes when testssl rates no finding of mpmd HIGH or CRITICAL, and mpmd's
 protocol and cipher findings (which protocols are offered, which cipher per
@@ -59,7 +62,7 @@ SSLCertificateFile "{p['rsa.pem']}"
 SSLCertificateKeyFile "{p['rsa.key']}"
 SSLProtocol all -SSLv3 -TLSv1 -TLSv1.1
 SSLCipherSuite {INTERMEDIATE_CIPHERS}
-SSLHonorCipherOrder off
+SSLHonorCipherOrder on
 SSLSessionTickets off
 SSLSessionCache shmcb:x(512000)
 """
@@ -87,7 +90,7 @@ http {{
         ssl_certificate_key {p['rsa.key']};
         ssl_protocols TLSv1.2 TLSv1.3;
         ssl_ciphers {INTERMEDIATE_CIPHERS};
-        ssl_prefer_server_ciphers off;
+        ssl_prefer_server_ciphers on;
         ssl_session_tickets off;
         ssl_session_cache shared:SSL:1m;
     }}

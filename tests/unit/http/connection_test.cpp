@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "http/tls_session.hpp"
 #include "support/http_driver.hpp"
 
 namespace mpmd::http {
@@ -175,6 +176,41 @@ TEST(Connection, OutputListsHeadAndBodySlicesInOrder) {
   EXPECT_FALSE(c.has_output());
   EXPECT_TRUE(c.wants_read());
   EXPECT_EQ(c.requests(), 1u);
+}
+
+TEST(Connection, PlainHttpOnATlsPortGetsA400ThatSaysSo) {
+  Settings s;
+  util::ManualClock clock;
+  util::DateCache dates;
+  TlsSession tls;
+  tls.plain_http = true;  // what the TLS transport found in the first byte
+  Peer peer;
+  peer.tls = &tls;
+  struct H : Handler {
+    bool called = false;
+    void handle(const Request&, Response& r) override {
+      called = true;
+      r.body.append("never");
+    }
+  } h;
+  Connection c(s, h, nullptr, clock, dates, peer);
+  auto buf = c.read_buffer();
+  std::copy(kGet.begin(), kGet.end(), buf.begin());
+  c.on_read(kGet.size());
+  std::string out;
+  for (const auto& slice : c.output()) out += slice.bytes;
+  EXPECT_FALSE(h.called);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 400 Bad Request\r\n")) << out;
+  EXPECT_NE(out.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_NE(out.find("You're speaking plain HTTP to an SSL-enabled server port"),
+            std::string::npos);
+  // A TLS connection (plain_http false) is served as usual.
+  tls.plain_http = false;
+  Connection ok(s, h, nullptr, clock, dates, peer);
+  buf = ok.read_buffer();
+  std::copy(kGet.begin(), kGet.end(), buf.begin());
+  ok.on_read(kGet.size());
+  EXPECT_TRUE(h.called);
 }
 
 TEST(Connection, KeepAliveRulesHttp11) {

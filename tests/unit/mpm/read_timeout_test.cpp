@@ -69,6 +69,17 @@ TEST_F(ReadTimerTest, FirstRequestIsTimedFromTheAccept) {
   EXPECT_EQ(timer_.update(conn_, 105 * kSec), 120 * kSec);
 }
 
+TEST_F(ReadTimerTest, TlsHandshakeHasItsOwnStageThenTheHeaderStageStarts) {
+  // Apache's default handshake=0: no deadline of its own (Timeout applies).
+  EXPECT_EQ(timer_.update(conn_, 100 * kSec, true), 0);
+  http_.handshake_read = config::ReadStage{5, 0, 0};
+  ReadTimer timer(&http_);
+  EXPECT_EQ(timer.update(conn_, 100 * kSec, true), 105 * kSec);
+  EXPECT_EQ(timer.update(conn_, 103 * kSec, true), 105 * kSec);
+  // Handshake done: the request head gets its 20 s from now.
+  EXPECT_EQ(timer.update(conn_, 104 * kSec, false), 124 * kSec);
+}
+
 TEST_F(ReadTimerTest, EachMinRateBytesExtendTheHeaderDeadline) {
   timer_.update(conn_, 100 * kSec);
   feed(std::string(1000, 'G'));  // 1000 bytes of a (long) method: +2 s
