@@ -15,7 +15,10 @@ namespace mpmd::tls {
 namespace {
 
 // A key as words, so readers copy it with atomic loads (no torn reads, no
-// data race for the sanitizers).
+// data race for the sanitizers). The writer stores with release and readers
+// load with acquire, rather than relaxed accesses and fences (which
+// ThreadSanitizer does not support): a reader that sees a word of a new key
+// then sees the odd sequence the writer set before it, and retries.
 constexpr size_t kKeyWords = 11;  // 16 + 32 + 32 + 2 bytes, rounded up to 8
 
 struct KeyWords {
@@ -32,14 +35,14 @@ void to_words(const TicketKey& k, KeyWords& out) {
   for (size_t i = 0; i < kKeyWords; ++i) {
     uint64_t v;
     std::memcpy(&v, bytes + i * 8, 8);
-    out.w[i].store(v, std::memory_order_relaxed);
+    out.w[i].store(v, std::memory_order_release);
   }
 }
 
 TicketKey from_words(const KeyWords& in) {
   unsigned char bytes[kKeyWords * 8];
   for (size_t i = 0; i < kKeyWords; ++i) {
-    uint64_t v = in.w[i].load(std::memory_order_relaxed);
+    uint64_t v = in.w[i].load(std::memory_order_acquire);
     std::memcpy(bytes + i * 8, &v, 8);
   }
   TicketKey k;
@@ -137,8 +140,8 @@ void TicketKeys::publish(const TicketKey& key, bool keep_previous) {
                                 : s.current.load(std::memory_order_relaxed);
   s.sequence.fetch_add(1, std::memory_order_acq_rel);  // odd: readers retry
   to_words(key, s.slots[next]);
-  s.current.store(next, std::memory_order_relaxed);
-  s.has_previous.store(keep_previous ? 1 : 0, std::memory_order_relaxed);
+  s.current.store(next, std::memory_order_release);
+  s.has_previous.store(keep_previous ? 1 : 0, std::memory_order_release);
   s.made_at.store(util::wall_usec() / 1'000'000, std::memory_order_relaxed);
   s.rotations.fetch_add(1, std::memory_order_relaxed);
   s.sequence.fetch_add(1, std::memory_order_release);
@@ -160,8 +163,7 @@ TicketKey TicketKeys::current() const {
   while (true) {
     uint64_t before = s.sequence.load(std::memory_order_acquire);
     if (before & 1) continue;
-    TicketKey k = from_words(s.slots[s.current.load(std::memory_order_relaxed)]);
-    std::atomic_thread_fence(std::memory_order_acquire);
+    TicketKey k = from_words(s.slots[s.current.load(std::memory_order_acquire)]);
     if (s.sequence.load(std::memory_order_relaxed) == before) return k;
   }
 }
@@ -171,11 +173,10 @@ bool TicketKeys::find(const unsigned char* name, TicketKey& out, bool& is_curren
   while (true) {
     uint64_t before = s.sequence.load(std::memory_order_acquire);
     if (before & 1) continue;
-    uint32_t cur = s.current.load(std::memory_order_relaxed);
-    bool previous = s.has_previous.load(std::memory_order_relaxed) != 0;
+    uint32_t cur = s.current.load(std::memory_order_acquire);
+    bool previous = s.has_previous.load(std::memory_order_acquire) != 0;
     TicketKey a = from_words(s.slots[cur]);
     TicketKey b = from_words(s.slots[1 - cur]);
-    std::atomic_thread_fence(std::memory_order_acquire);
     if (s.sequence.load(std::memory_order_relaxed) != before) continue;
     if (std::memcmp(a.name.data(), name, 16) == 0) {
       out = a;
