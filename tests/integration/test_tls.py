@@ -144,10 +144,10 @@ class Clients(TlsServer):
                 s.recv(100)
             except ConnectionResetError:
                 pass
-        self.assertTrue(h.wait_until(lambda: self.error_log().count("MPMD0038") >= 3, 10),
+        self.assertTrue(h.wait_until(lambda: self.error_log().count("MPMD0041") >= 3, 10),
                         self.error_log()[-2000:])
         self.assertIn("not a TLS handshake (first byte 0x00)", self.error_log())
-        self.assertIn("[mpmd:info]", [l for l in self.error_log().splitlines() if "MPMD0038" in l][0])
+        self.assertIn("[mpmd:info]", [l for l in self.error_log().splitlines() if "MPMD0041" in l][0])
         rc, out, err = self.curl("/index.html")
         self.assertEqual((rc, out), (0, h.INDEX_HTML), err)
 
@@ -292,7 +292,7 @@ class TicketRotation(TlsServer):
     MORE = "SSLSessionTicketKeyRotation 1\n"
 
     def rotations(self):
-        return len(re.findall(r"MPMD0039", self.error_log()))
+        return len(re.findall(r"MPMD0042", self.error_log()))
 
     def test_previous_key_still_accepted(self):
         ctx = t.client_context(pki())
