@@ -46,7 +46,10 @@ class Browser(h.ServerTestCase):
                                "https://localhost:%d/4k.txt" % self.port)
         with open(shot, "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", err[-2000:])
-        self.assertIn('"GET /4k.txt HTTP/1.1" 200 4096', self.server.access_log.read_text())
+        # The access log is written in batches (at least once a second): wait for it.
+        self.assertTrue(h.wait_until(
+            lambda: '"GET /4k.txt HTTP/1.1" 200 4096' in self.server.access_log.read_text(), 10),
+            self.server.access_log.read_text())
 
 
 if __name__ == "__main__":
