@@ -4,9 +4,9 @@
 #include <string_view>
 
 #include "log/log_format.hpp"
-#include "util/system_log.hpp"
 #include "util/error_log.hpp"
 #include "util/strings.hpp"
+#include "util/system_log.hpp"
 
 namespace mpmd::log {
 

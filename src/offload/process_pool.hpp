@@ -27,10 +27,10 @@
 #include <vector>
 
 #include "mpmd/offload.hpp"
-#include "util/unique_fd.hpp"
 #include "offload/functions.hpp"
 #include "offload/spawner.hpp"
 #include "util/clock.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::offload {
 

@@ -30,8 +30,8 @@
 #include <memory>
 #include <string>
 
-#include "util/unique_fd.hpp"
 #include "offload/functions.hpp"
+#include "util/unique_fd.hpp"
 
 namespace mpmd::offload {
 
@@ -41,7 +41,7 @@ class Spawner {
     enum class Kind { spawned, spawn_failed, exited } kind = Kind::exited;
     pid_t pid = 0;
     util::UniqueFd fd;  // spawned: the child's end of the helper's socket
-    int status = 0;    // exited: as from waitpid(); spawn_failed: errno
+    int status = 0;     // exited: as from waitpid(); spawn_failed: errno
   };
 
   // Forks the spawner. Call while the calling process has one thread, from

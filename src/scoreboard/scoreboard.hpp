@@ -17,16 +17,16 @@ namespace mpmd::scoreboard {
 
 // Apache's worker states and their letters.
 enum class State : char {
-  dead = '.',        // open slot, no thread
+  dead = '.',  // open slot, no thread
   starting = 'S',
-  ready = '_',       // waiting for a connection
-  read = 'R',        // reading a request
-  write = 'W',       // sending a reply
-  keepalive = 'K',   // waiting for the next request on a connection
+  ready = '_',      // waiting for a connection
+  read = 'R',       // reading a request
+  write = 'W',      // sending a reply
+  keepalive = 'K',  // waiting for the next request on a connection
   log = 'L',
   dns = 'D',
   closing = 'C',
-  graceful = 'G',    // finishing its work during a graceful restart/stop
+  graceful = 'G',  // finishing its work during a graceful restart/stop
   idle_kill = 'I',
 };
 
@@ -51,10 +51,10 @@ struct alignas(64) Worker {
   std::atomic<uint64_t> bytes_served{0};     // body bytes, ever
   std::atomic<uint64_t> my_access_count{0};  // by the current thread of this slot
   std::atomic<uint64_t> my_bytes_served{0};
-  std::atomic<uint64_t> conn_count{0};       // requests on the current connection
+  std::atomic<uint64_t> conn_count{0};  // requests on the current connection
   std::atomic<uint64_t> conn_bytes{0};
-  std::atomic<int64_t> start_usec{0};        // current/last request start (wall clock)
-  std::atomic<int64_t> stop_usec{0};         // last request end
+  std::atomic<int64_t> start_usec{0};  // current/last request start (wall clock)
+  std::atomic<int64_t> stop_usec{0};   // last request end
   std::atomic<int64_t> last_used_usec{0};
   std::atomic<uint64_t> duration_usec{0};    // sum of request durations, ever
   std::atomic<uint64_t> gil_wait_usec{0};    // Python (WSGI): time waiting for the GIL, ever
@@ -62,21 +62,21 @@ struct alignas(64) Worker {
   SeqText<64> request;                       // "GET /path HTTP/1.1"
   SeqText<48> client;                        // client address
   SeqText<32> vhost;
-  SeqText<16> protocol;                      // "http/1.1"
+  SeqText<16> protocol;  // "http/1.1"
 };
 
 struct alignas(64) Process {
   std::atomic<int32_t> pid{0};  // 0 = free slot
   std::atomic<uint32_t> generation{0};
-  std::atomic<bool> quiescing{false};      // finishing up; takes no new connections
+  std::atomic<bool> quiescing{false};  // finishing up; takes no new connections
   std::atomic<bool> not_accepting{false};
-  std::atomic<uint32_t> connections{0};    // open connections (event)
-  std::atomic<uint32_t> keep_alive{0};     // of those, idle between requests
+  std::atomic<uint32_t> connections{0};  // open connections (event)
+  std::atomic<uint32_t> keep_alive{0};   // of those, idle between requests
   std::atomic<uint32_t> write_completion{0};
   std::atomic<uint32_t> lingering_close{0};
-  std::atomic<uint64_t> accepted{0};       // connections accepted by this process
+  std::atomic<uint64_t> accepted{0};  // connections accepted by this process
   std::atomic<int64_t> started_usec{0};
-  std::atomic<uint32_t> threads{0};        // serving threads started
+  std::atomic<uint32_t> threads{0};  // serving threads started
 };
 
 // Counters that outlive children; exported by the metrics handler.
@@ -84,15 +84,15 @@ struct Global {
   std::atomic<int32_t> server_limit{0};
   std::atomic<int32_t> thread_limit{0};
   std::atomic<uint32_t> running_generation{0};
-  std::atomic<int64_t> restart_usec{0};      // last (re)start of the master
-  std::atomic<int64_t> start_usec{0};        // first start of the master
-  std::atomic<uint64_t> max_workers_reached{0};  // maintenance cycles spent at MaxRequestWorkers
+  std::atomic<int64_t> restart_usec{0};             // last (re)start of the master
+  std::atomic<int64_t> start_usec{0};               // first start of the master
+  std::atomic<uint64_t> max_workers_reached{0};     // maintenance cycles spent at MaxRequestWorkers
   std::atomic<uint64_t> keepalive_closed_early{0};  // idle keep-alive closed to make room
   std::atomic<uint64_t> connections_refused{0};     // accept limit / per-child limit reached
   std::atomic<uint64_t> children_spawned{0};
   std::atomic<uint64_t> children_crashed{0};
-  std::atomic<uint32_t> listen_queue{0};     // connections waiting in listen queues (master samples)
-  std::atomic<uint64_t> accesses_dead{0};    // accesses of slots since reused, so totals never drop
+  std::atomic<uint32_t> listen_queue{0};   // connections waiting in listen queues (master samples)
+  std::atomic<uint64_t> accesses_dead{0};  // accesses of slots since reused, so totals never drop
   std::atomic<uint64_t> bytes_dead{0};
 };
 
@@ -100,8 +100,7 @@ class Scoreboard {
  public:
   // Maps shared memory for server_limit processes × thread_limit workers.
   // Call in the master before fork. Returns null and sets `error` on failure.
-  static std::unique_ptr<Scoreboard> create(int server_limit, int thread_limit,
-                                            std::string& error);
+  static std::unique_ptr<Scoreboard> create(int server_limit, int thread_limit, std::string& error);
   ~Scoreboard();
   Scoreboard(const Scoreboard&) = delete;
   Scoreboard& operator=(const Scoreboard&) = delete;

@@ -19,8 +19,7 @@ config::Parser make_parser() {
   for (const mpm::Engine& e : mpm::engines()) engines.emplace_back(e.name);
   return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
                          supervisor::directives(), app::directives(), session::directives(),
-                         offload::directives(), python::directives(),
-                         tls::directives()},
+                         offload::directives(), python::directives(), tls::directives()},
                         std::move(engines));
 }
 

@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "util/system_log.hpp"
 #include "support/temp_dir.hpp"
+#include "util/system_log.hpp"
 
 namespace mpmd::log {
 namespace {
