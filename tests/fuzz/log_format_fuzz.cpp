@@ -58,7 +58,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     request.headers.add("User-Agent", "fuzz/1.0 \"quoted\" \\ \t\n");
     request.headers.add("Referer", "");
     request.headers.add("Cookie", "a=1; session=xyz; b=\x7f");
-    request.body = "hello";
   }
   request.peer = &peer;
   request.start = 784111777'123456;
