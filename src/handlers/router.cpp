@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "handlers/static_files/path.hpp"
+#include "http/error_page.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::handlers {
@@ -98,9 +100,19 @@ const config::Location* Router::match(std::string_view path) const {
 }
 
 void Router::handle(const http::Request& request, http::Response& response) {
-  const config::Location* loc = locations_.empty() ? nullptr : match(request.path);
+  // Sections and mounts match the decoded, normalised path, as Apache's match
+  // r->uri: /x/../private and /%70rivate fall in <Location /private> too. A
+  // path that cannot be cleaned gets its error here, whatever the handler.
+  std::string storage;
+  std::string_view path;
+  if (auto e = static_files::section_path(request.path, storage, path);
+      e != static_files::PathError::none) {
+    http::error_page(response, e == static_files::PathError::bad_request ? 400 : 404);
+    return;
+  }
+  const config::Location* loc = locations_.empty() ? nullptr : match(path);
   if (!loc) {
-    mounted_or_fallback(request.path).handle(request, response);
+    mounted_or_fallback(path).handle(request, response);
     return;
   }
   bool allowed = true;
@@ -131,7 +143,7 @@ void Router::handle(const http::Request& request, http::Response& response) {
   if (named != named_.end() && named->second) {
     named->second->handle(request, response);
   } else {
-    mounted_or_fallback(request.path).handle(request, response);
+    mounted_or_fallback(path).handle(request, response);
   }
 }
 

@@ -39,13 +39,7 @@ os.environ["LSAN_OPTIONS"] = ":".join(
 
 
 def request(port, method, path, body=None, headers=None, timeout=20.0):
-    conn = http.client.HTTPConnection(h.HOST, port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    finally:
-        conn.close()
+    return h.http_request(port, method, path, body, headers, timeout)
 
 
 def get_json(port, path):
@@ -129,7 +123,8 @@ class Embedded(h.ServerTestCase):
         # Decoded, dot segments removed and slashes merged before WSGIScriptAlias
         # matches (Apache's order); %2F is 404 (AllowEncodedSlashes Off), ".."
         # above the root is 400.
-        for path in ("/t/x/../environ", "/t//environ", "/t/%65nviron", "/t/./environ"):
+        for path in ("/t/x/../environ", "/t//environ", "/t/%65nviron", "/t/./environ",
+                     "/x/../t/environ", "/%74/environ"):
             e = get_json(self.port, path)
             self.assertEqual((e["SCRIPT_NAME"], e["PATH_INFO"]), ("/t", "/environ"), path)
         self.assertEqual(request(self.port, "GET", "/t/a%2Fb")[0], 404)

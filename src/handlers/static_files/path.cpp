@@ -1,5 +1,7 @@
 #include "handlers/static_files/path.hpp"
 
+#include <algorithm>
+
 namespace mpmd::static_files {
 
 namespace {
@@ -70,6 +72,28 @@ PathError clean_path(std::string_view raw, std::string& out) {
   }
   if (!trailing && out.size() > 1) out.pop_back();
   return PathError::none;
+}
+
+PathError section_path(std::string_view raw, std::string& storage, std::string_view& out) {
+  if (raw == "*") {  // OPTIONS *: no path to clean, no section matches it
+    out = raw;
+    return PathError::none;
+  }
+  bool clean = !raw.empty() && raw.front() == '/' && raw.find('%') == std::string_view::npos &&
+               raw.find('\0') == std::string_view::npos;
+  for (size_t i = 0; clean && i < raw.size(); ++i) {
+    if (raw[i] != '/') continue;
+    std::string_view next = raw.substr(i + 1, std::min<size_t>(3, raw.size() - i - 1));
+    clean = !next.starts_with('/') && next != "." && next != ".." && !next.starts_with("./") &&
+            !next.starts_with("../");
+  }
+  if (clean) {
+    out = raw;
+    return PathError::none;
+  }
+  PathError e = clean_path(raw, storage);
+  out = storage;
+  return e;
 }
 
 std::string encode_path(std::string_view decoded) {

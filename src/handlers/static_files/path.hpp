@@ -23,6 +23,13 @@ enum class PathError {
 // ended in "/." or "/..").
 PathError clean_path(std::string_view raw, std::string& out);
 
+// The path that <Location> sections and mounts match, as Apache matches
+// r->uri: `raw` decoded and normalised by clean_path(). When `raw` is already
+// clean (no '%', no empty, "." or ".." segment: nearly every request) it is
+// returned as it is, without copying (so is "*", OPTIONS' asterisk form);
+// otherwise the result lives in `storage`.
+PathError section_path(std::string_view raw, std::string& storage, std::string_view& out);
+
 // Percent-encodes a decoded path for a Location field or an href: keeps
 // unreserved characters, sub-delims, ':', '@' and '/'.
 std::string encode_path(std::string_view decoded);
