@@ -33,7 +33,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import parse, procs, servers, workloads  # noqa: E402
+from lib import check, parse, procs, servers, workloads  # noqa: E402
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 TLS_PEERS = os.path.join(BENCH_DIR, "peers", "tls")
@@ -151,13 +151,7 @@ def https_get(port, path):
             with client_context().wrap_socket(raw) as s:
                 s.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
                           % path.encode())
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                return data.startswith(b"HTTP/1.1 200")
+                return check.read_to_eof(s).startswith(b"HTTP/1.1 200")
     except (OSError, ssl.SSLError):
         return False
 

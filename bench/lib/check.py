@@ -26,6 +26,16 @@ def http_get(port, path, host="127.0.0.1", timeout=5.0):
     return parse_response(data)
 
 
+def read_to_eof(sock):
+    """Every byte `sock` sends until the peer closes (a socket or an SSL socket)."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def _complete(data):
     """True once the header and Content-Length bytes of body have arrived (a
     server may keep the connection open despite "Connection: close")."""

@@ -47,12 +47,7 @@ class Baseline(unittest.TestCase):
         port = self.start("--close")
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(b"GET / HTTP/1.1\r\n\r\n")
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = check.read_to_eof(s)
         status, length, body, err = check.parse_response(data)
         self.assertEqual((status, length, body, err), (200, 4096, 4096, ""))
         self.assertIn(b"Connection: close", data)

@@ -390,17 +390,22 @@ STATUS_LOCATIONS = """\
 """
 
 
-def http_get(port, path, timeout=10.0, headers=None):
-    """(status, {lower-case header: value}, body bytes) of one GET over a fresh connection."""
+def http_request(port, method, path, body=None, headers=None, timeout=10.0):
+    """(status, {lower-case header: value}, body bytes) over a fresh connection."""
     import http.client
 
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        conn.request("GET", path, headers=headers or {})
+        conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
         conn.close()
+
+
+def http_get(port, path, timeout=10.0, headers=None):
+    """(status, {lower-case header: value}, body bytes) of one GET over a fresh connection."""
+    return http_request(port, "GET", path, headers=headers, timeout=timeout)
 
 
 def parse_auto(text):

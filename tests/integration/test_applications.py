@@ -43,14 +43,7 @@ def mount(name, location, path=None, options=""):
 
 
 def request(port, method, path, body=None, headers=None, timeout=10.0):
-    """(status, {lower-case header: value}, body bytes) over a fresh connection."""
-    conn = http.client.HTTPConnection(h.HOST, port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    finally:
-        conn.close()
+    return h.http_request(port, method, path, body, headers, timeout)
 
 
 def state_of(port, prefix="/app"):
