@@ -174,7 +174,7 @@ class Install(unittest.TestCase):
         app = self.tmp / "app-build-opt"
         run(["cmake", "-S", str(self.tmp / "app"), "-B", str(app), "-G", "Ninja",
              "-DCMAKE_PREFIX_PATH=%s" % prefix])
-        run(["cmake", "--build", str(app)])
+        run(["cmake", "--build", str(app), "--target", "hello"])
         (etc / "conf.d/hello.conf").write_text(
             "LoadApplication hello %s greeting=hi\n<Location /hello>\n    SetHandler hello\n"
             "</Location>\n" % (app / "hello.so"))
