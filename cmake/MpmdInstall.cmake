@@ -1,7 +1,8 @@
 # Install rules (make install, cmake --install [--prefix P], DESTDIR=...).
 #
 #   sbin/mpmd, bin/mpmd-logscan, bin/mpmd-worker
-#   include/mpmd/*.hpp                      the application API (header-only)
+#   include/mpmd/*.hpp                      the application API and its test client
+#                                           (testing.hpp), header-only
 #   share/pkgconfig/mpmd.pc                 pkg-config --cflags mpmd
 #   share/cmake/mpmd/mpmdConfig.cmake       find_package(mpmd): mpmd_add_application()
 #   share/man/man{1,5,8}/                   mpmd(8), mpmd.conf(5), mpmd-logscan(1), mpmd-worker(1)

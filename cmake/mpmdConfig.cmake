@@ -8,6 +8,12 @@
 #                        a MODULE library TARGET.so (no "lib" prefix), hidden
 #                        visibility, linked with -z defs: it may need no symbol
 #                        of the server, only libc and libstdc++ (as mpmd checks)
+# mpmd_add_application_test(TARGET SOURCES...)
+#                        an executable TARGET of the application's sources and
+#                        its tests (<mpmd/testing.hpp>: no server needed); link
+#                        your test framework to it. Its symbols are exported, so
+#                        a test may stand in for the server's session store and
+#                        offload service (mpmd_session_store, mpmd_offload_service)
 # MPMD_EXECUTABLE        the installed server (sbin/mpmd), for tests
 get_filename_component(_mpmd_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
 
@@ -26,5 +32,11 @@ function(mpmd_add_application target)
   set_target_properties(${target} PROPERTIES PREFIX "" CXX_EXTENSIONS OFF
                         CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
   target_link_options(${target} PRIVATE -Wl,-z,defs)
+endfunction()
+
+function(mpmd_add_application_test target)
+  add_executable(${target} ${ARGN})
+  target_link_libraries(${target} PRIVATE mpmd::app)
+  set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF ENABLE_EXPORTS ON)
 endfunction()
 unset(_mpmd_prefix)

@@ -1,7 +1,6 @@
 #include "app/applications.hpp"
 
 #include <chrono>
-#include <exception>
 
 #include "offload/service.hpp"
 #include "session/service.hpp"
@@ -29,20 +28,6 @@ LogLevel to_level(int level) {
   }
 }
 
-// Runs `hooks`; "" or what the first one that threw said.
-std::string run_hooks(const std::vector<Hook>& hooks, const Environment& env) {
-  for (const Hook& hook : hooks) {
-    try {
-      hook(env);
-    } catch (const std::exception& e) {
-      return e.what();
-    } catch (...) {
-      return "an exception that is not a std::exception";
-    }
-  }
-  return "";
-}
-
 double millis_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
       .count();
@@ -53,19 +38,6 @@ std::string format_millis(double ms) {
 }
 
 }  // namespace
-
-Registry::Options parse_options(const std::vector<std::string>& args) {
-  Registry::Options out;
-  for (const std::string& a : args) {
-    size_t eq = a.find('=');
-    if (eq == std::string::npos) {
-      out.emplace_back(a, "");
-    } else {
-      out.emplace_back(a.substr(0, eq), a.substr(eq + 1));
-    }
-  }
-  return out;
-}
 
 Application::Application(std::string name, Registration registration,
                          std::shared_ptr<const void> library, Registry::Options options)
@@ -83,24 +55,7 @@ void Application::log_sink(const void* context, int level, const char* text, siz
 }
 
 std::string Application::register_routes() {
-  try {
-    registration_(registry_);
-  } catch (const std::exception& e) {
-    registry_.fail(e.what());
-  } catch (...) {
-    registry_.fail("registration threw");
-  }
-  if (!registry_.error().empty()) return "registration failed: " + registry_.error();
-  const auto& routes = registry_.routes();
-  if (routes.empty()) return "registration declared no route";
-  for (size_t i = 0; i < routes.size(); ++i) {
-    if (!routes[i].handler) {
-      return "route '" + routes[i].method + " " + routes[i].pattern + "' has no handler";
-    }
-    std::string error = routes_.add(routes[i].method, routes[i].pattern, i);
-    if (!error.empty()) return error;
-  }
-  return "";
+  return register_application(registration_, registry_, routes_);
 }
 
 std::unique_ptr<Applications> Applications::start(const config::Config& config, uint32_t generation,

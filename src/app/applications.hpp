@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "app/library.hpp"
-#include "app/routes.hpp"
 #include "config/config.hpp"
 #include "mpmd/app.hpp"
+#include "mpmd/app_host.hpp"
 
 namespace mpmd::session {
 class StoreFactory;  // session/factory.hpp
@@ -80,8 +80,5 @@ class Applications {
   std::string engine_;
   int threads_per_child_ = 1;
 };
-
-// Splits LoadApplication's KEY=VALUE arguments.
-Registry::Options parse_options(const std::vector<std::string>& args);
 
 }  // namespace mpmd::app

@@ -1,18 +1,13 @@
 #include "app/route_call.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
 
 #include "http/error_page.hpp"
 #include "http/tls_session.hpp"
 #include "util/error_log.hpp"
 #include "util/log_ids.hpp"
-#include "util/strings.hpp"
 
 namespace mpmd::app {
 
@@ -27,40 +22,6 @@ static_assert(uint8_t(http::RequestBody::Status::data) == uint8_t(BodyReader::St
               uint8_t(http::RequestBody::Status::end) == uint8_t(BodyReader::Status::end) &&
               uint8_t(http::RequestBody::Status::error) == uint8_t(BodyReader::Status::error));
 
-bool is_token_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-// "" if the app's header field may go on the wire, else why not.
-std::string check_field(const std::string& name, const std::string& value) {
-  if (name.empty()) return "an empty header name";
-  for (char c : name) {
-    if (!is_token_char(c)) return "header name '" + name + "' is not a token";
-  }
-  for (char c : value) {
-    if (c == '\r' || c == '\n' || c == '\0') {
-      return "header " + name + " has CR, LF or NUL in its value";
-    }
-  }
-  return "";
-}
-
-// Why the response cannot be sent as the handler built it, or "".
-std::string check_response(Response& out) {
-  if (out.failed()) return "failed: " + out.failure();
-  if (const auto& d = out.deferral(); d && d->abandoned) {
-    return "deferred its response and dropped every Deferred without complete()";
-  }
-  if (out.status < 200 || out.status > 599) {
-    return "status " + std::to_string(out.status) + " is not 200..599";
-  }
-  for (const auto& [name, value] : out.headers) {
-    if (std::string why = check_field(name, value); !why.empty()) return why;
-  }
-  return "";
-}
-
 // The open file a Response asked for, as a body segment; on failure, the
 // status to answer instead (404, 403, 500) and why.
 struct FileRange {
@@ -72,29 +33,9 @@ struct FileRange {
 };
 
 FileRange open_file(Response& out) {
-  FileRange r;
-  int fd = out.take_fd();
-  if (fd < 0) {
-    fd = ::open(out.file_path().c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      int e = errno;
-      r.status = e == ENOENT || e == ENOTDIR ? 404 : e == EACCES ? 403 : 500;
-      r.why = "send_file " + out.file_path() + ": " + std::strerror(e);
-      return r;
-    }
-  }
-  r.file = std::make_shared<http::OpenFile>(fd);  // closes it from here on
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    r.status = 500;
-    r.why = "send_file: not a regular file: " +
-            (out.file_path().empty() ? "fd " + std::to_string(fd) : out.file_path());
-    r.file.reset();
-    return r;
-  }
-  uint64_t size = uint64_t(st.st_size);
-  r.offset = std::min<uint64_t>(out.file_offset(), size);
-  r.length = std::min<uint64_t>(out.file_length(), size - r.offset);
+  ResponseFile f = open_response_file(out);
+  FileRange r{nullptr, f.offset, f.length, f.status, std::move(f.why)};
+  if (f.fd >= 0) r.file = std::make_shared<http::OpenFile>(f.fd);  // closes it from here on
   return r;
 }
 
@@ -123,17 +64,10 @@ class Generator final : public http::BodySource {
 // Status and header fields of `out` into `response` (Content-Type defaulted).
 void copy_head(Response& out, http::Response& response, bool file) {
   response.status = out.status;
-  bool has_type = false;
-  for (auto& [name, value] : out.headers) {
-    has_type |= util::iequals(name, "content-type");
+  const char* type = default_content_type(out, file);
+  for (auto& [name, value] : out.headers)
     response.headers.push_back({std::move(name), std::move(value)});
-  }
-  if (has_type) return;
-  if (!out.body.empty() || !out.pieces().empty() || out.started() || out.generator()) {
-    response.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
-  } else if (file) {
-    response.headers.push_back({"Content-Type", "application/octet-stream"});
-  }
+  if (type) response.headers.push_back({"Content-Type", type});
 }
 
 // `body`, then the pieces, into the HTTP body.
@@ -228,7 +162,7 @@ void answer_500(http::Response& response) {
 
 bool RouteCall::start(Response& out) {
   try {
-    std::string failure = check_response(out);
+    std::string failure = response_error(out);
     if (failure.empty() && out.has_file()) failure = "send_file() together with a streamed body";
     if (!failure.empty()) {
       log_failure(app_, index_, request_, failure);
@@ -273,7 +207,7 @@ bool RouteCall::finish(Response& out, const std::string& failure) noexcept {
     return false;
   }
   try {
-    std::string why = failure.empty() ? check_response(out) : failure;
+    std::string why = failure.empty() ? response_error(out) : failure;
     if (!why.empty()) {
       log_failure(app_, index_, request_, why);
       answer_500(response_);

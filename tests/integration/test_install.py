@@ -41,17 +41,33 @@ MPMD_APPLICATION(app) {
 }
 """
 
+# Its test through the installed <mpmd/testing.hpp>: no server, no socket.
+APP_TEST = r"""
+#include <mpmd/testing.hpp>
+
+#include <cstdio>
+
+int main() {
+  mpmd::testing::Client client({"greeting=hi"});
+  mpmd::testing::Response r = client.get("/users/42");
+  std::printf("%d %s", r.status, r.body.c_str());
+  return r.status == 200 && r.body == "hi, user 42\n" && client.get("/x").status == 404 ? 0 : 1;
+}
+"""
+
 APP_CMAKE = """
 cmake_minimum_required(VERSION 3.20)
 project(hello CXX)
 find_package(mpmd 0.1 REQUIRED)
 mpmd_add_application(hello hello.cpp)
+mpmd_add_application_test(hello_test hello.cpp hello_test.cpp)
 """
 
 # What a /usr install must put into DESTDIR (relative paths).
 USR_TREE = [
     "usr/sbin/mpmd", "usr/bin/mpmd-logscan", "usr/bin/mpmd-worker",
-    "usr/include/mpmd/app.hpp", "usr/share/pkgconfig/mpmd.pc",
+    "usr/include/mpmd/app.hpp", "usr/include/mpmd/testing.hpp", "usr/include/mpmd/app_host.hpp",
+    "usr/share/pkgconfig/mpmd.pc",
     "usr/share/cmake/mpmd/mpmdConfig.cmake", "usr/share/cmake/mpmd/mpmdConfigVersion.cmake",
     "usr/share/man/man8/mpmd.8", "usr/share/man/man5/mpmd.conf.5",
     "usr/share/man/man1/mpmd-logscan.1", "usr/share/man/man1/mpmd-worker.1",
@@ -87,6 +103,7 @@ class Install(unittest.TestCase):
         install("/usr", cls.dest)
         (cls.tmp / "app").mkdir()
         (cls.tmp / "app" / "hello.cpp").write_text(APP)
+        (cls.tmp / "app" / "hello_test.cpp").write_text(APP_TEST)
         (cls.tmp / "app" / "CMakeLists.txt").write_text(APP_CMAKE)
 
     @classmethod
@@ -131,6 +148,7 @@ class Install(unittest.TestCase):
         self.assertTrue((build / "hello.so").exists())
         nm = run(["nm", "-D", "--defined-only", str(build / "hello.so")]).stdout
         self.assertIn("mpmd_app_register", nm)
+        self.assertEqual(run([str(build / "hello_test")]).stdout, "200 hi, user 42\n")
 
     def test_app_with_pkg_config(self):
         env = dict(os.environ, PKG_CONFIG_PATH=str(self.dest / "usr/share/pkgconfig"))
@@ -141,6 +159,11 @@ class Install(unittest.TestCase):
         run(["g++", "-std=c++20", "-O1", "-fPIC", "-shared", "-fvisibility=hidden",
              "-Wl,-z,defs", *cflags, str(self.tmp / "app" / "hello.cpp"), "-o", str(out)])
         self.assertTrue(out.exists())
+        # The test client, with nothing but the installed headers.
+        test = self.tmp / "hello-pc-test"
+        run(["g++", "-std=c++20", *cflags, str(self.tmp / "app" / "hello.cpp"),
+             str(self.tmp / "app" / "hello_test.cpp"), "-o", str(test)])
+        self.assertEqual(run([str(test)]).stdout, "200 hi, user 42\n")
 
     def test_installed_server_runs_installed_config(self):
         prefix = self.tmp / "opt"
@@ -151,7 +174,7 @@ class Install(unittest.TestCase):
         app = self.tmp / "app-build-opt"
         run(["cmake", "-S", str(self.tmp / "app"), "-B", str(app), "-G", "Ninja",
              "-DCMAKE_PREFIX_PATH=%s" % prefix])
-        run(["cmake", "--build", str(app)])
+        run(["cmake", "--build", str(app), "--target", "hello"])
         (etc / "conf.d/hello.conf").write_text(
             "LoadApplication hello %s greeting=hi\n<Location /hello>\n    SetHandler hello\n"
             "</Location>\n" % (app / "hello.so"))

@@ -11,8 +11,9 @@ extracted (``` or ~~~ fences, in README order):
 * a shell snippet runs line by line (`\\` continuations joined) with bash in a
   workspace that looks like the repository (symlinks to its top-level
   entries, build -> the tested build dir) and holds hello.cpp (the README's
-  application); each command must exit 0. SKIP lists, with reasons, the few
-  commands that need the network, systemd, a long run, or change this machine.
+  application) and hello_test.cpp (its test with <mpmd/testing.hpp>); each
+  command must exit 0. SKIP lists, with reasons, the few commands that need
+  the network, systemd, a long run, or change this machine.
 
     python3 tests/integration/test_readme.py --mpmd build/mpmd --build build
 """
@@ -97,6 +98,9 @@ class Workspace:
         app = [b for info, _, b in blocks(README.read_text())
                if info == "cpp" and "MPMD_APPLICATION(app)" in b and "greeting" in b]
         (self.dir / "hello.cpp").write_text(app[0] if app else "")
+        test = [b for info, _, b in blocks(README.read_text())
+                if info == "cpp" and "<mpmd/testing.hpp>" in b and "int main" in b]
+        (self.dir / "hello_test.cpp").write_text(test[0] if test else "")
         (self.dir / "logs").mkdir()
 
     def env(self):

@@ -1,6 +1,6 @@
 // Route matching as applications rely on it: patterns with parameters,
 // which pattern wins, 404 vs 405 (with Allow), OPTIONS and HEAD.
-#include "app/routes.hpp"
+#include "mpmd/app_host.hpp"
 
 #include <gtest/gtest.h>
 
