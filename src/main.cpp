@@ -57,6 +57,7 @@ Options:
                    DocumentRoot, logs that cannot be written, logs on a
                    terminal; exit status 0 or 1
   -X               debug mode: one process, no children, in the foreground
+                   (started as root, it switches to User/Group like a child)
   -L               list the configuration directives with their syntax
   -v               print the version
   -h               this help
@@ -66,6 +67,10 @@ serve: serves DIR (default: the current directory) with no config file, like
 --listen say otherwise, directory listings on, access log on standard output.
 --tls serves HTTPS with a self-signed certificate for localhost made in memory
 (for local use: browsers warn about it).
+
+Run as root, mpmd keeps root in its master only (to bind, open logs, read keys):
+children, WSGI daemons and offload helpers run as User/Group (default www-data,
+else nobody; `mpmd serve` too); `User root` is refused.
 )";
 
 struct Args {

@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/tls.hpp"
 #include "util/log_level.hpp"
+#include "util/privileges.hpp"
 
 namespace mpmd::config {
 
@@ -206,6 +208,14 @@ struct Wsgi {
   bool used() const { return !aliases.empty() || !imports.empty() || !daemons.empty(); }
 };
 
+// User / Group (Apache's): whom every serving process runs as when the
+// master is root (children, WSGI daemons, offload helpers).
+struct RunAs {
+  std::optional<uint32_t> uid;  // User, resolved ("#uid" or a name); unset: www-data, else nobody
+  std::optional<uint32_t> gid;  // Group, resolved; unset: the user's primary group
+  util::Identity identity;      // the result, with supplementary groups (apply_defaults)
+};
+
 struct Config {
   std::string file;         // the main config file, absolute
   std::string server_root;  // ServerRoot, absolute (default: directory of the main file's parent)
@@ -224,6 +234,7 @@ struct Config {
   Wsgi wsgi;
   std::vector<VirtualHost> virtual_hosts;  // in file order
   Tls tls;                                 // SSL* directives (src/tls/)
+  RunAs run_as;                            // User, Group
 };
 
 }  // namespace mpmd::config

@@ -148,9 +148,27 @@ std::string set_listen(Config& cfg, const DirectiveCall& c) {
   return "";
 }
 
-std::string set_user_or_group(Config&, const DirectiveCall& c) {
-  c.warn(geteuid() == 0 ? "ignored: mpmd does not switch user or group (it keeps running as root)"
-                        : "ignored: mpmd does not switch user or group");
+// Apache's words (unixd.c), for User root or User #0: refused, even at -t.
+constexpr const char* kRootRefused =
+    "Error:\tmpmd has not been designed to serve pages while\n"
+    "\trunning as root.  There are known race conditions that\n"
+    "\twill allow any local user to read any file on the system.\n"
+    "\tIt is strongly suggested that you instead modify the User\n"
+    "\tdirective in your mpmd.conf file to list a non-root\n"
+    "\tuser.";
+
+std::string set_user(Config& cfg, const DirectiveCall& c) {
+  util::Result<uint32_t> uid = util::parse_user(c.args[0]);
+  if (!uid) return uid.error().message;
+  if (*uid == 0) return kRootRefused;
+  cfg.run_as.uid = *uid;
+  return "";
+}
+
+std::string set_group(Config& cfg, const DirectiveCall& c) {
+  util::Result<uint32_t> gid = util::parse_group(c.args[0]);
+  if (!gid) return gid.error().message;
+  cfg.run_as.gid = *gid;
   return "";
 }
 
@@ -379,8 +397,11 @@ std::vector<Directive> core_directives() {
        "Listen [IP:]PORT [http|https] - address to accept connections on: 8080, "
        "127.0.0.1:8080, [::1]:8080; at least one is needed. A port is TLS when an SSLEngine on "
        "site covers it; https says it must be"},
-      {"User", 1, 1, kServer, set_user_or_group, "User NAME - accepted and ignored (warning)"},
-      {"Group", 1, 1, kServer, set_user_or_group, "Group NAME - accepted and ignored (warning)"},
+      {"User", 1, 1, kServer, set_user,
+       "User NAME|#UID - whom children, WSGI daemons and offload helpers run as when mpmd is "
+       "started as root (default www-data, else nobody; root is refused); the master stays root"},
+      {"Group", 1, 1, kServer, set_group,
+       "Group NAME|#GID - the group they run as (default: the User's primary group)"},
       {"ServerTokens", 1, 1, kServer, set_server_tokens,
        "ServerTokens Prod|Major|Minor|Min|OS|Full - detail of the Server header (default Full)"},
       {"Mutex", 1, -1, kServer, ignored,

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "util/error_log.hpp"
 #include "util/system_log.hpp"
@@ -33,7 +34,32 @@ bool write_fully(int fd, const char* data, size_t len) {
   return true;
 }
 
+// CustomLog files the master opened, by path; written only before fork.
+std::map<std::string, util::UniqueFd, std::less<>>& master_files() {
+  static std::map<std::string, util::UniqueFd, std::less<>> files;
+  return files;
+}
+
+util::UniqueFd open_file(const std::string& path) {
+  return util::UniqueFd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+}
+
 }  // namespace
+
+std::string AccessLog::open_in_master(const config::Logs& logs) {
+  std::map<std::string, util::UniqueFd, std::less<>> files;
+  std::string first_error;
+  for (const config::CustomLog& c : logs.custom_logs) {
+    if (is_pipe_target(c.path) || is_stdout(c.path) || files.count(c.path)) continue;
+    util::UniqueFd fd = open_file(c.path);
+    if (!fd && first_error.empty()) {
+      first_error = "cannot open access log " + c.path + ": " + std::strerror(errno);
+    }
+    if (fd) files.emplace(c.path, std::move(fd));
+  }
+  master_files().swap(files);  // the previous generation's are closed here, not in its children
+  return first_error;
+}
 
 AccessLog::~AccessLog() {
   flush();
@@ -47,8 +73,10 @@ std::string AccessLog::open_sink(Sink& sink) {
     // program restarts.
     fd = pipe_fd(sink.path);
     if (fd < 0) return "the program of piped log " + sink.path + " was not started";
+  } else if (auto shared = master_files().find(sink.path); shared != master_files().end()) {
+    fd = shared->second.get();  // opened by the master before the children gave up root
   } else if (!is_stdout(sink.path)) {
-    file.reset(::open(sink.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    file = open_file(sink.path);
     if (!file) return "cannot open access log " + sink.path + ": " + std::strerror(errno);
     fd = file.get();
   }

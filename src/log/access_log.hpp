@@ -37,6 +37,12 @@ class AccessLog final : public http::ExchangeObserver {
   // Adds every CustomLog / TransferLog of the configuration; "" or the first error.
   std::string add_all(const config::Logs& logs);
 
+  // Opens every file CustomLog in the master, before it forks (as root, like
+  // Apache's open_logs): children that gave up root may not be able to open
+  // them, so add() writes through these inherited descriptors instead. Called
+  // again at each restart (after logrotate moved the files). "" or the first error.
+  static std::string open_in_master(const config::Logs& logs);
+
   // ServerName for %v / %V in every sink.
   void set_server_name(const std::string& name);
 

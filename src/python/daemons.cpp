@@ -13,6 +13,7 @@
 
 #include "util/error_log.hpp"
 #include "util/log_ids.hpp"
+#include "util/privileges.hpp"
 
 namespace mpmd::python {
 
@@ -39,6 +40,7 @@ std::unique_ptr<Daemons> Daemons::create(const config::Config& config, api::Host
   auto d = std::unique_ptr<Daemons>(new Daemons);
   d->host_ = &host;
   d->wsgi_ = config.wsgi;
+  d->run_as_ = config.run_as.identity;
   d->generation_ = generation;
   for (const auto& c : config.wsgi.daemons) {
     auto g = std::make_unique<Group>();
@@ -94,6 +96,13 @@ void Daemons::spawn(Group& g, size_t index) {
     return;
   }
   if (pid == 0) {
+    // mod_wsgi's daemons take Apache's User unless told otherwise; root is
+    // given up before any script runs, and before PDEATHSIG (which it clears).
+    if (util::Status st = util::drop_privileges(run_as_); !st) {
+      log::emit(LogLevel::emerg, log::ids::kPrivileges,
+                "WSGIDaemonProcess " + g.config.name + ": " + st.error().message);
+      _exit(3);
+    }
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != master) _exit(0);
     run_daemon(g, index, *host_, wsgi_, generation_);

@@ -72,6 +72,7 @@ class Daemons {
 
   api::Host* host_ = nullptr;
   config::Wsgi wsgi_;
+  util::Identity run_as_;  // User/Group: daemons give up root as the children do
   uint32_t generation_ = 0;
   std::vector<std::unique_ptr<Group>> groups_;
   bool stopped_ = false;

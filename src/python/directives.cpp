@@ -112,7 +112,8 @@ std::string daemon_process(Config& c, const DirectiveCall& call) {
       d.display_name = value;
     } else if (key == "user" || key == "group" || key == "umask" || key == "home" ||
                key == "lang" || key == "locale") {
-      call.warn("option " + key + "= is accepted and ignored (the daemon runs as the server)");
+      call.warn("option " + key +
+                "= is accepted and ignored (the daemon runs as the server's User and Group)");
     } else {
       e = "unknown option '" + key +
           "' (processes=, threads=, python-path=, python-home=, maximum-requests=, "

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/applications.hpp"
+#include "log/access_log.hpp"
 #include "log/configure.hpp"
 #include "mpm/common/child.hpp"
 #include "mpm/engines.hpp"
@@ -33,6 +34,7 @@
 #include "util/clock.hpp"
 #include "util/error_log.hpp"
 #include "util/log_ids.hpp"
+#include "util/privileges.hpp"
 #include "util/proctitle.hpp"
 
 namespace mpmd::supervisor {
@@ -43,6 +45,23 @@ using log::LogLevel;
 using scoreboard::State;
 
 constexpr auto kStopEscalation = std::chrono::seconds(9);  // then SIGKILL (Apache: 9 s)
+
+// In a process the master forked: User/Group now, or exit (a child that
+// cannot give up root must not serve).
+void drop_privileges_or_exit(const config::Config& cfg) {
+  if (util::Status st = util::drop_privileges(cfg.run_as.identity); !st) {
+    log::emit(LogLevel::emerg, log::ids::kPrivileges,
+              "cannot switch to User/Group: " + st.error().message);
+    _exit(mpm::kExitStartupFailed);
+  }
+}
+
+// Access log files are opened here, as root, and inherited by the children.
+void open_access_logs(const config::Config& cfg) {
+  if (std::string e = log::AccessLog::open_in_master(cfg.logs); !e.empty()) {
+    log::emit(LogLevel::error, log::ids::kFileOpenFailed, e);
+  }
+}
 
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
@@ -93,6 +112,7 @@ class Master {
       log::emit(LogLevel::emerg, log::ids::kConfigError, error);
       return 1;
     }
+    open_access_logs(config_);
     scoreboard_ = scoreboard::Scoreboard::create(sizing_.server_limit, sizing_.thread_limit, error);
     if (!scoreboard_) {
       log::emit(LogLevel::emerg, log::ids::kScoreboardFull, "scoreboard: " + error);
@@ -329,6 +349,7 @@ class Master {
     piped_logs().start_due();
     (void)log::configure(log::error_log(), next.logs);
     piped_logs().retire_unused(next);
+    open_access_logs(next);
     if (graceful) {
       for (Child& c : children_.all()) stop_gracefully(c);
       drain_started_ = Clock::now();
@@ -493,7 +514,11 @@ class Master {
       return;
     }
     if (pid == 0) {
-      // The signal mask stays blocked: the engine reads signals from a signalfd.
+      // Root is given up first, before any hook or request (Apache's
+      // drop_privileges); the parent-death signal after it, as a change of
+      // credentials clears it. The signal mask stays blocked: the engine
+      // reads signals from a signalfd.
+      drop_privileges_or_exit(config_);
       prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (getppid() != master) _exit(0);
       util::set_title("mpmd-" + config_.mpm.name, config_.mpm.name + " child [generation " +
@@ -669,6 +694,13 @@ int run_single(const config::Config& config) {
   auto apps = app::Applications::start(config, 0, sizing.threads_per_child, error);
   if (!apps) {
     log::emit(LogLevel::emerg, log::ids::kAppHookFailed, error);
+    return 1;
+  }
+  open_access_logs(config);
+  // -X serves in this process: it gives up root here, as Apache's -X does.
+  if (util::Status st = util::drop_privileges(config.run_as.identity); !st) {
+    log::emit(LogLevel::emerg, log::ids::kPrivileges,
+              "cannot switch to User/Group: " + st.error().message);
     return 1;
   }
   if (std::string why = apps->child_init(0); !why.empty()) {

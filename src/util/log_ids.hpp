@@ -77,5 +77,7 @@ inline constexpr std::string_view kTlsHandshakeFailed =
     "MPMD0041";  // a TLS handshake failed or was not TLS at all: closed (info level) (tls)
 inline constexpr std::string_view kTlsTicketKey =
     "MPMD0042";  // a new session ticket key, or the ticket key file re-read (tls)
+inline constexpr std::string_view kPrivileges =
+    "MPMD0043";  // a child or WSGI daemon could not switch to User/Group: it exits (supervisor)
 
 }  // namespace mpmd::log::ids

@@ -141,6 +141,18 @@ def tail(path, lines=40):
     return "\n".join(data[-lines:]) if data else "(empty)"
 
 
+def server_dir(prefix="mpmd-integ-", writable=False):
+    """A temporary directory the server's children can use.
+
+    Started as root (as the tests run here), mpmd's children run as www-data:
+    mkdtemp's mode 0700 would hide everything in it from them. Readable
+    (0755) for configs, documents, scripts; writable (1777, as /tmp) where a
+    child, a WSGI daemon or an application writes."""
+    d = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(d, 0o1777 if writable else 0o755)
+    return d
+
+
 def _set_pdeathsig():
     """In the child before exec: get SIGTERM when the test runner dies."""
     try:
@@ -161,10 +173,13 @@ class Server:
 
     extra: directives appended to the config (text).
     engine: the MPM; defaults to the engine given on the command line.
+    writable: the children (www-data when the tests run as root) write into
+    its temp dir too (applications that leave marks there).
     """
 
-    def __init__(self, extra="", engine=None, start_servers=2, keepalive_timeout=5, timeout=60):
-        self.tmp = Path(tempfile.mkdtemp(prefix="mpmd-integ-"))
+    def __init__(self, extra="", engine=None, start_servers=2, keepalive_timeout=5, timeout=60,
+                 writable=False):
+        self.tmp = server_dir(writable=writable)
         self.port = free_port()
         self.engine = engine or ENGINE
         self.docroot = make_docroot(self.tmp)
@@ -549,11 +564,12 @@ class ServerTestCase(unittest.TestCase):
     """Starts one server per class (EXTRA directives) and stops it afterwards."""
 
     EXTRA = ""
+    WRITABLE = False  # Server(writable=...)
     server = None
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(cls.EXTRA)
+        cls.server = Server(cls.EXTRA, writable=cls.WRITABLE)
         try:
             cls.server.start()
         except BaseException:

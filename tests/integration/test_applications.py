@@ -418,6 +418,7 @@ class BlockingHandlers(unittest.TestCase):
         self.server.start()
         self.sync = self.server.tmp / "sync"
         self.sync.mkdir()
+        os.chmod(self.sync, 0o1777)  # the handlers (www-data when the tests run as root) write here
         self.threads = []
 
     def tearDown(self):
@@ -468,7 +469,7 @@ class DeferredResponses(unittest.TestCase):
 
     def setUp(self):
         self.server = h.Server(engine_pool(4) + mount("t", "/app"),
-                               start_servers=1 if h.ENGINE != "prefork" else 7)
+                               start_servers=1 if h.ENGINE != "prefork" else 7, writable=True)
         self.server.start()
         self.addCleanup(self.server.stop)
 

@@ -183,7 +183,7 @@ class OffloadCase(unittest.TestCase):
         return server
 
     def tmpdir(self):
-        d = tempfile.mkdtemp(prefix="mpmd-offload-")
+        d = str(h.server_dir("mpmd-offload-", writable=True))
         self.addCleanup(shutil.rmtree, d, True)
         return d
 

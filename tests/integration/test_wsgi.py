@@ -75,7 +75,7 @@ STATUS = """
 
 class WithoutPython(unittest.TestCase):
     def test_no_libpython_without_wsgi_directives(self):
-        server = h.Server("")
+        server = h.Server("", writable=True)
         server.start()
         try:
             self.assertEqual(request(server.port, "GET", "/4k.txt")[0], 200)
@@ -88,6 +88,7 @@ class WithoutPython(unittest.TestCase):
 
 
 class Embedded(h.ServerTestCase):
+    WRITABLE = True  # the applications leave marks in the server's temp dir
     EXTRA = ('WSGIScriptAlias /t "%s"\n' % (APPS / "pep3333.wsgi")) + STATUS + \
         "LimitRequestBody 100000\nThreadsPerChild 4\n"
 
@@ -255,13 +256,14 @@ def get_json_h(port, path, headers):
 
 
 class LoopKeepsServing(h.ServerTestCase):
+    WRITABLE = True  # the applications leave marks in the server's temp dir
     # One child with a pool of two threads under event; the blocking engines
     # have other workers. Static files are answered while both requests are in Python.
     EXTRA = ('WSGIScriptAlias /t "%s"\nThreadsPerChild 2\n' % (APPS / "pep3333.wsgi"))
 
     @classmethod
     def setUpClass(cls):
-        cls.server = h.Server(cls.EXTRA, start_servers=1)
+        cls.server = h.Server(cls.EXTRA, start_servers=1, writable=True)
         cls.server.start()
 
     def test_static_files_while_python_runs(self):
@@ -290,6 +292,7 @@ class LoopKeepsServing(h.ServerTestCase):
 
 
 class Frameworks(h.ServerTestCase):
+    WRITABLE = True  # the applications leave marks in the server's temp dir
     EXTRA = ('WSGIScriptAlias /flask "%s"\nWSGIScriptAlias /django "%s"\n'
              % (APPS / "flask_app.wsgi", APPS / "django_app.wsgi"))
 
@@ -324,7 +327,7 @@ class Lifecycle(unittest.TestCase):
                         "    return [b'version %d imported %%d\\n' %% IMPORTED]\n" % version)
 
     def test_syntax_error_refuses_the_start_with_file_and_line(self):
-        server = h.Server("")
+        server = h.Server("", writable=True)
         bad = server.tmp / "bad.wsgi"
         bad.write_text("def application(environ, start_response):\n    return [b'x'\n\nx = (\n")
         server.conf.write_text(server.conf.read_text() + 'WSGIScriptAlias /bad "%s"\n' % bad)
@@ -335,7 +338,7 @@ class Lifecycle(unittest.TestCase):
         server.stop()
 
     def test_preload_graceful_and_reloading(self):
-        server = h.Server("")
+        server = h.Server("", writable=True)
         app = server.tmp / "app.wsgi"
         self.write_app(app, 1)
         server.conf.write_text(server.conf.read_text() +
@@ -364,7 +367,7 @@ class Lifecycle(unittest.TestCase):
             server.stop()
 
     def test_script_reloading_embedded(self):
-        server = h.Server("")
+        server = h.Server("", writable=True)
         app = server.tmp / "app.wsgi"
         self.write_app(app, 1)
         server.conf.write_text(server.conf.read_text() + 'WSGIScriptAlias /a "%s"\n' % app)
@@ -390,6 +393,7 @@ MaxConnectionsPerChild 3
 
 
 class Daemon(h.ServerTestCase):
+    WRITABLE = True  # the applications leave marks in the server's temp dir
     # Under a sanitizer (MPMD_SANITIZER) the daemons import Flask and Django
     # on first use several times slower: more than 3 s under TSan.
     EXTRA = DAEMON.format(pep=APPS / "pep3333.wsgi", flask=APPS / "flask_app.wsgi",
@@ -452,7 +456,7 @@ class Daemon(h.ServerTestCase):
 
 class DaemonReload(unittest.TestCase):
     def test_touching_the_script_restarts_the_group(self):
-        server = h.Server("")
+        server = h.Server("", writable=True)
         app = server.tmp / "app.wsgi"
         app.write_text("import os\ndef application(environ, start_response):\n"
                        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"

@@ -192,11 +192,32 @@ TEST(Server, AcceptedAndIgnored) {
       "AccessFileName .htaccess\nHostnameLookups On\nAddDefaultCharset UTF-8\n");
   ASSERT_TRUE(r.ok) << r.errors[0];
   EXPECT_EQ(r.config.server_name, "www.example.com:80");
-  ASSERT_EQ(r.warnings.size(), 4u);
-  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:3: User: ignored"), std::string::npos);
-  EXPECT_NE(r.warnings[1].find("conf/mpmd.conf:4: Group: ignored"), std::string::npos);
-  EXPECT_NE(r.warnings[2].find(":10: HostnameLookups: not supported"), std::string::npos);
-  EXPECT_NE(r.warnings[3].find(":11: AddDefaultCharset: not supported"), std::string::npos);
+  ASSERT_EQ(r.warnings.size(), 2u);
+  EXPECT_NE(r.warnings[0].find(":10: HostnameLookups: not supported"), std::string::npos);
+  EXPECT_NE(r.warnings[1].find(":11: AddDefaultCharset: not supported"), std::string::npos);
+}
+
+// Apache's User/Group: a name or #id, resolved at parse time; root refused.
+TEST(Server, UserAndGroup) {
+  auto r = parse("User daemon\nGroup #4321\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_TRUE(r.warnings.empty());
+  EXPECT_EQ(r.config.run_as.uid, 1u);  // daemon is uid 1 on Debian
+  EXPECT_EQ(r.config.run_as.gid, 4321u);
+  r = parse("User #4321\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_EQ(r.config.run_as.uid, 4321u);
+  EXPECT_FALSE(r.config.run_as.gid);
+  r = parse("\nUser root\nUser #0\nUser nosuchuser-mpmd\nGroup nosuchgroup-mpmd\nUser #x\n");
+  ASSERT_EQ(r.errors.size(), 5u);
+  EXPECT_NE(r.errors[0].find("conf/mpmd.conf:2: User: Error:\tmpmd has not been designed to serve "
+                             "pages while\n\trunning as root."),
+            std::string::npos)
+      << r.errors[0];
+  EXPECT_NE(r.errors[1].find("conf/mpmd.conf:3: User: Error:"), std::string::npos);
+  EXPECT_EQ(r.errors[2], "conf/mpmd.conf:4: User: bad user name nosuchuser-mpmd");
+  EXPECT_EQ(r.errors[3], "conf/mpmd.conf:5: Group: bad group name nosuchgroup-mpmd");
+  EXPECT_EQ(r.errors[4].rfind("conf/mpmd.conf:6: User: bad user name #x", 0), 0u);
 }
 
 // The MPM and core parts of a stock httpd.conf (+ httpd-mpm.conf) load with
@@ -285,7 +306,7 @@ HostnameLookups Off
   ASSERT_EQ(r.config.locations.size(), 1u);
   EXPECT_EQ(r.config.locations[0].handler, "server-status");
   EXPECT_TRUE(contains(r.warnings, "conf/mpmd.conf:9: LoadModule: module filter_module ignored"));
-  EXPECT_TRUE(contains(r.warnings, "conf/mpmd.conf:19: User: ignored"));
+  EXPECT_EQ(r.config.run_as.uid, 1u);  // User daemon
   EXPECT_TRUE(contains(r.warnings, "<Files>: section not supported"));
   EXPECT_TRUE(contains(r.warnings, "Require: ignored inside <Directory>"));
 }
