@@ -69,8 +69,8 @@ serve: serves DIR (default: the current directory) with no config file, like
 (for local use: browsers warn about it).
 
 Run as root, mpmd keeps root in its master only (to bind, open logs, read keys):
-children, WSGI daemons and offload helpers run as User/Group (default www-data,
-else nobody; `mpmd serve` too); `User root` is refused.
+children, WSGI daemons and offload helpers run as User/Group; `User root` is
+refused. Without User or Group (and in `mpmd serve`) nobody switches.
 )";
 
 struct Args {

@@ -209,7 +209,11 @@ struct Wsgi {
 };
 
 // User / Group (Apache's): whom every serving process runs as when the
-// master is root (children, WSGI daemons, offload helpers).
+// master is root (children, WSGI daemons, offload helpers). With neither,
+// every process keeps the user that started mpmd, root included: Apache's
+// compiled-in default is not applied, so that `make run` or `mpmd serve` in a
+// checkout only root can read (under /root) still serves. The installed
+// /etc/mpmd/mpmd.conf says User www-data, as Debian's apache2.conf does.
 struct RunAs {
   std::optional<uint32_t> uid;  // User, resolved ("#uid" or a name); unset: www-data, else nobody
   std::optional<uint32_t> gid;  // Group, resolved; unset: the user's primary group

@@ -399,7 +399,8 @@ std::vector<Directive> core_directives() {
        "site covers it; https says it must be"},
       {"User", 1, 1, kServer, set_user,
        "User NAME|#UID - whom children, WSGI daemons and offload helpers run as when mpmd is "
-       "started as root (default www-data, else nobody; root is refused); the master stays root"},
+       "started as root (root is refused; without User or Group nobody switches); the master "
+       "stays root"},
       {"Group", 1, 1, kServer, set_group,
        "Group NAME|#GID - the group they run as (default: the User's primary group)"},
       {"ServerTokens", 1, 1, kServer, set_server_tokens,

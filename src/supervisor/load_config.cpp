@@ -26,6 +26,7 @@ config::Parser make_parser() {
 void apply_defaults(config::Config& config) {
   config::RunAs& r = config.run_as;
   r.identity = util::identity_of(r.uid.value_or(util::default_uid()), r.gid ? &*r.gid : nullptr);
+  r.identity.keep = !r.uid && !r.gid;
   if (config.files.document_root.empty()) config.files.document_root = config.server_root + "/www";
   if (config.files.types_config.empty()) {
     std::string types = config.server_root + "/conf/mime.types";

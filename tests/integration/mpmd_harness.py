@@ -153,6 +153,24 @@ def server_dir(prefix="mpmd-integ-", writable=False):
     return d
 
 
+def children_can_read(path):
+    """`path`, a directory of this checkout holding files the children read
+    (WSGI scripts), or a world-readable copy of it when the checkout is not
+    readable by others (a clone under /root): started as root, the children
+    run as www-data. The copy is removed at exit."""
+    path = Path(path).resolve()
+    if os.geteuid() != 0:
+        return path
+    if all(p.stat().st_mode & 0o005 == 0o005 for p in [path, *path.parents]):
+        return path
+    copy = server_dir("mpmd-integ-files-") / path.name
+    shutil.copytree(path, copy)
+    for p in [copy, *copy.rglob("*")]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    atexit.register(shutil.rmtree, copy.parent, True)
+    return copy
+
+
 def _set_pdeathsig():
     """In the child before exec: get SIGTERM when the test runner dies."""
     try:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import mpmd_harness as h
 
-APPS = Path(__file__).resolve().parent / "wsgi"
+APPS = h.children_can_read(Path(__file__).resolve().parent / "wsgi")
 # Under ASan the servers (and their children, daemons) read this: CPython's state
 # kept until exit is not a leak (wsgi/lsan.supp says why).
 os.environ["LSAN_OPTIONS"] = ":".join(

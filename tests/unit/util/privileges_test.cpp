@@ -54,5 +54,18 @@ TEST(Privileges, DropIsForGood) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+// Neither User nor Group: nobody switches, and nothing refuses uid 0.
+TEST(Privileges, AnIdentityToKeepChangesNothing) {
+  Identity keep = identity_of(4321, nullptr);
+  keep.keep = true;
+  uid_t before = geteuid();
+  EXPECT_TRUE(drop_privileges(keep));
+  EXPECT_EQ(geteuid(), before);
+  Identity root_unset;  // uid 0, never resolved: refused unless it is kept
+  if (geteuid() == 0) {
+    EXPECT_FALSE(drop_privileges(root_unset));
+  }
+}
+
 }  // namespace
 }  // namespace mpmd::util
