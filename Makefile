@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-long clean format install deb testssl
+.PHONY: all deps deps-build build build-server run test test-long clean format install deb testssl
 
 
 all: build
@@ -11,14 +11,25 @@ all: build
 deps:
 	@scripts/install-deps
 
+# What the build needs; `make test` installs the servers and tools its tests
+# drive in the background while it builds (scripts/deps/test-only.list).
+deps-build:
+	@scripts/install-deps --build
+
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The server, its tools, applications and man pages: everything but the unit
+# tests (what make run, make install and make test's own suites need).
+SERVER_TARGETS = $$(scripts/tree-targets $(BUILD) -)
+build-server: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target $(SERVER_TARGETS)
+
 # Serves www/ on port 8080 with conf/mpmd.conf (event engine), in the foreground.
-run: build
+run: build-server
 	mkdir -p logs
 	$(BUILD)/mpmd -f conf/mpmd.conf -D FOREGROUND
 
@@ -30,18 +41,21 @@ run: build
 # whose checks are lighter under a sanitizer (ctest labels fuzz, single and
 # full_size). The normal tree does not build the unit tests that ASan ran.
 # The fuzzers' clang tree and the TSan tree build at the lowest priority in the
-# background while the ASan tests run.
+# background while the ASan tests run, and the packages that only tests use
+# install in the background while the trees build.
 # `make test SANITIZE=no` builds everything and runs every test in the normal
 # tree only.
 SANITIZE ?= yes
 NORMAL_TREE_TESTS = fuzz|single|full_size
 ifneq ($(SANITIZE),no)
-test: deps $(BUILD)/build.ninja
-	cmake --build $(BUILD) -j $(JOBS) --target $$(scripts/tree-targets $(BUILD) -)
-	nice -n 19 env MPMD_FUZZ_BUILD_DIR=$(abspath $(BUILD))/fuzz-tree tests/fuzz/run-fuzzer --build-only \
+test: deps-build $(BUILD)/build.ninja
+	scripts/install-deps --background $(BUILD)/deps.log
+	cmake --build $(BUILD) -j $(JOBS) --target $(SERVER_TARGETS)
+	(scripts/install-deps --wait $(BUILD)/deps.log >/dev/null && nice -n 19 env \
+	  MPMD_FUZZ_BUILD_DIR=$(abspath $(BUILD))/fuzz-tree tests/fuzz/run-fuzzer --build-only) \
 	  >$(BUILD)/fuzz-tree.log 2>&1 &
-	JOBS=$(JOBS) scripts/sanitize-tests
-	cd $(BUILD) && MPMD_FUZZ_SECONDS=$${MPMD_FUZZ_SECONDS:-30} ctest --output-on-failure -j $(JOBS) -L '$(NORMAL_TREE_TESTS)'
+	JOBS=$(JOBS) MPMD_DEPS_LOG=$(abspath $(BUILD))/deps.log scripts/sanitize-tests
+	cd $(BUILD) && MPMD_FUZZ_SECONDS=$${MPMD_FUZZ_SECONDS:-20} ctest --output-on-failure -j $(JOBS) -L '$(NORMAL_TREE_TESTS)'
 else
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -50,14 +64,14 @@ endif
 # The long run: everything under the sanitizers (TSan under the worker engine
 # too), every test in the normal tree, and each fuzzer for 10 minutes.
 test-long: build
-	JOBS=$(JOBS) MPMD_TSAN_ENGINES='worker|event' scripts/sanitize-tests
+	JOBS=$(JOBS) MPMD_TSAN_ENGINES='worker|event' MPMD_TSAN_SUITES=all scripts/sanitize-tests
 	cd $(BUILD) && MPMD_FUZZ_SECONDS=$${MPMD_FUZZ_SECONDS:-600} ctest --output-on-failure -j $(JOBS)
 
 # Installs under PREFIX (default /usr/local), into DESTDIR if set: binaries,
 # headers, pkg-config and CMake packages, man pages, and the configuration, unit
 # and logrotate file (/etc/mpmd etc. when PREFIX=/usr). See README "Installing".
 PREFIX ?= /usr/local
-install: build
+install: build-server
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The Debian package (../mpmd_*.deb), built from scratch by dpkg-buildpackage.
