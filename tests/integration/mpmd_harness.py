@@ -144,7 +144,7 @@ def tail(path, lines=40):
 def server_dir(prefix="mpmd-integ-", writable=False):
     """A temporary directory the server's children can use.
 
-    Started as root (as the tests run here), mpmd's children run as www-data:
+    Started as root (as the tests run here) with User www-data, mpmd's children run as www-data:
     mkdtemp's mode 0700 would hide everything in it from them. Readable
     (0755) for configs, documents, scripts; writable (1777, as /tmp) where a
     child, a WSGI daemon or an application writes."""
@@ -191,7 +191,7 @@ class Server:
 
     extra: directives appended to the config (text).
     engine: the MPM; defaults to the engine given on the command line.
-    writable: the children (www-data when the tests run as root) write into
+    writable: the children (www-data under User www-data as root) write into
     its temp dir too (applications that leave marks there).
     """
 
