@@ -171,6 +171,15 @@ def children_can_read(path):
     return copy
 
 
+def suppress_python_leaks():
+    """For suites whose servers run Python (WSGI): under ASan, CPython's state
+    kept until exit is not a leak (tests/integration/wsgi/lsan.supp says why).
+    The servers read LSAN_OPTIONS from the environment they inherit."""
+    supp = Path(__file__).resolve().parent / "wsgi" / "lsan.supp"
+    os.environ["LSAN_OPTIONS"] = ":".join(
+        filter(None, [os.environ.get("LSAN_OPTIONS"), "suppressions=%s" % supp]))
+
+
 def _set_pdeathsig():
     """In the child before exec: get SIGTERM when the test runner dies."""
     try:

@@ -33,6 +33,7 @@ import mpmd_harness as h
 BUILD = None  # set in main: the directory holding mpmd (apps/ beside it)
 STATUS = "<Location /server-status>\n    SetHandler server-status\n</Location>\n"
 WWW = pwd.getpwnam("www-data")
+h.suppress_python_leaks()  # one of its servers runs a WSGI daemon
 
 
 def status_of(pid):

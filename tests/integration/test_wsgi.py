@@ -32,10 +32,7 @@ from pathlib import Path
 import mpmd_harness as h
 
 APPS = h.children_can_read(Path(__file__).resolve().parent / "wsgi")
-# Under ASan the servers (and their children, daemons) read this: CPython's state
-# kept until exit is not a leak (wsgi/lsan.supp says why).
-os.environ["LSAN_OPTIONS"] = ":".join(
-    filter(None, [os.environ.get("LSAN_OPTIONS"), "suppressions=%s" % (APPS / "lsan.supp")]))
+h.suppress_python_leaks()
 
 
 def request(port, method, path, body=None, headers=None, timeout=20.0):
