@@ -136,11 +136,8 @@ class Server:
         if n.startswith("apache-"):
             return ["apache2", "-f", self.apache_conf(), "-DFOREGROUND"]
         if n == "waitress":
-            return ["waitress-serve", "--listen", bind, "--threads", str(p * t),
-                    "--connection-limit", "1000", "--call", "--app-import-path", APP_DIR,
-                    "app:application"] if False else [
-                        "waitress-serve", "--listen=" + bind, "--threads=%d" % (p * t),
-                        "--connection-limit=1000", "app:application"]
+            return ["waitress-serve", "--listen=" + bind, "--threads=%d" % (p * t),
+                    "--connection-limit=1000", "app:application"]
         raise ValueError(n)
 
     def mpmd_conf(self):
