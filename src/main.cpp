@@ -1,6 +1,8 @@
 // mpmd command line: -f FILE, -D NAME, -k start|stop|restart|graceful|graceful-stop,
 // -t, -X, -L, -v, -h, and `serve [DIR]`.
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -20,6 +22,7 @@
 #include "log/configure.hpp"
 #include "mpm/common/child.hpp"
 #include "mpm/engines.hpp"
+#include "site/vhosts.hpp"
 #include "supervisor/config_checks.hpp"
 #include "supervisor/load_config.hpp"
 #include "supervisor/master.hpp"
@@ -35,12 +38,17 @@ namespace {
 using namespace mpmd;
 
 constexpr const char* kUsage =
-    R"(Usage: mpmd [-f FILE] [-D NAME] [-k start|stop|restart|graceful|graceful-stop]
-            [-t] [-X] [-L] [-v] [-h]
+    R"(Usage: mpmd [-f FILE] [-d DIR] [-D NAME] [-k start|stop|restart|graceful|graceful-stop]
+            [-t] [-S] [-M] [-X] [-L] [-v] [-h]
        mpmd serve [DIR] [--port N] [--listen ADDR] [--mpm event] [--tls]
 
 Options:
   -f FILE          configuration file (Apache syntax; default conf/mpmd.conf)
+  -d DIR           ServerRoot until the file sets one (Apache's -d). Default:
+                   the directory above the file's; for a file in an Apache
+                   tree (an `envvars` file beside it, as /etc/apache2), the
+                   file's own directory, and the APACHE_* variables envvars
+                   sets are exported first, as apache2ctl does
   -D NAME          define NAME for <IfDefine NAME>; -D FOREGROUND keeps the
                    master in the foreground instead of detaching
   -k start         start the server (detached unless -D FOREGROUND)
@@ -56,6 +64,11 @@ Options:
                    expiring within 30 days a warning); warns about a missing
                    DocumentRoot, logs that cannot be written, logs on a
                    terminal; exit status 0 or 1
+  -S               show the virtual hosts as `apache2ctl -S` does: each address,
+                   its default vhost and the names that select the others
+                   (ServerName, ServerAlias), with file:line; then ServerRoot,
+                   the main DocumentRoot and ErrorLog, PidFile, User, Group
+  -M               list the Apache modules whose directives mpmd provides
   -X               debug mode: one process, no children, in the foreground
                    (started as root, it switches to User/Group like a child)
   -L               list the configuration directives with their syntax
@@ -75,10 +88,34 @@ refused. Without User or Group (and in `mpmd serve`) nobody switches.
 
 struct Args {
   std::string file = "conf/mpmd.conf";
+  std::string server_root;  // -d
   std::vector<std::string> defines;
   std::string command;  // -k
   bool test = false, single = false, list = false;
+  bool dump_vhosts = false, modules = false;  // -S, -M
 };
+
+// -S: apache2ctl -S's report (DUMP_VHOSTS, then DUMP_RUN_CFG's main lines).
+void dump_run_config(const config::Config& cfg) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  site::VhostMap map(cfg.virtual_hosts, cfg.server_name.empty() ? host : cfg.server_name);
+  std::fputs(map.describe(cfg.virtual_hosts).c_str(), stdout);
+  std::printf("ServerRoot: \"%s\"\n", cfg.server_root.c_str());
+  std::printf("Main DocumentRoot: \"%s\"\n", cfg.files.document_root.c_str());
+  std::printf("Main ErrorLog: \"%s\"\n",
+              cfg.logs.error_log.empty() ? "/dev/stderr" : cfg.logs.error_log.c_str());
+  if (!cfg.pid_file.empty()) std::printf("PidFile: \"%s\"\n", cfg.pid_file.c_str());
+  for (const auto& d : cfg.defines) std::printf("Define: %s\n", d.c_str());
+  if (cfg.run_as.uid) {
+    const passwd* pw = getpwuid(*cfg.run_as.uid);
+    std::printf("User: name=\"%s\" id=%u\n", pw ? pw->pw_name : "?", *cfg.run_as.uid);
+  }
+  if (cfg.run_as.gid) {
+    const group* gr = getgrgid(*cfg.run_as.gid);
+    std::printf("Group: name=\"%s\" id=%u\n", gr ? gr->gr_name : "?", *cfg.run_as.gid);
+  }
+}
 
 bool has_define(const Args& a, const char* name) {
   for (const auto& d : a.defines) {
@@ -287,10 +324,13 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) return serve(argc, argv);
   Args args;
   int opt;
-  while ((opt = getopt(argc, argv, "f:D:k:tXLvhV")) != -1) {
+  while ((opt = getopt(argc, argv, "f:d:D:k:tSMXLvhV")) != -1) {
     switch (opt) {
       case 'f':
         args.file = optarg;
+        break;
+      case 'd':
+        args.server_root = optarg;
         break;
       case 'D':
         args.defines.push_back(optarg);
@@ -306,6 +346,12 @@ int main(int argc, char** argv) {
         break;
       case 'L':
         args.list = true;
+        break;
+      case 'S':
+        args.dump_vhosts = true;
+        break;
+      case 'M':
+        args.modules = true;
         break;
       case 'v':
       case 'V':
@@ -330,7 +376,11 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  config::ParseResult parsed = supervisor::load_config(args.file, args.defines);
+  std::string envvars_error;
+  std::string tree = supervisor::apache_envvars(args.file, envvars_error);
+  if (!envvars_error.empty()) std::fprintf(stderr, "mpmd: warning: %s\n", envvars_error.c_str());
+  if (args.server_root.empty()) args.server_root = tree;
+  config::ParseResult parsed = supervisor::load_config(args.file, args.defines, args.server_root);
   print_messages(parsed.warnings, "mpmd: warning: ");
   if (!parsed.ok) {
     print_messages(parsed.errors, "");
@@ -341,7 +391,7 @@ int main(int argc, char** argv) {
     return signal_running(cfg, args.command);
   }
   print_messages(supervisor::check_paths(cfg), "mpmd: warning: ");
-  if (args.test) {
+  if (args.test || args.dump_vhosts || args.modules) {
     // The master reads the certificates and keys again at start (and logs).
     std::vector<std::string> tls_errors, tls_warnings;
     tls::check(cfg, tls_errors, tls_warnings);
@@ -351,11 +401,22 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (!args.single && !has_define(args, "FOREGROUND")) {
+  if (!args.single && !has_define(args, "FOREGROUND") && !args.dump_vhosts && !args.modules) {
     if (int rc = check_terminal_logs(cfg, args.test); rc != 0) return rc;
   }
   if (args.test) {
     std::fprintf(stderr, "Syntax OK\n");
+    return 0;
+  }
+  if (args.dump_vhosts) {
+    dump_run_config(cfg);
+    return 0;
+  }
+  if (args.modules) {
+    std::printf("Loaded Modules:\n mpm_%s_module (static)\n", cfg.mpm.name.c_str());
+    for (std::string_view m : config::builtin_module_names()) {
+      std::printf(" %s (static)\n", std::string(m).c_str());
+    }
     return 0;
   }
   // Pipes of "|command" logs first: the error log may be one. Their programs
@@ -376,9 +437,9 @@ int main(int argc, char** argv) {
     int rc = daemonize(cfg);
     if (rc >= 0) return rc;
   }
-  supervisor::Reload reload = [file = args.file, defines = args.defines](config::Config& out,
-                                                                         std::string& errors) {
-    config::ParseResult r = supervisor::load_config(file, defines);
+  supervisor::Reload reload = [file = args.file, defines = args.defines, root = args.server_root](
+                                  config::Config& out, std::string& errors) {
+    config::ParseResult r = supervisor::load_config(file, defines, root);
     for (const auto& e : r.errors) errors += (errors.empty() ? "" : "; ") + e;
     if (!r.ok) return false;
     out = std::move(r.config);

@@ -54,6 +54,54 @@ std::string parse_listen_address(std::string_view arg, ListenAddress& out) {
   return "";
 }
 
+std::string parse_vhost_address(std::string_view arg, VhostAddress& out) {
+  std::string_view host = arg;
+  std::string_view port;
+  bool has_port = false;
+  if (!arg.empty() && arg.front() == '[') {
+    size_t close = arg.find(']');
+    if (close == std::string_view::npos) {
+      return "missing ']' in IPv6 address '" + std::string(arg) + "'";
+    }
+    host = arg.substr(1, close - 1);
+    std::string_view rest = arg.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return "unexpected text after ']' in '" + std::string(arg) + "'";
+      port = rest.substr(1);
+      has_port = true;
+    }
+    if (!is_ipv6(std::string(host))) return "'" + std::string(host) + "' is not an IPv6 address";
+  } else if (size_t colon = arg.rfind(':'); colon != std::string_view::npos) {
+    host = arg.substr(0, colon);
+    port = arg.substr(colon + 1);
+    has_port = true;
+    if (host.find(':') != std::string_view::npos) {
+      return "IPv6 addresses need brackets: [" + std::string(host) + "]:" + std::string(port);
+    }
+  }
+  std::string ip(host);
+  if (ip == "*" || util::iequals(ip, "_default_")) {
+    ip.clear();
+  } else if (util::iequals(ip, "localhost")) {
+    ip = "127.0.0.1";
+  } else if (ip.empty() || (!is_ipv4(ip) && !is_ipv6(ip))) {
+    return "'" + ip +
+           "' is not an IP address, * or _default_ (host names are not resolved: name the "
+           "address, and the host with ServerName)";
+  }
+  uint16_t number = 0;
+  if (has_port && port != "*") {
+    auto p = util::parse_u64(port);
+    if (!p || *p < 1 || *p > 65535) {
+      return "port must be from 1 to 65535 or *, not '" + std::string(port) + "'";
+    }
+    number = uint16_t(*p);
+  }
+  out.ip = ip;
+  out.port = number;
+  return "";
+}
+
 std::string check_ip_or_cidr(std::string_view arg) {
   std::string_view addr = arg;
   std::string_view prefix;

@@ -177,6 +177,8 @@ struct WsgiDaemon {
   Millis graceful_timeout{15000};
   Millis inactivity_timeout{0};
   std::string display_name;
+  std::optional<uint32_t> uid;  // user= ("#uid" or a name; unset: the server's User)
+  std::optional<uint32_t> gid;  // group= (unset: the user's primary group, or the server's Group)
   std::string origin;
 };
 struct WsgiImport {
@@ -208,6 +210,25 @@ struct Wsgi {
   bool used() const { return !aliases.empty() || !imports.empty() || !daemons.empty(); }
 };
 
+// What a <VirtualHost> gives the requests it serves. Each field is the main
+// server's unless a directive inside the block sets it (Apache's merge: the
+// server level counts wherever it is written, before or after the block).
+struct VhostSite {
+  StaticFiles files;                   // DocumentRoot, DirectoryIndex, Options, AddType, ...
+  std::vector<Location> locations;     // the server's <Location> blocks, then the vhost's
+  std::vector<CustomLog> custom_logs;  // the vhost's own, or the server's when it has none
+};
+
+// One <VirtualHost ADDR...> block.
+struct VirtualHost {
+  std::vector<std::string> addresses;  // as written: "*:443", "_default_:443", "[::1]:8443"
+  std::string server_name;             // ServerName inside the block ("" = the server's)
+  std::vector<std::string> aliases;    // ServerAlias, may hold wildcards ("*.example.org")
+  std::string server_admin;            // ServerAdmin inside the block ("" = the server's)
+  std::string origin;                  // "file:line" of <VirtualHost>
+  VhostSite site;                      // filled when the whole configuration is read
+};
+
 // User / Group (Apache's): whom every serving process runs as when the
 // master is root (children, WSGI daemons, offload helpers). With neither,
 // every process keeps the user that started mpmd, root included: Apache's
@@ -221,10 +242,11 @@ struct RunAs {
 };
 
 struct Config {
-  std::string file;         // the main config file, absolute
-  std::string server_root;  // ServerRoot, absolute (default: directory of the main file's parent)
-  std::string server_name;  // ServerName ("" = gethostname())
-  std::string pid_file;     // PidFile, absolute ("" = none)
+  std::string file;          // the main config file, absolute
+  std::string server_root;   // ServerRoot, absolute (default: directory of the main file's parent)
+  std::string server_name;   // ServerName ("" = gethostname())
+  std::string server_admin;  // ServerAdmin (error pages' contact; "" = none)
+  std::string pid_file;      // PidFile, absolute ("" = none)
   std::vector<ListenAddress> listen;
   std::vector<std::string> defines;  // -D names, for <IfDefine>
   Mpm mpm;
@@ -240,5 +262,14 @@ struct Config {
   Tls tls;                                 // SSL* directives (src/tls/)
   RunAs run_as;                            // User, Group
 };
+
+// Every CustomLog: the server's, then each <VirtualHost>'s (a path may repeat).
+inline std::vector<CustomLog> all_custom_logs(const Config& config) {
+  std::vector<CustomLog> out = config.logs.custom_logs;
+  for (const auto& vh : config.virtual_hosts) {
+    out.insert(out.end(), vh.site.custom_logs.begin(), vh.site.custom_logs.end());
+  }
+  return out;
+}
 
 }  // namespace mpmd::config

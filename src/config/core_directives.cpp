@@ -21,6 +21,18 @@ std::string origin_of(const DirectiveCall& c) {
   return c.file + ":" + std::to_string(c.line);
 }
 
+// Files the argument under the enclosing <VirtualHost>, else the server's.
+Setter server_or_vhost(std::string Config::*server, std::string VirtualHost::*vhost) {
+  return [server, vhost](Config& cfg, const DirectiveCall& c) {
+    if (c.virtual_host >= 0) {
+      cfg.virtual_hosts[size_t(c.virtual_host)].*vhost = c.args[0];
+    } else {
+      cfg.*server = c.args[0];
+    }
+    return std::string();
+  };
+}
+
 std::string ignored(Config&, const DirectiveCall&) {
   return "";
 }
@@ -359,33 +371,36 @@ std::vector<Directive> core_directives() {
        "<Directory DIR> ... </Directory> - accepted; its contents apply to the whole server for "
        "now (Require inside it is not enforced)"},
       {"<VirtualHost", 1, -1, kServer, nullptr,
-       "<VirtualHost ADDR...> ... </VirtualHost> - not supported yet: its contents apply to the "
-       "whole server (with a warning)"},
+       "<VirtualHost ADDR...> ... </VirtualHost> - a virtual host: ADDR is *, _default_, an IP "
+       "or [IPv6], with :PORT or :* (none = any port); chosen by the address a connection "
+       "arrived on, then by Host among ServerName/ServerAlias, else the first listed for that "
+       "address. DocumentRoot, <Location>, CustomLog, Options, DirectoryIndex, AddType, "
+       "SetHandler, Require and the SSL directives apply per vhost; others (with a warning) to "
+       "the whole server"},
 
       // Server.
       {"ServerRoot", 1, 1, kServer, set_server_root,
        "ServerRoot DIR - base of relative paths (default: the parent of the directory holding "
        "the main config file, e.g. the repository root for conf/mpmd.conf)"},
-      {"ServerName", 1, 1, kServer,
-       [](Config& cfg, const DirectiveCall& c) {
-         // Inside <VirtualHost> the name also selects that vhost's TLS
-         // certificate by SNI; the rest of the server still takes it.
-         if (c.virtual_host >= 0) cfg.virtual_hosts[size_t(c.virtual_host)].server_name = c.args[0];
-         cfg.server_name = c.args[0];
-         return std::string();
-       },
+      {"ServerName", 1, 1, kServer | kVhostAware,
+       server_or_vhost(&Config::server_name, &VirtualHost::server_name),
        "ServerName [scheme://]HOST[:PORT] - the server's own name (default: the host name); in "
-       "<VirtualHost>, also the name its TLS certificate answers by SNI"},
-      {"ServerAlias", 1, -1, kServer,
+       "<VirtualHost>, the name that selects it (Host header, TLS SNI) and its %v"},
+      {"ServerAlias", 1, -1, kServer | kVhostAware,
        [](Config& cfg, const DirectiveCall& c) {
          if (c.virtual_host < 0) return std::string("only allowed inside <VirtualHost>");
          auto& aliases = cfg.virtual_hosts[size_t(c.virtual_host)].aliases;
          aliases.insert(aliases.end(), c.args.begin(), c.args.end());
          return std::string();
        },
-       "ServerAlias NAME... - <VirtualHost>: more names (wildcards like *.example.org) its TLS "
-       "certificate answers by SNI"},
-      {"ServerAdmin", 1, 1, kServer, ignored, "ServerAdmin EMAIL|URL - accepted and ignored"},
+       "ServerAlias NAME... - <VirtualHost>: more names that select it (wildcards * and ?, like "
+       "*.example.org), by Host and TLS SNI"},
+      {"ServerAdmin", 1, 1, kServer | kVhostAware,
+       server_or_vhost(&Config::server_admin, &VirtualHost::server_admin),
+       "ServerAdmin EMAIL|URL - the server's (or <VirtualHost>'s) contact; shown by mpmd -S"},
+      {"DefaultRuntimeDir", 1, 1, kServer, ignored,
+       "DefaultRuntimeDir DIR - accepted: mpmd keeps no runtime files there (its shared memory "
+       "is anonymous, its sockets abstract)"},
       {"PidFile", 1, 1, kServer,
        [](Config& cfg, const DirectiveCall& c) {
          cfg.pid_file = c.resolve(c.args[0]);
@@ -517,10 +532,10 @@ std::vector<Directive> core_directives() {
        "larger gets 413)"},
 
       // Locations.
-      {"SetHandler", 1, 1, kLocation, set_handler,
+      {"SetHandler", 1, 1, kLocation | kVirtualHost, set_handler,
        "SetHandler NAME|None - handler for a <Location>: server-status, metrics, an "
        "application"},
-      {"Require", 1, -1, kLocation | kDirectory, set_require,
+      {"Require", 1, -1, kLocation | kDirectory | kVirtualHost, set_require,
        "Require all granted|denied, Require ip ADDR|NET... - who may access a <Location>; "
        "several lines grant if any does"},
   };

@@ -18,6 +18,14 @@ enum Context : unsigned {
   kServer = 1u << 0,     // top level of the main config or an Include
   kLocation = 1u << 1,   // inside <Location>
   kDirectory = 1u << 2,  // inside <Directory> (accepted, applied like server level for now)
+  // Inside <VirtualHost>, applies to that vhost only: the parser keeps the
+  // call and replays it on a copy of the server's settings once the whole
+  // configuration is read (config::VhostSite). Rows without it apply to the
+  // whole server wherever they are written.
+  kVirtualHost = 1u << 3,
+  // Inside <VirtualHost>, the setter files the value under
+  // DirectiveCall::virtual_host itself (ServerName, the SSL rows).
+  kVhostAware = 1u << 4,
 };
 
 // One use of a directive in a file.

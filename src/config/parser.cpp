@@ -8,8 +8,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "config/address.hpp"
 #include "config/lexer.hpp"
 #include "util/strings.hpp"
 
@@ -78,9 +80,22 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
 
 // Where a line is: the innermost enclosing <Location>, <Directory>, <VirtualHost>.
 struct Scope {
-  int location = -1;  // index in Config::locations
+  int location = -1;  // index in Config::locations; inside a vhost, among its own <Location>s
   bool directory = false;
   int virtual_host = -1;  // index in Config::virtual_hosts
+};
+
+// A call inside a <VirtualHost> to a kVirtualHost row, or a <Location> opened
+// there (row null): replayed on the vhost's copy of the server's settings
+// once the whole configuration is read (Apache merges at the end too).
+struct VhostCall {
+  const Directive* row = nullptr;
+  std::vector<std::string> args;
+  std::string absolute;  // the file, for DirectiveCall::file
+  std::string display;   // the file, for messages
+  int line = 0;
+  int location = -1;  // the vhost's own <Location> it is in (index among them)
+  std::string server_root;
 };
 
 struct Section {
@@ -257,7 +272,12 @@ class Run {
                 std::string(s.scope.location >= 0 ? "Location" : "Directory") + "> section");
       return false;
     }
-    if (kind == "location") {
+    if (kind == "location" && s.scope.virtual_host >= 0) {
+      auto& calls = vhost_calls_[size_t(s.scope.virtual_host)];
+      s.scope.location = int(std::count_if(calls.begin(), calls.end(),
+                                           [](const VhostCall& c) { return c.row == nullptr; }));
+      calls.push_back(VhostCall{.args = args, .display = display, .line = line});
+    } else if (kind == "location") {
       cfg_.locations.push_back(Location{.path = args[0]});
       s.scope.location = int(cfg_.locations.size()) - 1;
     } else if (kind == "directory") {
@@ -267,14 +287,16 @@ class Run {
         error(display, line, shown, "cannot occur within <VirtualHost> section");
         return false;
       }
-      if (!warned_virtual_host_) {
-        warning(display, line, shown,
-                "virtual hosts are not supported yet; the directives inside apply to the whole "
-                "server");
-        warned_virtual_host_ = true;
+      for (const auto& a : args) {
+        VhostAddress parsed;
+        if (std::string e = parse_vhost_address(a, parsed); !e.empty()) {
+          error(display, line, shown, e);
+          return false;
+        }
       }
       cfg_.virtual_hosts.push_back(
           VirtualHost{.addresses = args, .origin = absolute_origin(display, line)});
+      vhost_calls_.emplace_back();
       s.scope.virtual_host = int(cfg_.virtual_hosts.size()) - 1;
     }
     return true;
@@ -327,9 +349,37 @@ class Run {
       return;
     }
     if (!row->set) return;
+    if (scope.virtual_host >= 0) {
+      bool per_vhost = (row->contexts & kVirtualHost) != 0;
+      if (per_vhost) {
+        vhost_calls_[size_t(scope.virtual_host)].push_back(
+            VhostCall{.row = row,
+                      .args = std::move(call.args),
+                      .absolute = absolute,
+                      .display = display,
+                      .line = line,
+                      .location = scope.location,
+                      .server_root = cfg_.server_root});
+        return;
+      }
+      if (scope.location >= 0 && (row->contexts & kVhostAware) == 0) {
+        return error(display, line, name,
+                     "not supported inside a <Location> of a <VirtualHost> yet; use a "
+                     "server-level <Location>");
+      }
+      if ((row->contexts & kVhostAware) == 0 && warned_global_.insert(lower(name)).second) {
+        warning(display, line, name,
+                "inside <VirtualHost> applies to the whole server (mpmd keeps one value of it "
+                "for all virtual hosts)");
+      }
+    }
     call.file = absolute;
     call.line = line;
-    call.location = scope.location >= 0 ? &cfg_.locations[size_t(scope.location)] : nullptr;
+    if (scope.virtual_host >= 0) {
+      call.location = scope.location >= 0 ? &vhost_location_ : nullptr;
+    } else {
+      call.location = scope.location >= 0 ? &cfg_.locations[size_t(scope.location)] : nullptr;
+    }
     call.virtual_host = scope.virtual_host;
     call.server_root = cfg_.server_root;
     call.engines = parser_.engines();
@@ -435,9 +485,51 @@ class Run {
   const Parser& parser_;
   ParseResult& result_;
   Config& cfg_;
-  std::map<std::string, std::string> vars_;  // Define NAME VALUE
-  std::vector<std::string> include_stack_;   // canonical paths of the files being read
-  bool warned_virtual_host_ = false;
+  std::map<std::string, std::string> vars_;          // Define NAME VALUE
+  std::vector<std::string> include_stack_;           // canonical paths of the files being read
+  std::vector<std::vector<VhostCall>> vhost_calls_;  // per Config::virtual_hosts entry
+  std::set<std::string> warned_global_;              // directives warned about inside <VirtualHost>
+  Location vhost_location_;  // what kVhostAware rows see as a vhost's <Location>
+
+ public:
+  // Gives every <VirtualHost> its settings: the server's, with the vhost's
+  // own calls replayed on top, in file order.
+  void finish() {
+    std::vector<VirtualHost> vhosts = std::move(cfg_.virtual_hosts);
+    cfg_.virtual_hosts.clear();  // not copied into each scratch configuration
+    for (size_t v = 0; v < vhosts.size(); ++v) {
+      Config scratch = cfg_;
+      scratch.logs.custom_logs.clear();
+      std::vector<size_t> own_locations;  // the vhost's <Location>s, as indexes in scratch
+      for (const VhostCall& vc : vhost_calls_[v]) {
+        if (vc.row == nullptr) {
+          scratch.locations.push_back(Location{.path = vc.args[0]});
+          own_locations.push_back(scratch.locations.size() - 1);
+          continue;
+        }
+        DirectiveCall call;
+        call.name = vc.row->name;
+        call.args = vc.args;
+        call.file = vc.absolute;
+        call.line = vc.line;
+        call.location =
+            vc.location >= 0 ? &scratch.locations[own_locations[size_t(vc.location)]] : nullptr;
+        call.server_root = vc.server_root;
+        call.engines = parser_.engines();
+        call.warn = [this, &vc](std::string msg) {
+          warning(vc.display, vc.line, vc.row->name, msg);
+        };
+        std::string err = vc.row->set(scratch, call);
+        if (!err.empty()) error(vc.display, vc.line, vc.row->name, err);
+      }
+      VhostSite& site = vhosts[v].site;
+      site.files = std::move(scratch.files);
+      site.locations = std::move(scratch.locations);
+      site.custom_logs = scratch.logs.custom_logs.empty() ? cfg_.logs.custom_logs
+                                                          : std::move(scratch.logs.custom_logs);
+    }
+    cfg_.virtual_hosts = std::move(vhosts);
+  }
 };
 
 }  // namespace
@@ -446,6 +538,12 @@ bool is_builtin_module(std::string_view name) {
   std::string m = lower(name);
   return std::find(std::begin(kBuiltinModules), std::end(kBuiltinModules), m) !=
          std::end(kBuiltinModules);
+}
+
+std::vector<std::string_view> builtin_module_names() {
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < std::size(kBuiltinModules); i += 2) out.push_back(kBuiltinModules[i]);
+  return out;
 }
 
 Parser::Parser(std::vector<DirectiveTable> tables, std::vector<std::string> engines)
@@ -471,9 +569,11 @@ const Directive* Parser::find(std::string_view name) const {
   return it == by_name_.end() ? nullptr : &rows_[it->second];
 }
 
-ParseResult Parser::parse_file(const std::string& path, const std::vector<std::string>& defines) {
+ParseResult Parser::parse_file(const std::string& path, const std::vector<std::string>& defines,
+                               const std::string& server_root) {
   std::string absolute = normal_absolute(path);
-  fs::path root = fs::path(absolute).parent_path().parent_path();
+  fs::path root = server_root.empty() ? fs::path(absolute).parent_path().parent_path()
+                                      : fs::path(normal_absolute(server_root));
   std::string text;
   std::string err;
   if (!read_file(absolute, text, err)) {
@@ -496,6 +596,7 @@ ParseResult Parser::parse_text(std::string_view text, const std::string& name,
   while (cfg.server_root.size() > 1 && cfg.server_root.back() == '/') cfg.server_root.pop_back();
   Run run(*this, result, defines);
   run.parse_main(text, cfg.file, name);
+  run.finish();
   result.ok = result.errors.empty();
   return result;
 }

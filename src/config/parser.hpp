@@ -41,6 +41,8 @@ std::vector<Directive> core_directives();
 // Modules for which <IfModule name> is true (besides the selected MPM):
 // "status_module", "mod_status.c", ...
 bool is_builtin_module(std::string_view name);
+// The modules whose directives mpmd provides (Apache's names: "core_module", ...).
+std::vector<std::string_view> builtin_module_names();
 
 class Parser {
  public:
@@ -55,7 +57,10 @@ class Parser {
   // Parses `path` (relative paths resolve against the current directory) with
   // -D `defines`. ServerRoot defaults to the parent of the directory holding
   // the file (conf/mpmd.conf -> the directory above conf/).
-  ParseResult parse_file(const std::string& path, const std::vector<std::string>& defines = {});
+  // `server_root`: ServerRoot until the file sets one ("" = the directory
+  // above the one holding the file).
+  ParseResult parse_file(const std::string& path, const std::vector<std::string>& defines = {},
+                         const std::string& server_root = "");
 
   // Parses text as if it were file `name`; ServerRoot defaults to `server_root`.
   ParseResult parse_text(std::string_view text, const std::string& name,

@@ -12,16 +12,6 @@
 
 namespace mpmd::config {
 
-// A <VirtualHost> block, as far as the parser keeps it (its addresses and
-// names: what SNI selects by). Its other contents still apply to the whole
-// server.
-struct VirtualHost {
-  std::vector<std::string> addresses;  // as written: "*:443", "_default_:443", "[::1]:8443"
-  std::string server_name;             // ServerName inside the block ("" = none)
-  std::vector<std::string> aliases;    // ServerAlias, may hold wildcards ("*.example.org")
-  std::string origin;                  // "file:line" of <VirtualHost>
-};
-
 // SSLOpenSSLConfCmd NAME VALUE.
 struct TlsConfCmd {
   std::string name;

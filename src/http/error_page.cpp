@@ -29,6 +29,9 @@ std::string_view explanation(int status) {
              "the current extent of the selected resource.";
     case 417:
       return "The expectation given in the Expect request-header could not be met.";
+    case 421:
+      return "The client needs a new connection for this request as the requested host name "
+             "does not match the Server Name Indication (SNI) in use for this connection.";
     case 431:
       return "The request's header fields exceed the limits of this server.";
     case 501:

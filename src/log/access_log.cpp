@@ -46,10 +46,10 @@ util::UniqueFd open_file(const std::string& path) {
 
 }  // namespace
 
-std::string AccessLog::open_in_master(const config::Logs& logs) {
+std::string AccessLog::open_in_master(const std::vector<config::CustomLog>& logs) {
   std::map<std::string, util::UniqueFd, std::less<>> files;
   std::string first_error;
-  for (const config::CustomLog& c : logs.custom_logs) {
+  for (const config::CustomLog& c : logs) {
     if (is_pipe_target(c.path) || is_stdout(c.path) || files.count(c.path)) continue;
     util::UniqueFd fd = open_file(c.path);
     if (!fd && first_error.empty()) {
@@ -105,8 +105,8 @@ std::string AccessLog::add(std::string_view path, std::string_view format) {
   return "";
 }
 
-std::string AccessLog::add_all(const config::Logs& logs) {
-  for (const config::CustomLog& c : logs.custom_logs) {
+std::string AccessLog::add_all(const std::vector<config::CustomLog>& logs) {
+  for (const config::CustomLog& c : logs) {
     if (std::string e = add(c.path, c.format); !e.empty()) return e;
   }
   return "";

@@ -34,14 +34,15 @@ class AccessLog final : public http::ExchangeObserver {
   // Adds a sink: `path` ("-" or "/dev/stdout" = standard output) and a LogFormat
   // string (nicknames already resolved). Returns "" or an error message.
   std::string add(std::string_view path, std::string_view format);
-  // Adds every CustomLog / TransferLog of the configuration; "" or the first error.
-  std::string add_all(const config::Logs& logs);
+  // Adds every CustomLog / TransferLog of a host; "" or the first error.
+  std::string add_all(const std::vector<config::CustomLog>& logs);
 
   // Opens every file CustomLog in the master, before it forks (as root, like
   // Apache's open_logs): children that gave up root may not be able to open
   // them, so add() writes through these inherited descriptors instead. Called
   // again at each restart (after logrotate moved the files). "" or the first error.
-  static std::string open_in_master(const config::Logs& logs);
+  // `logs`: config::all_custom_logs.
+  static std::string open_in_master(const std::vector<config::CustomLog>& logs);
 
   // ServerName for %v / %V in every sink.
   void set_server_name(const std::string& name);

@@ -169,11 +169,12 @@ std::vector<config::Directive> directives() {
       {"LogFormat", 1, 2, kServer, set_log_format,
        "LogFormat \"format\" [nickname]: define a log format; without nickname, "
        "TransferLog's format"},
-      {"CustomLog", 2, 3, kServer, set_custom_log,
+      {"CustomLog", 2, 3, kServer | config::kVirtualHost, set_custom_log,
        "CustomLog path|-|\"|command\" format|nickname [env=VAR]: write an access log to a file, "
        "standard output, or a program's standard input (started by the master, restarted if it "
-       "dies)"},
-      {"TransferLog", 1, 1, kServer, set_transfer_log,
+       "dies); in <VirtualHost>, that vhost's requests go to its own logs instead of the "
+       "server's"},
+      {"TransferLog", 1, 1, kServer | config::kVirtualHost, set_transfer_log,
        "TransferLog path|-: access log in the last nickname-less LogFormat (default common)"},
       {"ErrorLog", 1, 1, kServer, set_error_log,
        "ErrorLog path|-|syslog[:facility]|\"|command\": where the error log goes (default "

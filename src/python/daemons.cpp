@@ -40,11 +40,17 @@ std::unique_ptr<Daemons> Daemons::create(const config::Config& config, api::Host
   auto d = std::unique_ptr<Daemons>(new Daemons);
   d->host_ = &host;
   d->wsgi_ = config.wsgi;
-  d->run_as_ = config.run_as.identity;
   d->generation_ = generation;
   for (const auto& c : config.wsgi.daemons) {
     auto g = std::make_unique<Group>();
     g->config = c;
+    g->run_as = config.run_as.identity;
+    if (c.uid || c.gid) {
+      // mod_wsgi: user= defaults to Apache's User, group= to the user's group.
+      uint32_t uid = c.uid.value_or(config.run_as.identity.uid);
+      const uint32_t* gid = c.gid ? &*c.gid : c.uid ? nullptr : &config.run_as.identity.gid;
+      g->run_as = util::identity_of(uid, gid);
+    }
     g->request_timeout = c.request_timeout;
     g->address = std::string(1, '\0') + "mpmd-wsgi/" + std::to_string(getpid()) + "/" +
                  std::to_string(generation) + "/" + c.name;
@@ -98,7 +104,7 @@ void Daemons::spawn(Group& g, size_t index) {
   if (pid == 0) {
     // mod_wsgi's daemons take Apache's User unless told otherwise; root is
     // given up before any script runs, and before PDEATHSIG (which it clears).
-    if (util::Status st = util::drop_privileges(run_as_); !st) {
+    if (util::Status st = util::drop_privileges(g.run_as); !st) {
       log::emit(LogLevel::emerg, log::ids::kPrivileges,
                 "WSGIDaemonProcess " + g.config.name + ": " + st.error().message);
       _exit(3);

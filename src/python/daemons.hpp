@@ -44,7 +44,8 @@ class Daemons {
 
   struct Group {
     config::WsgiDaemon config;
-    std::string address;  // the socket's abstract name, leading NUL included
+    util::Identity run_as;  // user=/group=, else the server's User/Group
+    std::string address;    // the socket's abstract name, leading NUL included
     std::chrono::milliseconds request_timeout{0};
     util::UniqueFd listener;
     std::map<std::string, int64_t> scripts;  // served scripts -> mtime when last (re)started
@@ -72,7 +73,6 @@ class Daemons {
 
   api::Host* host_ = nullptr;
   config::Wsgi wsgi_;
-  util::Identity run_as_;  // User/Group: daemons give up root as the children do
   uint32_t generation_ = 0;
   std::vector<std::unique_ptr<Group>> groups_;
   bool stopped_ = false;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "util/privileges.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::python {
@@ -110,14 +111,23 @@ std::string daemon_process(Config& c, const DirectiveCall& call) {
       e = config::parse_seconds(value, d.inactivity_timeout);
     } else if (key == "display-name") {
       d.display_name = value;
-    } else if (key == "user" || key == "group" || key == "umask" || key == "home" ||
-               key == "lang" || key == "locale") {
-      call.warn("option " + key +
-                "= is accepted and ignored (the daemon runs as the server's User and Group)");
+    } else if (key == "user" || key == "group") {
+      util::Result<uint32_t> id =
+          key == "user" ? util::parse_user(value) : util::parse_group(value);
+      if (!id) {
+        e = id.error().message;
+      } else if (key == "user" && *id == 0) {
+        e = "user=" + value + ": a daemon process may not run as root";
+      } else {
+        (key == "user" ? d.uid : d.gid) = *id;
+      }
+    } else if (key == "umask" || key == "home" || key == "lang" || key == "locale") {
+      call.warn("option " + key + "= is accepted and ignored");
     } else {
       e = "unknown option '" + key +
           "' (processes=, threads=, python-path=, python-home=, maximum-requests=, "
-          "request-timeout=, graceful-timeout=, inactivity-timeout=, display-name=)";
+          "request-timeout=, graceful-timeout=, inactivity-timeout=, display-name=, user=, "
+          "group=)";
     }
     if (!e.empty()) return e;
   }
@@ -254,8 +264,9 @@ std::vector<config::Directive> directives() {
       {"WSGIDaemonProcess", 1, -1, kServer, daemon_process,
        "WSGIDaemonProcess NAME [processes=N] [threads=N] [python-path=DIRS] [python-home=DIR] "
        "[maximum-requests=N] [request-timeout=T] [graceful-timeout=T] [inactivity-timeout=T] "
-       "[display-name=TEXT] - a group of Python daemon processes started by the master "
-       "(default 1 process x 15 threads)"},
+       "[display-name=TEXT] [user=NAME|#UID] [group=NAME|#GID] - a group of Python daemon "
+       "processes started by the master (default 1 process x 15 threads), as user/group "
+       "(default: the server's User; never root)"},
       {"WSGIProcessGroup", 1, 1, kServer | kLocation | kDirectory, process_group,
        "WSGIProcessGroup NAME|%{GLOBAL} - run the applications here in daemon group NAME "
        "(%{GLOBAL}: in the serving children, embedded)"},

@@ -1,9 +1,9 @@
 // The scoreboard's view of the requests of one serving thread: what runs now
-// (the status page's Request/Client/VHost columns) and what was served.
+// (the status page's Request/Client/VHost columns) and what was served. The
+// VHost column is filled by the site, which knows the vhost chosen.
 #pragma once
 
 #include "http/handler.hpp"
-#include "log/access_log.hpp"
 #include "scoreboard/scoreboard.hpp"
 
 namespace mpmd::site {
@@ -19,7 +19,6 @@ class RecordingHandler final : public http::Handler {
     worker_.start_usec.store(request.start, std::memory_order_relaxed);
     worker_.request.set(request.request_line);
     if (request.peer) worker_.client.set(request.peer->address);
-    worker_.vhost.set(request.host);
     worker_.protocol.set(request.version == http::Version::http10 ? "http/1.0" : "http/1.1");
     next_.handle(request, response);
   }
@@ -30,10 +29,10 @@ class RecordingHandler final : public http::Handler {
 };
 
 // Counts each finished exchange in the thread's scoreboard slot, then hands
-// it to the access log.
+// it to the access logs.
 class ScoreboardRecorder final : public http::ExchangeObserver {
  public:
-  ScoreboardRecorder(scoreboard::Worker& worker, log::AccessLog& access)
+  ScoreboardRecorder(scoreboard::Worker& worker, http::ExchangeObserver& access)
       : worker_(worker), access_(access) {}
 
   void on_exchange(const http::Request& request, const http::Response& response,
@@ -48,12 +47,12 @@ class ScoreboardRecorder final : public http::ExchangeObserver {
     if (exchange.end > request.start) {
       worker_.duration_usec.fetch_add(uint64_t(exchange.end - request.start), relaxed);
     }
-    if (access_.sink_count() > 0) access_.on_exchange(request, response, exchange);
+    access_.on_exchange(request, response, exchange);
   }
 
  private:
   scoreboard::Worker& worker_;
-  log::AccessLog& access_;
+  http::ExchangeObserver& access_;
 };
 
 }  // namespace mpmd::site

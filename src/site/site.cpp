@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "app/applications.hpp"
@@ -11,10 +15,13 @@
 #include "handlers/static_files/static_files.hpp"
 #include "handlers/status/metrics_handler.hpp"
 #include "handlers/status/status_handler.hpp"
+#include "http/error_page.hpp"
+#include "http/tls_session.hpp"
 #include "log/access_log.hpp"
 #include "python/hosting.hpp"
 #include "python/wsgi_handler.hpp"
 #include "site/recorders.hpp"
+#include "site/vhosts.hpp"
 #include "util/error_log.hpp"
 #include "util/version.hpp"
 
@@ -43,44 +50,80 @@ handlers::status::StatusFacts status_facts(const mpm::ChildEnv& env, bool async)
 
 class ChildSite;
 
-// The handler chain and access log of one serving thread.
-class ThreadSite final : public mpm::SiteThread {
+// What one serving thread answers one host (the main server or a
+// <VirtualHost>) with: its router, its applications' dispatchers, its
+// access log.
+struct HostThread {
+  HostThread(const std::vector<config::Location>& locations, http::Handler& files)
+      : router(locations, files) {}
+  handlers::Router router;
+  std::vector<std::unique_ptr<app::Dispatcher>> apps;  // one per LoadApplication
+  log::AccessLog access;
+};
+
+// The handler chain and access logs of one serving thread.
+class ThreadSite final : public mpm::SiteThread,
+                         public http::Handler,
+                         public http::ExchangeObserver {
  public:
   ThreadSite(ChildSite& site, int thread, util::Executor* blocking_pool);
   ~ThreadSite() override { flush(); }
 
   http::Handler& handler() override {
     if (recording_) return *recording_;
-    return router_;
+    return *this;
   }
   http::ExchangeObserver* observer() override {
     if (recorder_) return &*recorder_;
-    return access_.sink_count() > 0 ? &access_ : nullptr;
+    return logging_ ? this : nullptr;
   }
   void tick(util::Usec now) override {
     if (now - last_flush_ >= 1'000'000) {
       last_flush_ = now;
-      access_.flush();
+      flush();
     }
   }
-  void flush() override { access_.flush(); }
+  void flush() override {
+    for (auto& h : hosts_) h->access.flush();
+  }
+
+  // http::Handler: the host's router answers.
+  void handle(const http::Request& request, http::Response& response) override {
+    if (misdirected(request)) return http::error_page(response, 421);
+    size_t h = host_index(request);
+    if (worker_) show_vhost(h, request);
+    hosts_[h]->router.handle(request, response);
+  }
+  // http::ExchangeObserver: the host's access log writes.
+  void on_exchange(const http::Request& request, const http::Response& response,
+                   const http::Exchange& exchange) override {
+    log::AccessLog& access = hosts_[host_index(request)]->access;
+    if (access.sink_count() > 0) access.on_exchange(request, response, exchange);
+  }
 
  private:
-  handlers::Router router_;
+  size_t host_index(const http::Request& request) const;  // in hosts_
+  bool misdirected(const http::Request& request) const;
+  // Apache's VHost column: the vhost's ServerName and the connection's port.
+  void show_vhost(size_t host, const http::Request& request);
+
+  const VhostMap& vhosts_;
+  std::vector<std::unique_ptr<HostThread>> hosts_;  // [0] the main server, [1 + v] vhost v
+  bool logging_ = false;                            // whether any host has an access log
+  scoreboard::Worker* worker_ = nullptr;            // this thread's scoreboard slot, if any
   std::optional<handlers::status::StatusHandler> status_;
   std::optional<handlers::status::MetricsHandler> metrics_;
-  std::vector<std::unique_ptr<app::Dispatcher>> apps_;  // one per LoadApplication
-  std::unique_ptr<http::Handler> wsgi_;                 // WSGIScriptAlias
-  log::AccessLog access_;
+  std::unique_ptr<http::Handler> wsgi_;  // WSGIScriptAlias
   std::optional<ScoreboardRecorder> recorder_;
   std::optional<RecordingHandler> recording_;
   util::Usec last_flush_ = 0;
 };
 
-// What the serving threads of one child share: the static-file handler
-// (thread-safe: its cache, MIME table and root directory), so a worker child
-// holds one of each instead of one per thread (with a full mime.types, 256
-// copies cost ~55 MB), and a hot file is read and revalidated once per child.
+// What the serving threads of one child share: the static-file handler of
+// each host (thread-safe: its cache, MIME table and root directory), so a
+// worker child holds one of each instead of one per thread (with a full
+// mime.types, 256 copies cost ~55 MB), and a hot file is read and revalidated
+// once per child.
 class ChildSite final : public mpm::Site {
  public:
   ChildSite(const mpm::ChildEnv& env, const SiteOptions& options)
@@ -91,11 +134,9 @@ class ChildSite final : public mpm::Site {
         python_(options.python),
         threads_per_child_(env.threads_per_child),
         facts_(status_facts(env, options.async_handlers)),
-        files_(config_.files, clock_) {
-    if (!files_.ok()) {
-      log::emit(log::LogLevel::error, log::ids::kConfigError,
-                "static files: " + files_.error() + "; answering 500");
-    }
+        vhosts_(config_.virtual_hosts, server_name(config_)) {
+    add_files(config_.files, "");
+    for (const auto& vh : config_.virtual_hosts) add_files(vh.site.files, " (" + vh.origin + ")");
   }
 
   std::unique_ptr<mpm::SiteThread> open_thread(int thread, util::Executor* blocking_pool) override {
@@ -109,6 +150,14 @@ class ChildSite final : public mpm::Site {
  private:
   friend class ThreadSite;
 
+  void add_files(const config::StaticFiles& settings, const std::string& where) {
+    files_.push_back(std::make_unique<static_files::StaticFiles>(settings, clock_));
+    if (!files_.back()->ok()) {
+      log::emit(log::LogLevel::error, log::ids::kConfigError,
+                "static files" + where + ": " + files_.back()->error() + "; answering 500");
+    }
+  }
+
   const config::Config& config_;
   scoreboard::Scoreboard* scoreboard_;
   int slot_;
@@ -117,42 +166,93 @@ class ChildSite final : public mpm::Site {
   int threads_per_child_;
   handlers::status::StatusFacts facts_;
   util::SystemClock clock_;
-  static_files::StaticFiles files_;  // thread-safe
+  VhostMap vhosts_;
+  // [0] the main server's, [1 + v] vhost v's; each thread-safe.
+  std::vector<std::unique_ptr<static_files::StaticFiles>> files_;
 };
 
 ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_pool)
-    : router_(site.config_.locations, site.files_) {
+    : vhosts_(site.vhosts_) {
+  const config::Config& config = site.config_;
+  hosts_.push_back(std::make_unique<HostThread>(config.locations, *site.files_[0]));
+  for (size_t v = 0; v < config.virtual_hosts.size(); ++v) {
+    hosts_.push_back(
+        std::make_unique<HostThread>(config.virtual_hosts[v].site.locations, *site.files_[v + 1]));
+  }
   if (site.scoreboard_) {
     scoreboard::Worker& worker = site.scoreboard_->worker(site.slot_, thread);
-    recorder_.emplace(worker, access_);
-    recording_.emplace(worker, router_);
+    worker_ = &worker;
+    recorder_.emplace(worker, *this);
+    recording_.emplace(worker, *this);
     status_.emplace(*site.scoreboard_, site.facts_);
     metrics_.emplace(*site.scoreboard_, site.facts_);
-    router_.add("server-status", &*status_);
-    router_.add("metrics", &*metrics_);
-  }
-  if (site.applications_) {
-    for (const auto& a : site.applications_->all()) {
-      apps_.push_back(std::make_unique<app::Dispatcher>(*a, site.config_.locations, blocking_pool));
-      router_.add(a->name(), apps_.back().get());
-    }
   }
   if (site.python_) {
     scoreboard::Worker* w =
         site.scoreboard_ ? &site.scoreboard_->worker(site.slot_, thread) : nullptr;
     // wsgi.multithread: the engine's serving threads, or the handler pool's.
-    int threads = blocking_pool ? site.config_.mpm.threads_per_child : site.threads_per_child_;
+    int threads = blocking_pool ? config.mpm.threads_per_child : site.threads_per_child_;
     wsgi_ = python::make_handler(*site.python_, {blocking_pool, w, threads > 1, true});
-    for (const auto& a : site.python_->wsgi().aliases) router_.mount(a.url, wsgi_.get());
   }
-  if (std::string error = access_.add_all(site.config_.logs); !error.empty()) {
-    log::emit(log::LogLevel::error, log::ids::kFileOpenFailed, error);
+  std::set<std::string> unknown;  // SetHandler names without a handler, in any host
+  for (size_t h = 0; h < hosts_.size(); ++h) {
+    HostThread& host = *hosts_[h];
+    const std::vector<config::Location>& locations =
+        h == 0 ? config.locations : config.virtual_hosts[h - 1].site.locations;
+    if (status_) {
+      host.router.add("server-status", &*status_);
+      host.router.add("metrics", &*metrics_);
+    }
+    if (site.applications_) {
+      for (const auto& a : site.applications_->all()) {
+        host.apps.push_back(std::make_unique<app::Dispatcher>(*a, locations, blocking_pool));
+        host.router.add(a->name(), host.apps.back().get());
+      }
+    }
+    if (wsgi_) {
+      for (const auto& a : site.python_->wsgi().aliases) host.router.mount(a.url, wsgi_.get());
+    }
+    const std::vector<config::CustomLog>& logs =
+        h == 0 ? config.logs.custom_logs : config.virtual_hosts[h - 1].site.custom_logs;
+    if (std::string error = host.access.add_all(logs); !error.empty()) {
+      log::emit(log::LogLevel::error, log::ids::kFileOpenFailed, error);
+    }
+    host.access.set_server_name(site.vhosts_.name(int(h) - 1));
+    logging_ = logging_ || host.access.sink_count() > 0;
+    for (const auto& name : host.router.unknown_handlers()) unknown.insert(name);
   }
-  access_.set_server_name(server_name(site.config_));
-  for (const auto& name : router_.unknown_handlers()) {
+  for (const auto& name : unknown) {
     log::emit(log::LogLevel::warn, log::ids::kConfigWarning,
               "SetHandler " + name + ": no such handler; serving files there");
   }
+}
+
+// Apache's 421: over TLS, the Host header names another vhost than the one
+// SNI chose for the connection (its certificate and TLS settings).
+bool ThreadSite::misdirected(const http::Request& request) const {
+  const http::Peer* peer = request.peer;
+  if (hosts_.size() == 1 || peer == nullptr || peer->tls == nullptr || peer->tls->sni.empty()) {
+    return false;
+  }
+  return vhosts_.select(peer->local_address, peer->local_port, request.host) !=
+         vhosts_.select(peer->local_address, peer->local_port, peer->tls->sni);
+}
+
+size_t ThreadSite::host_index(const http::Request& request) const {
+  if (hosts_.size() == 1 || request.peer == nullptr) return 0;
+  int v = vhosts_.select(request.peer->local_address, request.peer->local_port, request.host);
+  return size_t(v + 1);
+}
+
+void ThreadSite::show_vhost(size_t host, const http::Request& request) {
+  const std::string& name = vhosts_.name(int(host) - 1);
+  char buf[80];
+  size_t n = std::min(name.size(), sizeof buf - 8);
+  std::memcpy(buf, name.data(), n);
+  buf[n++] = ':';
+  uint16_t port = request.peer ? request.peer->local_port : 0;
+  n = size_t(std::to_chars(buf + n, buf + sizeof buf, port).ptr - buf);
+  worker_->vhost.set(std::string_view(buf, n));
 }
 
 }  // namespace

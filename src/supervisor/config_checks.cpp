@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -49,14 +50,22 @@ std::string unwritable(const std::string& path) {
 
 std::vector<std::string> check_paths(const config::Config& config) {
   std::vector<std::string> warnings;
-  const std::string& root = config.files.document_root;
-  struct stat st;
-  if (!root.empty()) {
+  auto check_root = [&](const std::string& root, const std::string& where) {
+    struct stat st;
+    if (root.empty()) return;
     if (::stat(root.c_str(), &st) != 0) {
       // Apache's AH00112 wording.
-      warnings.push_back("DocumentRoot [" + root + "] does not exist (every request gets 404)");
+      warnings.push_back("DocumentRoot [" + root + "] does not exist" + where +
+                         " (every request gets 404)");
     } else if (!S_ISDIR(st.st_mode)) {
-      warnings.push_back("DocumentRoot [" + root + "] is not a directory (every request gets 404)");
+      warnings.push_back("DocumentRoot [" + root + "] is not a directory" + where +
+                         " (every request gets 404)");
+    }
+  };
+  check_root(config.files.document_root, "");
+  for (const auto& vh : config.virtual_hosts) {
+    if (vh.site.files.document_root != config.files.document_root) {
+      check_root(vh.site.files.document_root, " (<VirtualHost> at " + vh.origin + ")");
     }
   }
   auto check = [&](const char* what, const std::string& path) {
@@ -66,15 +75,18 @@ std::vector<std::string> check_paths(const config::Config& config) {
     }
   };
   check("ErrorLog", config.logs.error_log);
-  for (const config::CustomLog& c : config.logs.custom_logs) check("CustomLog", c.path);
+  for (const config::CustomLog& c : config::all_custom_logs(config)) check("CustomLog", c.path);
   check("PidFile", config.pid_file);
   return warnings;
 }
 
 TerminalLogs terminal_logs(const config::Config& config) {
   TerminalLogs t;
-  for (const config::CustomLog& c : config.logs.custom_logs) {
-    if (on_stdout(c.path)) t.access.push_back(c.path);
+  for (const config::CustomLog& c : config::all_custom_logs(config)) {
+    if (on_stdout(c.path) &&
+        std::find(t.access.begin(), t.access.end(), c.path) == t.access.end()) {
+      t.access.push_back(c.path);
+    }
   }
   t.error_log = on_stderr(config.logs.error_log);
   return t;

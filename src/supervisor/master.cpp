@@ -58,7 +58,7 @@ void drop_privileges_or_exit(const config::Config& cfg) {
 
 // Access log files are opened here, as root, and inherited by the children.
 void open_access_logs(const config::Config& cfg) {
-  if (std::string e = log::AccessLog::open_in_master(cfg.logs); !e.empty()) {
+  if (std::string e = log::AccessLog::open_in_master(config::all_custom_logs(cfg)); !e.empty()) {
     log::emit(LogLevel::error, log::ids::kFileOpenFailed, e);
   }
 }

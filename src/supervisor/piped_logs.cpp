@@ -23,8 +23,10 @@ constexpr auto kRestartInterval = std::chrono::seconds(1);
 std::vector<std::string> targets(const config::Config& config) {
   std::vector<std::string> out;
   if (log::is_pipe_target(config.logs.error_log)) out.push_back(config.logs.error_log);
-  for (const config::CustomLog& c : config.logs.custom_logs) {
-    if (log::is_pipe_target(c.path)) out.push_back(c.path);
+  for (const config::CustomLog& c : config::all_custom_logs(config)) {
+    if (log::is_pipe_target(c.path) && std::find(out.begin(), out.end(), c.path) == out.end()) {
+      out.push_back(c.path);
+    }
   }
   return out;
 }

@@ -247,39 +247,40 @@ std::vector<config::Directive> directives() {
   using config::kLocation;
   using config::kServer;
   return {
-      {"SSLEngine", 1, 1, kServer, set_engine,
+      {"SSLEngine", 1, 1, kServer | config::kVhostAware, set_engine,
        "SSLEngine On|Off - TLS on the ports of this server or <VirtualHost> (default Off)"},
-      {"SSLCertificateFile", 1, 1, kServer, set_certificate,
+      {"SSLCertificateFile", 1, 1, kServer | config::kVhostAware, set_certificate,
        "SSLCertificateFile FILE - PEM certificate, optionally followed by its chain; repeat "
        "with an SSLCertificateKeyFile each for RSA and ECDSA side by side"},
-      {"SSLCertificateKeyFile", 1, 1, kServer, set_certificate_key,
+      {"SSLCertificateKeyFile", 1, 1, kServer | config::kVhostAware, set_certificate_key,
        "SSLCertificateKeyFile FILE - PEM private key of the matching SSLCertificateFile; read "
        "by the master before children start"},
-      {"SSLCertificateChainFile", 1, 1, kServer, path(&TlsSite::chain_file),
+      {"SSLCertificateChainFile", 1, 1, kServer | config::kVhostAware, path(&TlsSite::chain_file),
        "SSLCertificateChainFile FILE - intermediate certificates sent after the certificate"},
-      {"SSLCACertificateFile", 1, 1, kServer, path(&TlsSite::ca_file),
+      {"SSLCACertificateFile", 1, 1, kServer | config::kVhostAware, path(&TlsSite::ca_file),
        "SSLCACertificateFile FILE - CAs that client certificates are verified against"},
-      {"SSLCACertificatePath", 1, 1, kServer, path(&TlsSite::ca_path),
+      {"SSLCACertificatePath", 1, 1, kServer | config::kVhostAware, path(&TlsSite::ca_path),
        "SSLCACertificatePath DIR - directory of hashed CA certificates (c_rehash) for client "
        "certificates"},
-      {"SSLProtocol", 1, -1, kServer, set_protocol,
+      {"SSLProtocol", 1, -1, kServer | config::kVhostAware, set_protocol,
        "SSLProtocol [+-]all|TLSv1|TLSv1.1|TLSv1.2|TLSv1.3... - protocols offered (default all "
        "-SSLv3: TLS 1.0 to 1.3, as far as OpenSSL's security level allows)"},
-      {"SSLCipherSuite", 1, 2, kServer, set_cipher_suite,
+      {"SSLCipherSuite", 1, 2, kServer | config::kVhostAware, set_cipher_suite,
        "SSLCipherSuite [SSL|TLSv1.3] SPEC - OpenSSL cipher list for TLS 1.2 and below, or with "
        "TLSv1.3 the TLS 1.3 suites"},
-      {"SSLHonorCipherOrder", 1, 1, kServer, flag(&TlsSite::honor_cipher_order),
+      {"SSLHonorCipherOrder", 1, 1, kServer | config::kVhostAware,
+       flag(&TlsSite::honor_cipher_order),
        "SSLHonorCipherOrder On|Off - the server's cipher order wins (default Off)"},
-      {"SSLCompression", 1, 1, kServer, set_compression,
+      {"SSLCompression", 1, 1, kServer | config::kVhostAware, set_compression,
        "SSLCompression Off - TLS compression is never enabled (On is refused: CRIME)"},
-      {"SSLSessionCache", 1, 1, kServer, set_session_cache,
+      {"SSLSessionCache", 1, 1, kServer | config::kVhostAware, set_session_cache,
        "SSLSessionCache none|shmcb:PATH(BYTES) - session cache shared by all children "
        "(resumption by session ID on any child; default none); PATH is ignored"},
-      {"SSLSessionCacheTimeout", 1, 1, kServer, set_session_cache_timeout,
+      {"SSLSessionCacheTimeout", 1, 1, kServer | config::kVhostAware, set_session_cache_timeout,
        "SSLSessionCacheTimeout SECONDS - lifetime of cached sessions and tickets (default 300)"},
-      {"SSLSessionTickets", 1, 1, kServer, flag(&TlsSite::session_tickets),
+      {"SSLSessionTickets", 1, 1, kServer | config::kVhostAware, flag(&TlsSite::session_tickets),
        "SSLSessionTickets On|Off - resumption by session tickets (default On)"},
-      {"SSLSessionTicketKeyFile", 1, 1, kServer,
+      {"SSLSessionTicketKeyFile", 1, 1, kServer | config::kVhostAware,
        [](Config& cfg, const DirectiveCall& c) {
          cfg.tls.ticket_key_file = c.resolve(c.args[0]);
          cfg.tls.ticket_key_origin = origin_of(c);
@@ -287,32 +288,33 @@ std::vector<config::Directive> directives() {
        },
        "SSLSessionTicketKeyFile FILE - 48 random bytes (name, HMAC and AES keys, as mod_ssl) "
        "shared by every child; default: keys made by the master and rotated"},
-      {"SSLSessionTicketKeyRotation", 1, 1, kServer, set_ticket_rotation,
+      {"SSLSessionTicketKeyRotation", 1, 1, kServer | config::kVhostAware, set_ticket_rotation,
        "SSLSessionTicketKeyRotation DURATION - ours: a new master-made ticket key this often, "
        "the previous one still accepted (default 1h)"},
-      {"SSLOpenSSLConfCmd", 2, 2, kServer, set_conf_cmd,
+      {"SSLOpenSSLConfCmd", 2, 2, kServer | config::kVhostAware, set_conf_cmd,
        "SSLOpenSSLConfCmd NAME VALUE - an OpenSSL SSL_CONF command (Curves, SignatureAlgorithms, "
        "MinProtocol, Options, ...)"},
-      {"SSLOptions", 1, -1, kServer | kLocation | kDirectory, set_options,
+      {"SSLOptions", 1, -1, kServer | kLocation | kDirectory | config::kVhostAware, set_options,
        "SSLOptions [+-]StdEnvVars|ExportCertData|... - HTTPS and SSL_* variables for "
        "applications (per site: inside <Location> or <Directory> it applies to the enclosing "
        "server or <VirtualHost>)"},
-      {"SSLVerifyClient", 1, 1, kServer | kLocation | kDirectory, set_verify_client,
+      {"SSLVerifyClient", 1, 1, kServer | kLocation | kDirectory | config::kVhostAware,
+       set_verify_client,
        "SSLVerifyClient none|optional|require|optional_no_ca - ask for a client certificate, "
        "verified against SSLCACertificateFile"},
-      {"SSLVerifyDepth", 1, 1, kServer, set_verify_depth,
+      {"SSLVerifyDepth", 1, 1, kServer | config::kVhostAware, set_verify_depth,
        "SSLVerifyDepth N - longest client certificate chain (default 1)"},
-      {"SSLPassPhraseDialog", 1, 1, kServer, set_pass_phrase_dialog,
+      {"SSLPassPhraseDialog", 1, 1, kServer | config::kVhostAware, set_pass_phrase_dialog,
        "SSLPassPhraseDialog builtin|exec:PROGRAM - encrypted keys are refused unless a program "
        "prints their passphrase (called with SERVER:PORT and the key type)"},
-      {"SSLUseStapling", 1, 1, kServer, warn_stapling,
+      {"SSLUseStapling", 1, 1, kServer | config::kVhostAware, warn_stapling,
        "SSLUseStapling On|Off - accepted; On warns (OCSP stapling is not implemented)"},
-      {"SSLStaplingCache", 1, 1, kServer, accepted,
+      {"SSLStaplingCache", 1, 1, kServer | config::kVhostAware, accepted,
        "SSLStaplingCache SPEC - accepted and ignored (no OCSP stapling)"},
-      {"SSLRandomSeed", 2, 3, kServer, accepted,
+      {"SSLRandomSeed", 2, 3, kServer | config::kVhostAware, accepted,
        "SSLRandomSeed CONTEXT SOURCE [BYTES] - accepted and ignored (OpenSSL seeds itself "
        "from the kernel)"},
-      {"SSLStrictSNIVHostCheck", 1, 1, kServer, accepted,
+      {"SSLStrictSNIVHostCheck", 1, 1, kServer | config::kVhostAware, accepted,
        "SSLStrictSNIVHostCheck On|Off - accepted and ignored"},
   };
 }

@@ -82,6 +82,65 @@ class ConfigTest(PerTestServer):
         self.assertRegex(out, r"(?i)mpmd.*\d+\.\d+\.\d+")
 
 
+class ApacheTree(unittest.TestCase):
+    """A config in an Apache tree (envvars beside it, as /etc/apache2): the
+    APACHE_* variables envvars sets resolve, ServerRoot is the tree, -d
+    overrides it; -S and -M answer as apache2ctl's do."""
+
+    def setUp(self):
+        self.tree = h.server_dir("mpmd-integ-tree-")
+        self.addCleanup(h.shutil.rmtree, self.tree, True)
+        (self.tree / "htdocs").mkdir()
+        (self.tree / "logs").mkdir()
+        (self.tree / "envvars").write_text(
+            "# as Debian's: shell, sourced\n"
+            "export APACHE_LOG_DIR=%s/logs$SUFFIX\n"
+            "export APACHE_RUN_USER=www-data\n"
+            "unset HOME\n" % self.tree)
+        (self.tree / "apache2.conf").write_text(
+            "Listen 127.0.0.1:%d\n"
+            "ErrorLog ${APACHE_LOG_DIR}/error.log\n"
+            "DocumentRoot htdocs\n"
+            "<VirtualHost *:80>\n"
+            "    ServerName a.test\n"
+            "    ServerAlias www.a.test\n"
+            "</VirtualHost>\n"
+            "<VirtualHost *:80>\n"
+            "    ServerName b.test\n"
+            "</VirtualHost>\n" % h.free_port())
+        os.environ.pop("APACHE_LOG_DIR", None)
+
+    def test_envvars_and_server_root(self):
+        conf = str(self.tree / "apache2.conf")
+        rc, out = run_mpmd("-t", "-f", conf)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Syntax OK", out)
+        rc, out = run_mpmd("-S", "-f", conf)
+        self.assertEqual(rc, 0, out)
+        self.assertIn('ServerRoot: "%s"' % self.tree, out)
+        self.assertIn('Main DocumentRoot: "%s/htdocs"' % self.tree, out)
+        self.assertIn('Main ErrorLog: "%s/logs/error.log"' % self.tree, out)
+        self.assertIn("*:80                   is a NameVirtualHost\n"
+                      "         default server a.test (%s:4)\n"
+                      "         port 80 namevhost a.test (%s:4)\n"
+                      "                 alias www.a.test\n"
+                      "         port 80 namevhost b.test (%s:8)\n" % (conf, conf, conf), out)
+        # -d: another ServerRoot, against which DocumentRoot resolves.
+        rc, out = run_mpmd("-S", "-d", "/srv/elsewhere", "-f", conf)
+        self.assertIn('Main DocumentRoot: "/srv/elsewhere/htdocs"', out)
+        # Without envvars the variable is unknown: a config error, as Apache's.
+        (self.tree / "envvars").unlink()
+        rc, out = run_mpmd("-t", "-f", conf)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("APACHE_LOG_DIR", out)
+
+    def test_modules(self):
+        rc, out = run_mpmd("-M", "-f", str(self.tree / "apache2.conf"))
+        self.assertEqual(rc, 0, out)
+        self.assertTrue(out.startswith("Loaded Modules:\n mpm_event_module (static)\n"), out)
+        self.assertIn(" ssl_module (static)\n", out)
+
+
 class Control(PerTestServer):
     def test_stop_with_pid_file(self):
         self.require_mpmd()

@@ -89,7 +89,10 @@ class WwwData(h.ServerTestCase, Identity):
             "User www-data\n" + STATUS + 'CustomLog "%s" "%%h %%>s %%U pid=%%P"\n' % (cls.logs / "access.log") +
             "WSGIDaemonProcess pyd processes=1 threads=2\n"
             'WSGIScriptAlias /py "%s" process-group=pyd\n'
-            % (h.children_can_read(h.REPO / "tests" / "integration" / "wsgi") / "pep3333.wsgi") +
+            "WSGIDaemonProcess pyn processes=1 threads=1 user=nobody group=nogroup\n"
+            'WSGIScriptAlias /pyn "%s" process-group=pyn\n'
+            % ((h.children_can_read(h.REPO / "tests" / "integration" / "wsgi") / "pep3333.wsgi",)
+               * 2) +
             'LoadApplication offload "%s"\n<Location /offload>\n    SetHandler offload\n'
             "</Location>\nOffloadProcesses 1\n" % (Path(BUILD) / "apps" / "offload.so") +
             'LoadApplication counter "%s"\n<Location /counter>\n    SetHandler counter\n'
@@ -117,6 +120,16 @@ class WwwData(h.ServerTestCase, Identity):
         self.assertTrue(daemons, [title(p) for p in self.server.children()])
         for pid in daemons:
             self.assert_runs_as(pid, WWW.pw_uid, WWW.pw_gid)
+
+    def test_wsgi_daemon_user_and_group_options(self):
+        # mod_wsgi's user= and group=: this group's daemon is nobody:nogroup,
+        # the other one keeps the server's User.
+        self.assertEqual(h.http_get(self.server.port, "/pyn/hello")[0], 200)
+        daemons = [p for p in self.server.children() if "wsgi daemon pyn" in title(p)]
+        self.assertTrue(daemons, [title(p) for p in self.server.children()])
+        nobody = pwd.getpwnam("nobody")
+        for pid in daemons:
+            self.assert_runs_as(pid, nobody.pw_uid, 65534)
 
     def test_offload_helpers_run_as_www_data(self):
         status, _, body = h.http_get(self.server.port, "/offload/whoami/pool")
@@ -204,6 +217,16 @@ class SyntaxCheck(unittest.TestCase):
         self.assertNotEqual(code, 0, out)
         self.assertIn("%s:4" % conf, out)
         self.assertIn("bad group name no-such-group-mpmd", out)
+
+    def test_wsgi_daemon_user_root_and_unknown_user_are_refused(self):
+        for option, message in (("user=root", "a daemon process may not run as root"),
+                                ("user=no-such-user-mpmd", "bad user name no-such-user-mpmd"),
+                                ("group=no-such-group-mpmd", "bad group name no-such-group-mpmd")):
+            code, out, conf = syntax_check(self.base + "WSGIDaemonProcess d %s\n" % option,
+                                           self.tmp)
+            self.assertNotEqual(code, 0, out)
+            self.assertIn("%s:4" % conf, out)
+            self.assertIn(message, out)
 
     def test_valid_user_and_group(self):
         code, out, _ = syntax_check(self.base + "User www-data\nGroup #33\n", self.tmp)

@@ -385,6 +385,21 @@ class Sni(h.ServerTestCase):
                              "localhost")
 
 
+    def test_host_naming_another_vhost_than_sni_gets_421(self):
+        # Apache's answer: the connection's certificate and TLS settings are
+        # those of the SNI name's vhost, so another vhost's request needs a
+        # new connection.
+        ctx = ssl.create_default_context(cafile=pki()["ca.pem"])
+        with t.tls_connect(self.port, ctx, server_hostname="b.test") as s:
+            r = t.get(s, host="a.test")
+            self.assertEqual(r.status, 421)
+            self.assertIn(b"Misdirected Request", r.body)
+        with t.tls_connect(self.port, ctx, server_hostname="b.test") as s:
+            self.assertEqual(t.get(s, host="B.test:443").status, 200)  # same vhost
+        with t.tls_connect(self.port, ctx, server_hostname="a.test") as s:
+            self.assertEqual(t.get(s, host="localhost").status, 200)  # an alias of a.test
+
+
 class ConfigChecks(unittest.TestCase):
     """`mpmd -t` reads certificates and keys: file:line errors, expiry warnings."""
 

@@ -135,13 +135,15 @@ std::string set_max_cached_file_size(Config& cfg, const DirectiveCall& call) {
   return config::parse_size(call.args[0], cfg.files.max_cached_file_size);
 }
 
-constexpr unsigned kDirs = config::kServer | config::kDirectory;
+// Per <VirtualHost> too: each vhost has its own static files.
+constexpr unsigned kSite = config::kServer | config::kVirtualHost;
+constexpr unsigned kDirs = kSite | config::kDirectory;
 
 }  // namespace
 
 std::vector<config::Directive> directives() {
   return {
-      {"DocumentRoot", 1, 1, config::kServer, set_document_root,
+      {"DocumentRoot", 1, 1, kSite, set_document_root,
        "DocumentRoot DIR: directory served as the root of the URL space (missing: a warning, "
        "and 404 for every request)"},
       {"DirectoryIndex", 1, -1, kDirs, set_directory_index,
@@ -149,7 +151,7 @@ std::vector<config::Directive> directives() {
       {"Options", 1, -1, kDirs, set_options,
        "Options [+|-]FollowSymLinks|Indexes|None|All ...: symlinks out of DocumentRoot, "
        "directory listings"},
-      {"TypesConfig", 1, 1, config::kServer, set_types_config,
+      {"TypesConfig", 1, 1, kSite, set_types_config,
        "TypesConfig FILE: mime.types file mapping extensions to media types"},
       {"AddType", 2, -1, kDirs, set_add_type,
        "AddType TYPE EXT...: map extensions to a media type, overriding TypesConfig"},
@@ -157,7 +159,7 @@ std::vector<config::Directive> directives() {
        "DefaultType TYPE: type of files with an unknown extension (removed in Apache 2.4)"},
       {"FileETag", 1, -1, kDirs, set_file_etag,
        "FileETag None|MTime Size|...: None sends no ETag; otherwise size-mtime"},
-      {"MaxCachedFileSize", 1, 1, config::kServer, set_max_cached_file_size,
+      {"MaxCachedFileSize", 1, 1, kSite, set_max_cached_file_size,
        "MaxCachedFileSize BYTES: files up to this size are served from memory (0 = no cache; "
        "mpmd extension)"},
   };

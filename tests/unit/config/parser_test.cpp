@@ -334,16 +334,24 @@ TEST_F(ParserTest, DirectoryContentsApplyAtServerLevel) {
             std::string::npos);
 }
 
-TEST_F(ParserTest, VirtualHostWarnsOnceAndAppliesAtServerLevel) {
+TEST_F(ParserTest, VirtualHostKeepsItsLocationsAndWarnsOncePerServerWideDirective) {
+  // DocRoot (a test row without kVirtualHost) applies to the whole server,
+  // with one warning for the name; the vhost's <Location> is its own.
   auto r = parse(
       "<VirtualHost *:80>\n  DocRoot /a\n  <Location /s>\n  SetHandler server-status\n"
       "  </Location>\n</VirtualHost>\n<VirtualHost *:81>\n  DocRoot /b\n</VirtualHost>\n");
   ASSERT_TRUE(r.ok) << r.errors[0];
   EXPECT_EQ(r.config.files.document_root, "/b");
-  ASSERT_EQ(r.config.locations.size(), 1u);
+  EXPECT_TRUE(r.config.locations.empty());
+  ASSERT_EQ(r.config.virtual_hosts.size(), 2u);
+  ASSERT_EQ(r.config.virtual_hosts[0].site.locations.size(), 1u);
+  EXPECT_EQ(r.config.virtual_hosts[0].site.locations[0].handler, "server-status");
+  EXPECT_TRUE(r.config.virtual_hosts[1].site.locations.empty());
   ASSERT_EQ(r.warnings.size(), 1u);
-  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:1: <VirtualHost>: virtual hosts are not supported"),
-            std::string::npos);
+  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:2: DocRoot: inside <VirtualHost> applies to the "
+                               "whole server"),
+            std::string::npos)
+      << r.warnings[0];
 }
 
 TEST_F(ParserTest, UnsupportedSectionsAreSkippedWithWarning) {

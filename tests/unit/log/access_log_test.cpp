@@ -108,8 +108,8 @@ TEST(AccessLog, SeveralSinksEachWithItsFormat) {
 
 TEST(AccessLog, AddAllAndServerName) {
   TempDir dir;
-  config::Logs logs;
-  logs.custom_logs.push_back({dir.file("v.log"), "%v %s"});
+  std::vector<config::CustomLog> logs;
+  logs.push_back({dir.file("v.log"), "%v %s"});
   AccessLog log;
   ASSERT_EQ(log.add_all(logs), "");
   log.set_server_name("www.example");

@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""Suite vhosts: <VirtualHost> selection and per-vhost settings, with Apache as
+the oracle.
+
+The same sites file (included by both configurations, so that file:line agree)
+is served by Debian's Apache 2.4 and by mpmd under the engine given:
+
+* name-based vhosts on *:PORT (ServerName, ServerAlias with a wildcard, case
+  and port of the Host ignored, the first listed as the default);
+* an IP-based vhost on 127.0.0.2:PORT, chosen before any name;
+* a second port no vhost names, served by the main server;
+* per vhost: DocumentRoot, DirectoryIndex, <Location> with Require, CustomLog
+  with %v (a vhost without a CustomLog logs to the server's);
+* `-S` prints the same "VirtualHost configuration" as `apache2 -S`.
+
+Each request goes to both servers; status, Content-Type, body (for 200) and
+Location (its path: the host and port are each server's) must be equal.
+Skipped when Debian's apache2 is not installed.
+"""
+
+import atexit
+import os
+import shutil
+import socket
+import subprocess
+import time
+import unittest
+from pathlib import Path
+
+import mpmd_harness as h
+from raw_http import Reader
+
+APACHE = "/usr/sbin/apache2"
+MODULES = "/usr/lib/apache2/modules"
+IP2 = "127.0.0.2"
+
+SITES = """\
+<VirtualHost *:{port}>
+    ServerName a.test
+    ServerAlias www.a.test
+    DocumentRoot "{root}/a"
+    CustomLog "{logs}/a.log" "%v %>s %U"
+    <Location /private>
+        Require all denied
+    </Location>
+</VirtualHost>
+
+<VirtualHost *:{port}>
+    ServerName b.test
+    ServerAlias *.b.test b-alias.test
+    DocumentRoot "{root}/b"
+    DirectoryIndex start.html
+</VirtualHost>
+
+<VirtualHost {ip2}:{port}>
+    ServerName c.test
+    DocumentRoot "{root}/c"
+</VirtualHost>
+"""
+
+# (local address, port key, Host header or None for HTTP/1.0 without Host, path)
+REQUESTS = [
+    ("127.0.0.1", "port", "a.test", "/"),
+    ("127.0.0.1", "port", "a.test", "/page.html"),
+    ("127.0.0.1", "port", "A.TEST", "/page.html"),
+    ("127.0.0.1", "port", "a.test:1234", "/page.html"),
+    ("127.0.0.1", "port", "a.test.", "/page.html"),
+    ("127.0.0.1", "port", "www.a.test", "/page.html"),
+    ("127.0.0.1", "port", "a.test", "/private/x.txt"),
+    ("127.0.0.1", "port", "a.test", "/private"),
+    ("127.0.0.1", "port", "a.test", "/missing"),
+    ("127.0.0.1", "port", "a.test", "/sub"),
+    ("127.0.0.1", "port", "a.test", "/sub/"),
+    ("127.0.0.1", "port", "b.test", "/"),
+    ("127.0.0.1", "port", "b.test", "/page.html"),
+    ("127.0.0.1", "port", "x.b.test", "/page.html"),
+    ("127.0.0.1", "port", "deep.x.b.test", "/page.html"),
+    ("127.0.0.1", "port", "B-Alias.test", "/page.html"),
+    ("127.0.0.1", "port", "b.test", "/private/x.txt"),
+    ("127.0.0.1", "port", "b.test", "/sub/"),
+    ("127.0.0.1", "port", "unknown.test", "/page.html"),
+    ("127.0.0.1", "port", "c.test", "/page.html"),
+    ("127.0.0.1", "port", "127.0.0.1", "/page.html"),
+    ("127.0.0.1", "port", None, "/page.html"),
+    (IP2, "port", "c.test", "/page.html"),
+    (IP2, "port", "a.test", "/page.html"),
+    (IP2, "port", "b.test", "/"),
+    (IP2, "port", None, "/page.html"),
+    (IP2, "port", "c.test", "/private/x.txt"),
+    ("127.0.0.1", "port2", "a.test", "/page.html"),
+    ("127.0.0.1", "port2", "c.test", "/"),
+    ("127.0.0.1", "port2", None, "/page.html"),
+]
+
+
+def make_sites(root):
+    """Document roots a, b, c and main: each page says whose it is."""
+    for name in ("a", "b", "c", "main"):
+        d = root / name
+        (d / "sub").mkdir(parents=True)
+        (d / "private").mkdir()
+        (d / "index.html").write_text("index of %s\n" % name)
+        (d / "start.html").write_text("start of %s\n" % name)
+        (d / "page.html").write_text("page of %s\n" % name)
+        (d / "sub" / "index.html").write_text("sub of %s\n" % name)
+        (d / "private" / "x.txt").write_text("private of %s\n" % name)
+
+
+def request(ip, port, host, path):
+    """(status, content type, body, location path) over a fresh connection."""
+    with socket.create_connection((ip, port), timeout=10) as s:
+        if host is None:
+            s.sendall(("GET %s HTTP/1.0\r\n\r\n" % path).encode())
+        else:
+            s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
+                       % (path, host)).encode())
+        r = Reader(s).read_response()
+    location = r.header("location") or ""
+    if "://" in location:
+        location = "/" + location.split("://", 1)[1].split("/", 1)[1]
+    ctype = (r.header("content-type") or "").split(";")[0]
+    return r.status, ctype, r.body if r.status == 200 else b"", location
+
+
+class Apache:
+    """Debian's apache2 on the same sites file, in its own temp dir."""
+
+    def __init__(self, tmp, sites, port, port2):
+        self.tmp = tmp
+        self.port = port
+        self.conf = tmp / "apache2.conf"
+        self.conf.write_text(f"""\
+ServerRoot "{tmp}"
+ServerName main.test
+Listen 127.0.0.1:{port}
+Listen {IP2}:{port}
+Listen 127.0.0.1:{port2}
+PidFile "{tmp}/apache2.pid"
+DefaultRuntimeDir "{tmp}"
+Mutex file:{tmp} default
+ErrorLog "{tmp}/error.log"
+LogLevel warn
+LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
+LoadModule authz_core_module {MODULES}/mod_authz_core.so
+LoadModule mime_module {MODULES}/mod_mime.so
+LoadModule dir_module {MODULES}/mod_dir.so
+LoadModule autoindex_module {MODULES}/mod_autoindex.so
+User www-data
+Group www-data
+TypesConfig /etc/mime.types
+DocumentRoot "{tmp.parent}/sites/main"
+CustomLog "{tmp.parent}/logs/main-apache.log" "%v %>s %U"
+Include "{sites}"
+""")
+        self.proc = None
+
+    def start(self):
+        out = open(self.tmp / "output.log", "ab")
+        self.proc = subprocess.Popen([APACHE, "-f", str(self.conf), "-DFOREGROUND"],
+                                     stdin=subprocess.DEVNULL, stdout=out,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        out.close()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("apache2 exited: %s" % h.tail(self.tmp / "output.log"))
+            if h.port_accepts(self.port):
+                return
+            time.sleep(0.05)
+        raise AssertionError("apache2 did not accept on port %d" % self.port)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait(5)
+
+
+@unittest.skipUnless(os.access(APACHE, os.X_OK), "Debian's apache2 is not installed")
+class VirtualHosts(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.root = h.server_dir("mpmd-integ-vhosts-", writable=True)
+        make_sites(cls.root / "sites")
+        for d in ("logs", "apache"):
+            (cls.root / d).mkdir()
+            os.chmod(cls.root / d, 0o1777)
+        cls.mpmd = h.Server()
+        cls.mpmd_port2 = h.free_port()
+        apache_port, apache_port2 = h.free_port(), h.free_port()
+
+        def sites_file(name, port, logs):
+            path = cls.root / name
+            path.write_text(SITES.format(port=port, ip2=IP2, root=cls.root / "sites", logs=logs))
+            return path
+
+        cls.mpmd_sites = sites_file("sites-mpmd.conf", cls.mpmd.port, cls.root / "logs" / "mpmd")
+        apache_sites = sites_file("sites-apache.conf", apache_port, cls.root / "logs" / "apache")
+        (cls.root / "logs" / "mpmd").mkdir()
+        (cls.root / "logs" / "apache").mkdir()
+        for d in ("mpmd", "apache"):
+            os.chmod(cls.root / "logs" / d, 0o1777)
+        cls.mpmd.conf.write_text(cls.mpmd.config_text(f"""\
+ServerName main.test
+Listen {IP2}:{cls.mpmd.port}
+Listen 127.0.0.1:{cls.mpmd_port2}
+DocumentRoot "{cls.root}/sites/main"
+CustomLog "{cls.root}/logs/main-mpmd.log" "%v %>s %U"
+Include "{cls.mpmd_sites}"
+"""))
+        cls.apache = Apache(cls.root / "apache", apache_sites, apache_port, apache_port2)
+        atexit.register(cls.apache.stop)  # also when the runner is stopped
+        cls.ports = {"mpmd": {"port": cls.mpmd.port, "port2": cls.mpmd_port2},
+                     "apache": {"port": apache_port, "port2": apache_port2}}
+        try:
+            cls.mpmd.start()
+            cls.apache.start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.apache.stop()
+        cls.mpmd.stop()
+        if not os.environ.get("MPMD_KEEP_TMP"):
+            shutil.rmtree(cls.root, ignore_errors=True)
+
+    def test_answers_match_apache(self):
+        differences = []
+        for ip, port_key, host, path in REQUESTS:
+            ours = request(ip, self.ports["mpmd"][port_key], host, path)
+            theirs = request(ip, self.ports["apache"][port_key], host, path)
+            if ours != theirs:
+                differences.append("%s %s Host=%r %s:\n  mpmd   %r\n  apache %r"
+                                   % (ip, port_key, host, path, ours, theirs))
+        self.assertEqual(differences, [], "\n".join(differences))
+        # The requests above reached every vhost (the bodies say whose page).
+        bodies = {request(ip, self.ports["mpmd"][k], host, "/page.html")[2]
+                  for ip, k, host in (("127.0.0.1", "port", "a.test"),
+                                      ("127.0.0.1", "port", "b.test"),
+                                      (IP2, "port", "c.test"),
+                                      ("127.0.0.1", "port2", "a.test"))}
+        self.assertEqual(bodies, {b"page of a\n", b"page of b\n", b"page of c\n",
+                                  b"page of main\n"})
+
+    def test_access_logs_per_vhost_match_apache(self):
+        marker = "/page.html?log-%d" % time.monotonic_ns()
+        for ip, port_key, host in (("127.0.0.1", "port", "a.test"),
+                                   ("127.0.0.1", "port", "www.a.test"),
+                                   ("127.0.0.1", "port", "b.test"),
+                                   (IP2, "port", "c.test"),
+                                   ("127.0.0.1", "port2", "b.test")):
+            for server in ("mpmd", "apache"):
+                request(ip, self.ports[server][port_key], host, marker)
+
+        def lines(server):
+            # vhost a has its own log; b, c and the main server use the server's.
+            logs = self.root / "logs"
+            out = {}
+            for name, path in (("a", logs / server / "a.log"),
+                               ("main", logs / ("main-%s.log" % server))):
+                text = path.read_text() if path.exists() else ""
+                # Sorted: children and threads write their lines in batches.
+                out[name] = sorted(line for line in text.splitlines()
+                                   if line.endswith("/page.html"))
+            return out
+
+        def settled():
+            m, a = lines("mpmd"), lines("apache")
+            return len(m["a"]) >= 2 and len(m["main"]) >= 3 and m == a
+
+        h.wait_until(settled, timeout=10)  # mpmd flushes its logs once a second
+        self.assertEqual(lines("mpmd"), lines("apache"))
+        self.assertIn("a.test 200 /page.html", lines("mpmd")["a"])
+        self.assertIn("c.test 200 /page.html", lines("mpmd")["main"])
+
+    def test_dash_S_matches_apache2_S(self):
+        def vhost_part(text):
+            start = text.index("VirtualHost configuration:")
+            rest = text[start:].splitlines()
+            block = [rest[0]]
+            for line in rest[1:]:
+                if not (line.startswith(" ") or line.startswith("*:") or line[:1].isdigit()
+                        or line.startswith("[")):
+                    break
+                block.append(line)
+            return block
+
+        ours = subprocess.run([h.MPMD, "-S", "-f", str(self.mpmd.conf)], capture_output=True,
+                              text=True, timeout=30, stdin=subprocess.DEVNULL)
+        self.assertEqual(ours.returncode, 0, ours.stderr)
+        theirs = subprocess.run([APACHE, "-S", "-f", str(self.apache.conf)], capture_output=True,
+                                text=True, timeout=30, stdin=subprocess.DEVNULL)
+        self.assertEqual(theirs.returncode, 0, theirs.stderr)
+        # Same sites, different files and ports: compare with those named alike.
+        apache_block = [line.replace("sites-apache.conf", "sites-mpmd.conf")
+                        .replace(str(self.ports["apache"]["port"]), str(self.mpmd.port))
+                        for line in vhost_part(theirs.stdout)]
+        self.assertEqual(vhost_part(ours.stdout), apache_block,
+                         "mpmd -S:\n%s\napache2 -S:\n%s" % (ours.stdout, theirs.stdout))
+        self.assertIn('Main DocumentRoot: "%s/sites/main"' % self.root, ours.stdout)
+
+
+if __name__ == "__main__":
+    h.main()
