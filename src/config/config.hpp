@@ -54,8 +54,20 @@ struct Application {
   std::shared_ptr<const void> library;
 };
 
+// Alias and Redirect (mod_alias), in the order of the configuration.
+struct AliasRule {
+  std::string url;  // the URL-path prefix, as <Location> matches ("/icons/", "/old")
+  std::string
+      target;      // Alias: the directory, absolute; Redirect: the URL ("" for 410 and the like)
+  int status = 0;  // Redirect: the status (302 unless said); 0 = an Alias
+  std::string origin;  // "file:line"
+};
+
 struct StaticFiles {
   std::string document_root;  // absolute
+  // Alias: the URL-path that document_root answers below ("" = the URL
+  // space's root, as DocumentRoot).
+  std::string url_prefix;
   std::vector<std::string> directory_index{"index.html"};
   bool follow_symlinks = false;  // Options FollowSymLinks
   bool indexes = false;          // Options Indexes (directory listings)
@@ -217,6 +229,7 @@ struct VhostSite {
   StaticFiles files;                   // DocumentRoot, DirectoryIndex, Options, AddType, ...
   std::vector<Location> locations;     // the server's <Location> blocks, then the vhost's
   std::vector<CustomLog> custom_logs;  // the vhost's own, or the server's when it has none
+  std::vector<AliasRule> aliases;      // the vhost's, then the server's (mod_alias's merge)
 };
 
 // One <VirtualHost ADDR...> block.
@@ -254,6 +267,7 @@ struct Config {
   StaticFiles files;
   Logs logs;
   std::vector<Location> locations;
+  std::vector<AliasRule> aliases;  // Alias, Redirect*
   std::vector<Application> applications;
   Sessions sessions;
   Offload offload;

@@ -375,7 +375,8 @@ std::vector<Directive> core_directives() {
        "or [IPv6], with :PORT or :* (none = any port); chosen by the address a connection "
        "arrived on, then by Host among ServerName/ServerAlias, else the first listed for that "
        "address. DocumentRoot, <Location>, CustomLog, Options, DirectoryIndex, AddType, "
-       "SetHandler, Require and the SSL directives apply per vhost; others (with a warning) to "
+       "SetHandler, Require, Alias, Redirect and the SSL directives apply per vhost; others "
+       "(with a warning) to "
        "the whole server"},
 
       // Server.

@@ -500,6 +500,7 @@ class Run {
     for (size_t v = 0; v < vhosts.size(); ++v) {
       Config scratch = cfg_;
       scratch.logs.custom_logs.clear();
+      scratch.aliases.clear();
       std::vector<size_t> own_locations;  // the vhost's <Location>s, as indexes in scratch
       for (const VhostCall& vc : vhost_calls_[v]) {
         if (vc.row == nullptr) {
@@ -527,6 +528,8 @@ class Run {
       site.locations = std::move(scratch.locations);
       site.custom_logs = scratch.logs.custom_logs.empty() ? cfg_.logs.custom_logs
                                                           : std::move(scratch.logs.custom_logs);
+      site.aliases = std::move(scratch.aliases);
+      site.aliases.insert(site.aliases.end(), cfg_.aliases.begin(), cfg_.aliases.end());
     }
     cfg_.virtual_hosts = std::move(vhosts);
   }

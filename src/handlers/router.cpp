@@ -77,7 +77,15 @@ http::Handler& Router::mounted_or_fallback(std::string_view path) const {
       best = &m;
     }
   }
-  return best ? *best->second : fallback_;
+  if (best) return *best->second;
+  for (const auto& a : aliases_) {
+    if (location_matches(a.first, path)) return *a.second;
+  }
+  return fallback_;
+}
+
+void Router::alias(const std::string& prefix, http::Handler* handler) {
+  aliases_.emplace_back(prefix, handler);
 }
 
 std::vector<std::string> Router::unknown_handlers() const {

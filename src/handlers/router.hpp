@@ -21,6 +21,10 @@ class Router final : public http::Handler {
   // Makes `handler` answer below URL `prefix` (WSGIScriptAlias) where no
   // <Location> sets a handler of its own; the longest prefix wins. Not owned.
   void mount(const std::string& prefix, http::Handler* handler);
+  // Makes `handler` answer below URL-path `prefix` (Alias, Redirect) where no
+  // mount or SetHandler does; these are tried in the order added, the first
+  // that matches wins. Not owned.
+  void alias(const std::string& prefix, http::Handler* handler);
   // The SetHandler names used in the config that have no handler.
   std::vector<std::string> unknown_handlers() const;
 
@@ -32,13 +36,14 @@ class Router final : public http::Handler {
     http::Handler* handler = nullptr;  // null = fallback
   };
   const config::Location* match(std::string_view path) const;
-  // The mounted handler for `path`, or the fallback.
+  // The mounted handler for `path`, else its Alias or Redirect, else the fallback.
   http::Handler& mounted_or_fallback(std::string_view path) const;
 
   const std::vector<config::Location>& locations_;
   http::Handler& fallback_;
   std::map<std::string, http::Handler*, std::less<>> named_;
   std::vector<std::pair<std::string, http::Handler*>> mounts_;
+  std::vector<std::pair<std::string, http::Handler*>> aliases_;
 };
 
 // Apache's <Location> rule: "/a" matches "/a", "/a/", "/a/b" but not "/ab".

@@ -18,6 +18,9 @@ std::string_view explanation(int status) {
       return "The requested method is not allowed for this URL.";
     case 408:
       return "Server timeout waiting for the HTTP request from the client.";
+    case 410:
+      return "The requested resource is no longer available on this server and there is no "
+             "forwarding address. Please remove all references to this resource.";
     case 412:
       return "The precondition on the request for this URL evaluated to false.";
     case 413:

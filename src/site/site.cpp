@@ -11,6 +11,7 @@
 
 #include "app/applications.hpp"
 #include "app/dispatcher.hpp"
+#include "handlers/alias.hpp"
 #include "handlers/router.hpp"
 #include "handlers/static_files/static_files.hpp"
 #include "handlers/status/metrics_handler.hpp"
@@ -135,8 +136,10 @@ class ChildSite final : public mpm::Site {
         threads_per_child_(env.threads_per_child),
         facts_(status_facts(env, options.async_handlers)),
         vhosts_(config_.virtual_hosts, server_name(config_)) {
-    add_files(config_.files, "");
-    for (const auto& vh : config_.virtual_hosts) add_files(vh.site.files, " (" + vh.origin + ")");
+    add_host(config_.files, config_.aliases, "");
+    for (const auto& vh : config_.virtual_hosts) {
+      add_host(vh.site.files, vh.site.aliases, " (" + vh.origin + ")");
+    }
   }
 
   std::unique_ptr<mpm::SiteThread> open_thread(int thread, util::Executor* blocking_pool) override {
@@ -150,12 +153,39 @@ class ChildSite final : public mpm::Site {
  private:
   friend class ThreadSite;
 
-  void add_files(const config::StaticFiles& settings, const std::string& where) {
-    files_.push_back(std::make_unique<static_files::StaticFiles>(settings, clock_));
-    if (!files_.back()->ok()) {
+  // What a thread routes by in a host: URL-path prefix -> handler.
+  using AliasHandlers = std::vector<std::pair<std::string, std::unique_ptr<http::Handler>>>;
+
+  std::unique_ptr<static_files::StaticFiles> make_files(const config::StaticFiles& settings,
+                                                        const std::string& where) {
+    auto files = std::make_unique<static_files::StaticFiles>(settings, clock_);
+    if (!files->ok()) {
       log::emit(log::LogLevel::error, log::ids::kConfigError,
-                "static files" + where + ": " + files_.back()->error() + "; answering 500");
+                "static files" + where + ": " + files->error() + "; answering 500");
     }
+    return files;
+  }
+
+  // A host's files, and its Redirect and Alias rules: every Redirect before
+  // any Alias, each kind in file order (mod_alias).
+  void add_host(const config::StaticFiles& settings, const std::vector<config::AliasRule>& rules,
+                const std::string& where) {
+    files_.push_back(make_files(settings, where));
+    AliasHandlers handlers;
+    for (bool redirects : {true, false}) {
+      for (const config::AliasRule& rule : rules) {
+        if ((rule.status != 0) != redirects) continue;
+        if (redirects) {
+          handlers.emplace_back(rule.url, std::make_unique<handlers::RedirectHandler>(rule));
+          continue;
+        }
+        config::StaticFiles aliased = settings;
+        aliased.document_root = rule.target;
+        aliased.url_prefix = rule.url;
+        handlers.emplace_back(rule.url, make_files(aliased, " (Alias at " + rule.origin + ")"));
+      }
+    }
+    aliases_.push_back(std::move(handlers));
   }
 
   const config::Config& config_;
@@ -169,6 +199,7 @@ class ChildSite final : public mpm::Site {
   VhostMap vhosts_;
   // [0] the main server's, [1 + v] vhost v's; each thread-safe.
   std::vector<std::unique_ptr<static_files::StaticFiles>> files_;
+  std::vector<AliasHandlers> aliases_;  // per host, as files_
 };
 
 ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_pool)
@@ -212,6 +243,7 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
     if (wsgi_) {
       for (const auto& a : site.python_->wsgi().aliases) host.router.mount(a.url, wsgi_.get());
     }
+    for (const auto& [prefix, handler] : site.aliases_[h]) host.router.alias(prefix, handler.get());
     const std::vector<config::CustomLog>& logs =
         h == 0 ? config.logs.custom_logs : config.virtual_hosts[h - 1].site.custom_logs;
     if (std::string error = host.access.add_all(logs); !error.empty()) {

@@ -43,6 +43,12 @@ SITES = """\
     <Location /private>
         Require all denied
     </Location>
+    Alias /extra/ "{root}/extra/"
+    Alias /shared "{root}/c"
+    Redirect /old http://elsewhere.test/new
+    Redirect permanent /perm /target
+    Redirect gone /gone
+    RedirectTemp /tmp2 http://t.test/x
 </VirtualHost>
 
 <VirtualHost *:{port}>
@@ -50,6 +56,9 @@ SITES = """\
     ServerAlias *.b.test b-alias.test
     DocumentRoot "{root}/b"
     DirectoryIndex start.html
+    Alias /both "{root}/a"
+    Redirect seeother /both http://r.test/
+    Redirect 307 /t307 http://r.test/307
 </VirtualHost>
 
 <VirtualHost {ip2}:{port}>
@@ -90,12 +99,33 @@ REQUESTS = [
     ("127.0.0.1", "port2", "a.test", "/page.html"),
     ("127.0.0.1", "port2", "c.test", "/"),
     ("127.0.0.1", "port2", None, "/page.html"),
+    # mod_alias: per vhost, then the server's; Redirect before Alias.
+    ("127.0.0.1", "port", "a.test", "/extra/page.html"),
+    ("127.0.0.1", "port", "a.test", "/extra/"),
+    ("127.0.0.1", "port", "a.test", "/extra/sub"),
+    ("127.0.0.1", "port", "a.test", "/extra"),
+    ("127.0.0.1", "port", "a.test", "/extra/../page.html"),
+    ("127.0.0.1", "port", "a.test", "/shared/page.html"),
+    ("127.0.0.1", "port", "b.test", "/shared/page.html"),
+    ("127.0.0.1", "port", "b.test", "/shared"),
+    ("127.0.0.1", "port", "b.test", "/sharedx/page.html"),
+    ("127.0.0.1", "port2", "x", "/shared/page.html"),
+    ("127.0.0.1", "port", "a.test", "/old"),
+    ("127.0.0.1", "port", "a.test", "/old/x%20y.html?q=1&r=2"),
+    ("127.0.0.1", "port", "a.test", "/older"),
+    ("127.0.0.1", "port", "a.test", "/perm/a"),
+    ("127.0.0.1", "port", "a.test", "/gone/x"),
+    ("127.0.0.1", "port", "a.test", "/tmp2"),
+    ("127.0.0.1", "port", "b.test", "/old"),
+    ("127.0.0.1", "port", "b.test", "/both/page.html"),
+    ("127.0.0.1", "port", "b.test", "/t307/x"),
+    ("127.0.0.1", "port", "b.test", "/moved/x"),
 ]
 
 
 def make_sites(root):
     """Document roots a, b, c and main: each page says whose it is."""
-    for name in ("a", "b", "c", "main"):
+    for name in ("a", "b", "c", "main", "extra", "shared"):
         d = root / name
         (d / "sub").mkdir(parents=True)
         (d / "private").mkdir()
@@ -117,7 +147,13 @@ def request(ip, port, host, path):
         r = Reader(s).read_response()
     location = r.header("location") or ""
     if "://" in location:
-        location = "/" + location.split("://", 1)[1].split("/", 1)[1]
+        # A redirect to the server itself names that server's own host and
+        # port: compare the path. Others (Redirect targets) whole.
+        authority, _, rest = location.split("://", 1)[1].partition("/")
+        host = authority.rsplit(":", 1)[0]
+        if host in ("127.0.0.1", IP2, "localhost") or host.endswith(".test") and \
+                host.split(".")[0] in ("a", "www", "b", "c", "main", "x"):
+            location = "/" + rest
     ctype = (r.header("content-type") or "").split(";")[0]
     return r.status, ctype, r.body if r.status == 200 else b"", location
 
@@ -145,11 +181,14 @@ LoadModule authz_core_module {MODULES}/mod_authz_core.so
 LoadModule mime_module {MODULES}/mod_mime.so
 LoadModule dir_module {MODULES}/mod_dir.so
 LoadModule autoindex_module {MODULES}/mod_autoindex.so
+LoadModule alias_module {MODULES}/mod_alias.so
 User www-data
 Group www-data
 TypesConfig /etc/mime.types
 DocumentRoot "{tmp.parent}/sites/main"
 CustomLog "{tmp.parent}/logs/main-apache.log" "%v %>s %U"
+Alias /shared "{tmp.parent}/sites/shared"
+RedirectPermanent /moved http://moved.test/
 Include "{sites}"
 """)
         self.proc = None
@@ -209,6 +248,8 @@ Listen {IP2}:{cls.mpmd.port}
 Listen 127.0.0.1:{cls.mpmd_port2}
 DocumentRoot "{cls.root}/sites/main"
 CustomLog "{cls.root}/logs/main-mpmd.log" "%v %>s %U"
+Alias /shared "{cls.root}/sites/shared"
+RedirectPermanent /moved http://moved.test/
 Include "{cls.mpmd_sites}"
 """))
         cls.apache = Apache(cls.root / "apache", apache_sites, apache_port, apache_port2)

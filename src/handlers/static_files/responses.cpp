@@ -13,13 +13,16 @@
 
 namespace mpmd::static_files {
 
-void redirect(http::Response& response, std::string_view location) {
-  response.status = 301;
+void redirect(http::Response& response, std::string_view location, int status) {
+  response.status = status;
   add_field(response, "Location", location);
-  std::string body =
-      "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n"
-      "<title>301 Moved Permanently</title>\n</head><body>\n<h1>Moved Permanently</h1>\n"
-      "<p>The document has moved <a href=\"";
+  std::string reason(http::reason_phrase(status));
+  std::string body = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>" +
+                     std::to_string(status) + " " + reason + "</title>\n</head><body>\n<h1>" +
+                     reason + "</h1>\n<p>";
+  // Apache's words (http_protocol.c).
+  body += status == 303 ? "The answer to your request is located <a href=\""
+                        : "The document has moved <a href=\"";
   body += html_escape(location);
   body += "\">here</a>.</p>\n</body></html>\n";
   add_field(response, "Content-Type", "text/html; charset=iso-8859-1");

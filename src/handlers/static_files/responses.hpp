@@ -17,8 +17,9 @@ inline void add_field(http::Response& r, std::string_view name, std::string_view
   r.add_header_copy(name, value);
 }
 
-// 301 to `location` (already percent-encoded), with a short HTML body.
-void redirect(http::Response& response, std::string_view location);
+// `status` (301, 302, 303, ...) to `location` (already percent-encoded),
+// with Apache's short HTML body.
+void redirect(http::Response& response, std::string_view location, int status = 301);
 
 // 405 / OPTIONS: the methods this handler answers.
 constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";

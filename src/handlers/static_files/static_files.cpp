@@ -209,7 +209,12 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
   // Apache's default config denies .htaccess, .htpasswd, ... (<Files ".ht*">).
   if (name.substr(0, 3) == ".ht") return fail(403);
 
-  std::string rel = clean.substr(1);
+  // Below an Alias: the path after its URL-path (the router matched it).
+  std::string_view prefix = settings_.url_prefix;
+  if (clean.compare(0, prefix.size(), prefix) != 0) return fail(404);
+  size_t skip = prefix.size();
+  while (skip < clean.size() && clean[skip] == '/') ++skip;
+  std::string rel = clean.substr(skip);
   util::Result<util::UniqueFd> opened = opener_.open(rel);
   if (!opened) return fail(status_for_open_error(opened.error()));
   util::UniqueFd fd = std::move(*opened);
