@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "config/accepted_directives.hpp"
 #include "config/parser.hpp"
 #include "log/configure.hpp"
 #include "mpm/common/child.hpp"
@@ -414,8 +416,14 @@ int main(int argc, char** argv) {
   }
   if (args.modules) {
     std::printf("Loaded Modules:\n mpm_%s_module (static)\n", cfg.mpm.name.c_str());
-    for (std::string_view m : config::builtin_module_names()) {
-      std::printf(" %s (static)\n", std::string(m).c_str());
+    std::vector<std::string_view> builtin = config::builtin_module_names();
+    for (std::string_view m : builtin) std::printf(" %s (static)\n", std::string(m).c_str());
+    auto accepted = config::accepted_modules();
+    for (size_t i = 0; i < accepted.size(); i += 2) {
+      if (std::find(builtin.begin(), builtin.end(), accepted[i]) != builtin.end()) {
+        continue;  // implemented in part (mime_module): listed above
+      }
+      std::printf(" %s (directives accepted, not enforced)\n", std::string(accepted[i]).c_str());
     }
     return 0;
   }

@@ -59,7 +59,7 @@ struct AliasRule {
   std::string url;  // the URL-path prefix, as <Location> matches ("/icons/", "/old")
   std::string
       target;      // Alias: the directory, absolute; Redirect: the URL ("" for 410 and the like)
-  int status = 0;  // Redirect: the status (302 unless said); 0 = an Alias
+  int status = 0;  // Redirect: the status (302 unless said); ScriptAlias: 403; 0 = an Alias
   std::string origin;  // "file:line"
 };
 
@@ -275,6 +275,9 @@ struct Config {
   std::vector<VirtualHost> virtual_hosts;  // in file order
   Tls tls;                                 // SSL* directives (src/tls/)
   RunAs run_as;                            // User, Group
+  // Modules whose directives were accepted but are not enforced (warned once
+  // each at -t; config/accepted_directives.hpp).
+  std::vector<std::string> unenforced_modules;
 };
 
 // Every CustomLog: the server's, then each <VirtualHost>'s (a path may repeat).

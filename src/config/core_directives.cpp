@@ -264,6 +264,12 @@ std::string set_require(Config&, const DirectiveCall& c) {
       access = Access::denied;
     else
       return "usage: Require all granted|denied, not '" + a[1] + "'";
+  } else if (util::iequals(a[0], "local")) {
+    // Apache's: the loopback addresses (it also counts a client connecting
+    // to its own address from outside the loopback network; mpmd does not).
+    if (a.size() != 1) return "usage: Require local";
+    ips = {"127.0.0.0/8", "::1"};
+    access = Access::ip_list;
   } else if (util::iequals(a[0], "ip")) {
     if (a.size() < 2) return "usage: Require ip ADDRESS|NETWORK...";
     for (size_t i = 1; i < a.size(); ++i) {
@@ -272,7 +278,8 @@ std::string set_require(Config&, const DirectiveCall& c) {
     }
     access = Access::ip_list;
   } else {
-    return "'Require " + a[0] + "' is not supported (only 'all granted|denied' and 'ip ...')";
+    return "'Require " + a[0] +
+           "' is not supported (only 'all granted|denied', 'local' and 'ip ...')";
   }
   Location* loc = c.location;
   if (loc == nullptr) {  // <Directory>: not enforced yet
@@ -399,6 +406,30 @@ std::vector<Directive> core_directives() {
       {"ServerAdmin", 1, 1, kServer | kVhostAware,
        server_or_vhost(&Config::server_admin, &VirtualHost::server_admin),
        "ServerAdmin EMAIL|URL - the server's (or <VirtualHost>'s) contact; shown by mpmd -S"},
+      {"TraceEnable", 1, 1, kServer | kVhostAware,
+       [](Config&, const DirectiveCall& c) {
+         if (!util::iequals(c.args[0], "off") && !util::iequals(c.args[0], "on") &&
+             !util::iequals(c.args[0], "extended")) {
+           return std::string("must be On, Off or extended");
+         }
+         if (!util::iequals(c.args[0], "off")) c.warn("TRACE is answered 405 (as TraceEnable Off)");
+         return std::string();
+       },
+       "TraceEnable On|Off|extended - accepted; mpmd answers TRACE with 405, as Off"},
+      {"ServerSignature", 1, 1, kServer | kLocation | kDirectory | kVhostAware,
+       [](Config&, const DirectiveCall& c) {
+         if (!util::iequals(c.args[0], "off") && !util::iequals(c.args[0], "on") &&
+             !util::iequals(c.args[0], "email")) {
+           return std::string("must be On, Off or EMail");
+         }
+         if (!util::iequals(c.args[0], "off")) {
+           c.warn("error pages carry no signature line (as ServerSignature Off)");
+         }
+         return std::string();
+       },
+       "ServerSignature On|Off|EMail - accepted; error pages carry no signature, as Off"},
+      {"ExtendedStatus", 1, 1, kServer, ignored,
+       "ExtendedStatus On|Off - accepted; /server-status always shows every request"},
       {"DefaultRuntimeDir", 1, 1, kServer, ignored,
        "DefaultRuntimeDir DIR - accepted: mpmd keeps no runtime files there (its shared memory "
        "is anonymous, its sockets abstract)"},
@@ -537,7 +568,8 @@ std::vector<Directive> core_directives() {
        "SetHandler NAME|None - handler for a <Location>: server-status, metrics, an "
        "application"},
       {"Require", 1, -1, kLocation | kDirectory | kVirtualHost, set_require,
-       "Require all granted|denied, Require ip ADDR|NET... - who may access a <Location>; "
+       "Require all granted|denied, Require local, Require ip ADDR|NET... - who may access a "
+       "<Location>; "
        "several lines grant if any does"},
   };
 }

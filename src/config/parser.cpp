@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/accepted_directives.hpp"
 #include "config/address.hpp"
 #include "config/lexer.hpp"
 #include "util/strings.hpp"
@@ -33,6 +34,9 @@ constexpr std::string_view kBuiltinModules[] = {
     "authz_host_module",    "mod_authz_host.c",
     "ssl_module",           "mod_ssl.c",
     "socache_shmcb_module", "mod_socache_shmcb.c",
+    "alias_module",         "mod_alias.c",
+    "wsgi_module",          "mod_wsgi.c",
+    "reqtimeout_module",    "mod_reqtimeout.c",
 };
 
 // Sections mpmd skips with a warning, so that Apache configs still load.
@@ -539,8 +543,10 @@ class Run {
 
 bool is_builtin_module(std::string_view name) {
   std::string m = lower(name);
+  auto accepted = accepted_modules();
   return std::find(std::begin(kBuiltinModules), std::end(kBuiltinModules), m) !=
-         std::end(kBuiltinModules);
+             std::end(kBuiltinModules) ||
+         std::find(accepted.begin(), accepted.end(), m) != accepted.end();
 }
 
 std::vector<std::string_view> builtin_module_names() {

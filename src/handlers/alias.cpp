@@ -68,6 +68,16 @@ std::string set_alias(Config& cfg, const DirectiveCall& c) {
   return "";
 }
 
+// mpmd runs no CGI: the URL-path answers 403, so that neither the scripts nor
+// whatever DocumentRoot holds at that path are ever served in their place.
+std::string set_script_alias(Config& cfg, const DirectiveCall& c) {
+  if (c.args[0].empty() || c.args[0][0] != '/') return "the URL-path must start with '/'";
+  c.warn("CGI is not supported: requests below " + c.args[0] + " get 403");
+  cfg.aliases.push_back(
+      config::AliasRule{.url = c.args[0], .target = "", .status = 403, .origin = origin_of(c)});
+  return "";
+}
+
 }  // namespace
 
 std::vector<config::Directive> alias_directives() {
@@ -84,6 +94,9 @@ std::vector<config::Directive> alias_directives() {
        "RedirectPermanent URL-PATH URL - Redirect permanent (301)"},
       {"RedirectTemp", 2, 2, kSite, fixed_redirect(302),
        "RedirectTemp URL-PATH URL - Redirect temp (302)"},
+      {"ScriptAlias", 2, 2, kSite, set_script_alias,
+       "ScriptAlias URL-PATH DIRECTORY - accepted with a warning: mpmd runs no CGI, requests "
+       "below URL-PATH get 403"},
   };
 }
 

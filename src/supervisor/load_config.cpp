@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "app/directives.hpp"
+#include "config/accepted_directives.hpp"
 #include "handlers/alias.hpp"
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
@@ -25,11 +26,11 @@ namespace mpmd::supervisor {
 config::Parser make_parser() {
   std::vector<std::string> engines;
   for (const mpm::Engine& e : mpm::engines()) engines.emplace_back(e.name);
-  return config::Parser(
-      {config::core_directives(), log::directives(), static_files::directives(),
-       handlers::alias_directives(), supervisor::directives(), app::directives(),
-       session::directives(), offload::directives(), python::directives(), tls::directives()},
-      std::move(engines));
+  return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
+                         handlers::alias_directives(), supervisor::directives(), app::directives(),
+                         session::directives(), offload::directives(), python::directives(),
+                         tls::directives(), config::accepted_directives()},
+                        std::move(engines));
 }
 
 void apply_defaults(config::Config& config) {

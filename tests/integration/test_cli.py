@@ -134,6 +134,20 @@ class ApacheTree(unittest.TestCase):
         self.assertNotEqual(rc, 0, out)
         self.assertIn("APACHE_LOG_DIR", out)
 
+    def test_debian_stock_tree_passes_t_with_one_warning_per_module(self):
+        conf = "/etc/apache2/apache2.conf"
+        if not os.path.exists(conf) or not os.path.exists("/etc/apache2/envvars"):
+            self.skipTest("Debian's apache2 is not installed")
+        rc, out = run_mpmd("-t", "-f", conf)
+        self.assertEqual(rc, 0, out)
+        self.assertTrue(out.rstrip().endswith("Syntax OK"), out)
+        accepted = re.findall(r"accepted, not enforced \((\w+)\)", out)
+        self.assertTrue(accepted, out)
+        self.assertEqual(len(accepted), len(set(accepted)), out)  # once per module
+        for module in ("autoindex_module", "mime_module", "negotiation_module",
+                       "setenvif_module"):
+            self.assertIn(module, accepted)
+
     def test_modules(self):
         rc, out = run_mpmd("-M", "-f", str(self.tree / "apache2.conf"))
         self.assertEqual(rc, 0, out)

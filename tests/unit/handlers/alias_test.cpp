@@ -52,5 +52,15 @@ TEST(AliasDirectives, BadRedirectsAreConfigErrors) {
   }
 }
 
+TEST(AliasDirectives, ScriptAliasAnswers403WithAWarning) {
+  // mpmd runs no CGI: neither the scripts nor DocumentRoot's files are served there.
+  auto r = parse("ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  ASSERT_EQ(r.config.aliases.size(), 1u);
+  EXPECT_EQ(r.config.aliases[0].status, 403);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("CGI is not supported"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mpmd::handlers
