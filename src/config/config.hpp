@@ -69,9 +69,11 @@ struct StaticFiles {
   // space's root, as DocumentRoot).
   std::string url_prefix;
   std::vector<std::string> directory_index{"index.html"};
-  bool follow_symlinks = false;  // Options FollowSymLinks
-  bool indexes = false;          // Options Indexes (directory listings)
-  std::string types_config;      // TypesConfig, absolute ("" = built-in minimal table)
+  bool directory_slash = true;    // DirectorySlash: redirect /dir to /dir/
+  std::string fallback_resource;  // FallbackResource: URL-path served for missing files ("" = none)
+  bool follow_symlinks = false;   // Options FollowSymLinks
+  bool indexes = false;           // Options Indexes (directory listings)
+  std::string types_config;       // TypesConfig, absolute ("" = built-in minimal table)
   std::map<std::string, std::string> add_types;  // extension (lower case, no dot) -> type
   std::string default_type = "application/octet-stream";
   bool file_etag = true;

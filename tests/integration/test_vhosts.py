@@ -56,6 +56,7 @@ SITES = """\
     ServerAlias *.b.test b-alias.test
     DocumentRoot "{root}/b"
     DirectoryIndex start.html
+    DirectorySlash Off
     Alias /both "{root}/a"
     Redirect seeother /both http://r.test/
     Redirect 307 /t307 http://r.test/307
@@ -64,6 +65,7 @@ SITES = """\
 <VirtualHost {ip2}:{port}>
     ServerName c.test
     DocumentRoot "{root}/c"
+    FallbackResource /page.html
 </VirtualHost>
 """
 
@@ -120,6 +122,15 @@ REQUESTS = [
     ("127.0.0.1", "port", "b.test", "/both/page.html"),
     ("127.0.0.1", "port", "b.test", "/t307/x"),
     ("127.0.0.1", "port", "b.test", "/moved/x"),
+    # mod_dir: FallbackResource (c), DirectorySlash Off (b).
+    (IP2, "port", "c.test", "/nothing"),
+    (IP2, "port", "c.test", "/nothing/deeper.html?x=1"),
+    (IP2, "port", "c.test", "/sub"),
+    (IP2, "port", "c.test", "/sub/"),
+    (IP2, "port", "c.test", "/page.html/x"),
+    ("127.0.0.1", "port", "b.test", "/sub"),
+    ("127.0.0.1", "port", "b.test", "/private"),
+    ("127.0.0.1", "port", "b.test", "/private/"),
 ]
 
 

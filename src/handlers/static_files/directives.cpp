@@ -148,6 +148,26 @@ std::vector<config::Directive> directives() {
        "and 404 for every request)"},
       {"DirectoryIndex", 1, -1, kDirs, set_directory_index,
        "DirectoryIndex NAME... | disabled: files tried, in order, for a directory request"},
+      {"DirectorySlash", 1, 1, kDirs,
+       [](config::Config& cfg, const config::DirectiveCall& c) {
+         return config::parse_flag(c.args[0], cfg.files.directory_slash);
+       },
+       "DirectorySlash On|Off: redirect a directory requested without its trailing slash to "
+       "DIR/ (default On)"},
+      {"FallbackResource", 1, 1, kDirs,
+       [](config::Config& cfg, const config::DirectiveCall& c) {
+         const std::string& a = c.args[0];
+         if (util::iequals(a, "disabled")) {
+           cfg.files.fallback_resource.clear();
+         } else if (a.empty() || a[0] != '/') {
+           return std::string("must be a local URL-path (/index.php) or disabled");
+         } else {
+           cfg.files.fallback_resource = a;
+         }
+         return std::string();
+       },
+       "FallbackResource /URL-PATH | disabled: what a request for a file that does not exist "
+       "gets instead (a front controller such as /index.php)"},
       {"Options", 1, -1, kDirs, set_options,
        "Options [+|-]FollowSymLinks|Indexes|None|All ...: symlinks out of DocumentRoot, "
        "directory listings"},

@@ -182,22 +182,22 @@ void StaticFiles::handle(const http::Request& request, http::Response& response)
     if (!entry->referenced.load(std::memory_order_relaxed))
       entry->referenced.store(true, std::memory_order_relaxed);
   } else {
-    entry = resolve(request, response, now, entry);
+    entry = resolve(request, request.path, response, now, entry);
     if (!entry) return;
   }
   serve(request, entry, response, now);
 }
 
 std::shared_ptr<const FileEntry> StaticFiles::resolve(
-    const http::Request& request, http::Response& response, util::Usec now,
-    const std::shared_ptr<const FileEntry>& cached) {
+    const http::Request& request, std::string_view path, http::Response& response, util::Usec now,
+    const std::shared_ptr<const FileEntry>& cached, bool fallback) {
   auto fail = [&](int status) -> std::shared_ptr<const FileEntry> {
     if (cached) cache_.erase(request.path);
     http::error_page(response, status);
     return nullptr;
   };
   std::string clean;
-  switch (clean_path(request.path, clean)) {
+  switch (clean_path(path, clean)) {
     case PathError::none:
       break;
     case PathError::bad_request:
@@ -216,12 +216,26 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
   while (skip < clean.size() && clean[skip] == '/') ++skip;
   std::string rel = clean.substr(skip);
   util::Result<util::UniqueFd> opened = opener_.open(rel);
+  if (!opened && !fallback && !settings_.fallback_resource.empty() &&
+      opened.error().code == ENOENT) {
+    // mod_dir's FallbackResource: a path that names no file is answered
+    // with that local URL (a front controller), never cached as this path.
+    // Not ENOTDIR: /file.html/x names a file (with path info), a 404 in
+    // Apache too.
+    if (cached) cache_.erase(request.path);
+    return resolve(request, settings_.fallback_resource, response, now, nullptr, true);
+  }
   if (!opened) return fail(status_for_open_error(opened.error()));
   util::UniqueFd fd = std::move(*opened);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return fail(500);
   std::string index_name;
   if (S_ISDIR(st.st_mode)) {
+    if (clean.back() != '/' && !settings_.directory_slash) {
+      // DirectorySlash Off: mod_dir neither redirects nor serves an index
+      // here, and no handler serves a directory.
+      return fail(403);
+    }
     if (clean.back() != '/') {
       if (cached) cache_.erase(request.path);
       std::string location = encode_path(clean);
@@ -263,7 +277,7 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
   }
   std::shared_ptr<FileEntry> entry = make_entry(std::move(fd), st, name, now);
   if (!entry) return fail(500);
-  if (entry->in_memory && request.path.size() <= kMaxKeyLength) {
+  if (entry->in_memory && !fallback && request.path.size() <= kMaxKeyLength) {
     cache_.put(request.path, entry);
   } else if (cached) {
     cache_.erase(request.path);

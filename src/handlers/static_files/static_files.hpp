@@ -57,9 +57,11 @@ class StaticFiles final : public http::Handler {
  private:
   // Resolves the request path to a file entry (maybe `cached`, revalidated), or
   // fills `response` with an error, redirect or listing and returns null.
-  std::shared_ptr<const FileEntry> resolve(const http::Request& request, http::Response& response,
-                                           util::Usec now,
-                                           const std::shared_ptr<const FileEntry>& cached);
+  // `path` is the request's (or FallbackResource's, `fallback` true).
+  std::shared_ptr<const FileEntry> resolve(const http::Request& request, std::string_view path,
+                                           http::Response& response, util::Usec now,
+                                           const std::shared_ptr<const FileEntry>& cached,
+                                           bool fallback = false);
   std::shared_ptr<FileEntry> make_entry(util::UniqueFd fd, const struct stat& st,
                                         std::string_view name, util::Usec now) const;
   void serve(const http::Request& request, const std::shared_ptr<const FileEntry>& entry,
