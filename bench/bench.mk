@@ -3,7 +3,7 @@
 #   make bench-quick  fewer servers and workloads, 1 round (at most ~2 minutes)
 # Extra harness options: make bench BENCH_ARGS='--unpinned --rounds 5'
 # Results go to bench/results/<timestamp>/ (results.csv, report.md, *.png).
-.PHONY: bench bench-quick bench-build bench-publish bench-offload bench-wsgi bench-wsgi-preload bench-tls
+.PHONY: bench bench-quick bench-build bench-publish bench-offload bench-wsgi bench-wsgi-preload bench-tls bench-vhosts
 
 BENCH_ARGS ?=
 
@@ -46,6 +46,12 @@ bench-publish:
 	cp $$latest/report.md docs/benchmarks/report.md; \
 	cp $$latest/results.csv $$latest/meta.json $$latest/*.png docs/benchmarks/; \
 	echo "published $$latest to docs/benchmarks/"
+
+# Debian's stock /etc/apache2 plus ten name-based vhosts, served by Apache's
+# event MPM and by mpmd from the same tree, and mpmd with a plain config: 4 KB
+# at 64 connections (bench/vhosts.py; needs root and apache2; about 2 minutes).
+bench-vhosts: bench-build
+	python3 bench/vhosts.py --build $(BUILD) --out bench/results/vhosts-$$(date +%Y%m%d-%H%M%S)
 
 # Python WSGI servers (bench/wsgi.py): mpmd's engines embedded and in daemon mode
 # against gunicorn, uWSGI, Apache mod_wsgi and waitress, Piel-style (about 25

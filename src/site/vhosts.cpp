@@ -139,10 +139,12 @@ const VhostMap::Chain* VhostMap::chain_for(std::string_view local_ip, uint16_t l
 }
 
 bool VhostMap::name_matches(int vhost, std::string_view host) const {
+  // No lower-case copy of the Host per request: names are compared ignoring case.
   const Names& n = names_[size_t(vhost)];
-  if (n.name == host) return true;
+  if (util::iequals(n.name, host)) return true;
   for (const auto& a : n.aliases) {
-    if (a.find_first_of("*?") == std::string::npos ? a == host : wildcard_matches(a, host)) {
+    if (a.find_first_of("*?") == std::string::npos ? util::iequals(a, host)
+                                                   : wildcard_matches(a, host)) {
       return true;
     }
   }
@@ -154,7 +156,7 @@ int VhostMap::select(std::string_view local_ip, uint16_t local_port, std::string
   const Chain* chain = chain_for(local_ip, local_port);
   if (chain == nullptr) return kMainServer;
   if (chain->vhosts.size() > 1 && !host.empty()) {
-    std::string wanted = host_for_matching(host);
+    std::string_view wanted = host_part(host);
     for (int v : chain->vhosts) {
       if (name_matches(v, wanted)) return v;
     }
