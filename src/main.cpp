@@ -105,8 +105,9 @@ void dump_run_config(const config::Config& cfg) {
   std::fputs(map.describe(cfg.virtual_hosts).c_str(), stdout);
   std::printf("ServerRoot: \"%s\"\n", cfg.server_root.c_str());
   std::printf("Main DocumentRoot: \"%s\"\n", cfg.files.document_root.c_str());
+  const std::string& error_log = cfg.logs.error_log;
   std::printf("Main ErrorLog: \"%s\"\n",
-              cfg.logs.error_log.empty() ? "/dev/stderr" : cfg.logs.error_log.c_str());
+              error_log.empty() || error_log == "-" ? "/dev/stderr" : error_log.c_str());
   if (!cfg.pid_file.empty()) std::printf("PidFile: \"%s\"\n", cfg.pid_file.c_str());
   for (const auto& d : cfg.defines) std::printf("Define: %s\n", d.c_str());
   if (cfg.run_as.uid) {
