@@ -19,6 +19,7 @@ Skipped when Debian's apache2 is not installed.
 """
 
 import atexit
+import json
 import os
 import shutil
 import socket
@@ -147,6 +148,15 @@ def make_sites(root):
         (d / "private" / "x.txt").write_text("private of %s\n" % name)
 
 
+def request_full(ip, port, host, path):
+    """(status, headers, body) over a fresh connection."""
+    with socket.create_connection((ip, port), timeout=10) as s:
+        s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
+                   % (path, host)).encode())
+        r = Reader(s).read_response()
+    return r.status, r, r.body
+
+
 def request(ip, port, host, path):
     """(status, content type, body, location path) over a fresh connection."""
     with socket.create_connection((ip, port), timeout=10) as s:
@@ -259,6 +269,9 @@ Listen {IP2}:{cls.mpmd.port}
 Listen 127.0.0.1:{cls.mpmd_port2}
 DocumentRoot "{cls.root}/sites/main"
 CustomLog "{cls.root}/logs/main-mpmd.log" "%v %>s %U"
+<Location /server-status>
+    SetHandler server-status
+</Location>
 Alias /shared "{cls.root}/sites/shared"
 RedirectPermanent /moved http://moved.test/
 Include "{cls.mpmd_sites}"
@@ -329,6 +342,16 @@ Include "{cls.mpmd_sites}"
         self.assertEqual(lines("mpmd"), lines("apache"))
         self.assertIn("a.test 200 /page.html", lines("mpmd")["a"])
         self.assertIn("c.test 200 /page.html", lines("mpmd")["main"])
+
+    def test_status_page_shows_the_vhost_as_apache_does(self):
+        # Apache's VHost column: the vhost's ServerName and the port, whatever
+        # the Host said (b's alias here). The status request shows itself.
+        port = self.mpmd.port
+        status, _, body = request_full("127.0.0.1", port, "B-Alias.test", "/server-status?json")
+        self.assertEqual(status, 200, body)
+        mine = [w for w in json.loads(body)["worker_table"]
+                if w["request"].startswith("GET /server-status?json")]
+        self.assertEqual([w["vhost"] for w in mine], ["b.test:%d" % port], mine)
 
     def test_dash_S_matches_apache2_S(self):
         def vhost_part(text):
