@@ -43,6 +43,16 @@ struct Location {
   std::vector<std::string> require_ip;  // Require ip ADDR|CIDR ...
 };
 
+// The access rules of one <Directory DIR> block (Require). The site turns
+// them into URL prefixes below each host's DocumentRoot and Alias
+// directories, shortest directory first, before the <Location> blocks (Apache's
+// merge order: Directory, then Location).
+struct DirectoryRule {
+  std::string dir;     // absolute, no trailing '/' ("/" for the root)
+  std::string origin;  // "file:line" of <Directory>: the block's Require lines add up
+  Location access;     // access and require_ip (path unused)
+};
+
 // LoadApplication NAME PATH [KEY=VALUE...] (rows and loader in app/).
 struct Application {
   std::string name;                  // what SetHandler mounts
@@ -228,10 +238,11 @@ struct Wsgi {
 // server's unless a directive inside the block sets it (Apache's merge: the
 // server level counts wherever it is written, before or after the block).
 struct VhostSite {
-  StaticFiles files;                   // DocumentRoot, DirectoryIndex, Options, AddType, ...
-  std::vector<Location> locations;     // the server's <Location> blocks, then the vhost's
-  std::vector<CustomLog> custom_logs;  // the vhost's own, or the server's when it has none
-  std::vector<AliasRule> aliases;      // the vhost's, then the server's (mod_alias's merge)
+  StaticFiles files;                       // DocumentRoot, DirectoryIndex, Options, AddType, ...
+  std::vector<Location> locations;         // the server's <Location> blocks, then the vhost's
+  std::vector<CustomLog> custom_logs;      // the vhost's own, or the server's when it has none
+  std::vector<AliasRule> aliases;          // the vhost's, then the server's (mod_alias's merge)
+  std::vector<DirectoryRule> directories;  // the server's, then the vhost's
 };
 
 // One <VirtualHost ADDR...> block.
@@ -269,7 +280,8 @@ struct Config {
   StaticFiles files;
   Logs logs;
   std::vector<Location> locations;
-  std::vector<AliasRule> aliases;  // Alias, Redirect*
+  std::vector<AliasRule> aliases;          // Alias, Redirect*
+  std::vector<DirectoryRule> directories;  // <Directory> blocks with Require
   std::vector<Application> applications;
   Sessions sessions;
   Offload offload;

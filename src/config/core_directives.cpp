@@ -252,7 +252,7 @@ std::string set_handler(Config&, const DirectiveCall& c) {
 
 // Several Require lines in one section grant access if any of them does
 // (Apache's implicit <RequireAny>).
-std::string set_require(Config&, const DirectiveCall& c) {
+std::string set_require(Config& cfg, const DirectiveCall& c) {
   const auto& a = c.args;
   Access access = Access::unset;
   std::vector<std::string> ips;
@@ -282,11 +282,23 @@ std::string set_require(Config&, const DirectiveCall& c) {
            "' is not supported (only 'all granted|denied', 'local' and 'ip ...')";
   }
   Location* loc = c.location;
-  if (loc == nullptr) {  // <Directory>: not enforced yet
-    if (access != Access::granted) {
-      c.warn("ignored inside <Directory> (not enforced yet); use <Location> to restrict access");
+  if (loc == nullptr) {  // <Directory DIR>
+    if (c.directory.find_first_of("*?[") != std::string::npos) {
+      if (access != Access::granted) {
+        c.warn(
+            "ignored inside a <Directory> with wildcards (not enforced); use a plain path or "
+            "<Location>");
+      }
+      return "";
     }
-    return "";
+    auto& rules = cfg.directories;
+    auto it = std::find_if(rules.begin(), rules.end(),
+                           [&](const DirectoryRule& r) { return r.origin == c.section; });
+    if (it == rules.end()) {
+      rules.push_back(DirectoryRule{.dir = c.directory, .origin = c.section});
+      it = std::prev(rules.end());
+    }
+    loc = &it->access;
   }
   if (loc->access == Access::granted) return "";  // any rule granting everyone wins
   if (access == Access::granted) {
@@ -374,9 +386,11 @@ std::vector<Directive> core_directives() {
       {"<Location", 1, 1, kServer, nullptr,
        "<Location /PATH> ... </Location> - settings for URLs starting with /PATH; later blocks "
        "win"},
-      {"<Directory", 1, 1, kServer, nullptr,
-       "<Directory DIR> ... </Directory> - accepted; its contents apply to the whole server for "
-       "now (Require inside it is not enforced)"},
+      {"<Directory", 1, 2, kServer, nullptr,
+       "<Directory DIR> ... </Directory> - Require inside applies to DIR and below, as served "
+       "below DocumentRoot or an Alias (shortest DIR first, <Location> after); other "
+       "directives inside apply as at server or vhost level; <Directory ~ REGEX> is skipped "
+       "with a warning"},
       {"<VirtualHost", 1, -1, kServer, nullptr,
        "<VirtualHost ADDR...> ... </VirtualHost> - a virtual host: ADDR is *, _default_, an IP "
        "or [IPv6], with :PORT or :* (none = any port); chosen by the address a connection "

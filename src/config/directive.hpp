@@ -35,6 +35,8 @@ struct DirectiveCall {
   std::string file;                      // absolute path of the file
   int line = 0;                          // 1-based line of the directive
   Location* location = nullptr;          // the enclosing <Location>, if any
+  std::string directory;                 // the enclosing <Directory>'s path, absolute ("" = none)
+  std::string section;                   // "file:line" of the enclosing <Directory>
   int virtual_host = -1;                 // the enclosing <VirtualHost> (Config::virtual_hosts)
   std::string server_root;               // ServerRoot in force at this point
   std::span<const std::string> engines;  // the MPM names the parser was given

@@ -86,7 +86,9 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
 struct Scope {
   int location = -1;  // index in Config::locations; inside a vhost, among its own <Location>s
   bool directory = false;
-  int virtual_host = -1;  // index in Config::virtual_hosts
+  std::string directory_path;    // <Directory>'s, absolute
+  std::string directory_origin;  // "file:line" of <Directory>
+  int virtual_host = -1;         // index in Config::virtual_hosts
 };
 
 // A call inside a <VirtualHost> to a kVirtualHost row, or a <Location> opened
@@ -100,6 +102,8 @@ struct VhostCall {
   int line = 0;
   int location = -1;  // the vhost's own <Location> it is in (index among them)
   std::string server_root;
+  std::string directory;  // the enclosing <Directory>, as DirectiveCall's
+  std::string section;
 };
 
 struct Section {
@@ -285,7 +289,17 @@ class Run {
       cfg_.locations.push_back(Location{.path = args[0]});
       s.scope.location = int(cfg_.locations.size()) - 1;
     } else if (kind == "directory") {
+      if (args[0].starts_with("~")) {
+        warning(display, line, shown,
+                "regular-expression sections are not supported; its contents are ignored");
+        return false;
+      }
       s.scope.directory = true;
+      std::string dir = args[0].starts_with("/") ? args[0] : cfg_.server_root + "/" + args[0];
+      dir = fs::path(dir).lexically_normal().string();
+      while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+      s.scope.directory_path = dir;
+      s.scope.directory_origin = absolute_origin(display, line);
     } else if (kind == "virtualhost") {
       if (s.scope.virtual_host >= 0) {
         error(display, line, shown, "cannot occur within <VirtualHost> section");
@@ -363,7 +377,9 @@ class Run {
                       .display = display,
                       .line = line,
                       .location = scope.location,
-                      .server_root = cfg_.server_root});
+                      .server_root = cfg_.server_root,
+                      .directory = scope.directory_path,
+                      .section = scope.directory_origin});
         return;
       }
       if (scope.location >= 0 && (row->contexts & kVhostAware) == 0) {
@@ -385,6 +401,8 @@ class Run {
       call.location = scope.location >= 0 ? &cfg_.locations[size_t(scope.location)] : nullptr;
     }
     call.virtual_host = scope.virtual_host;
+    call.directory = scope.directory_path;
+    call.section = scope.directory_origin;
     call.server_root = cfg_.server_root;
     call.engines = parser_.engines();
     call.warn = [this, &display, line, name](std::string msg) {
@@ -520,6 +538,8 @@ class Run {
         call.location =
             vc.location >= 0 ? &scratch.locations[own_locations[size_t(vc.location)]] : nullptr;
         call.server_root = vc.server_root;
+        call.directory = vc.directory;
+        call.section = vc.section;
         call.engines = parser_.engines();
         call.warn = [this, &vc](std::string msg) {
           warning(vc.display, vc.line, vc.row->name, msg);
@@ -532,6 +552,7 @@ class Run {
       site.locations = std::move(scratch.locations);
       site.custom_logs = scratch.logs.custom_logs.empty() ? cfg_.logs.custom_logs
                                                           : std::move(scratch.logs.custom_logs);
+      site.directories = std::move(scratch.directories);
       site.aliases = std::move(scratch.aliases);
       site.aliases.insert(site.aliases.end(), cfg_.aliases.begin(), cfg_.aliases.end());
     }

@@ -21,6 +21,7 @@
 #include "log/access_log.hpp"
 #include "python/hosting.hpp"
 #include "python/wsgi_handler.hpp"
+#include "site/directory_rules.hpp"
 #include "site/recorders.hpp"
 #include "site/vhosts.hpp"
 #include "util/error_log.hpp"
@@ -137,8 +138,12 @@ class ChildSite final : public mpm::Site {
         facts_(status_facts(env, options.async_handlers)),
         vhosts_(config_.virtual_hosts, server_name(config_)) {
     add_host(config_.files, config_.aliases, "");
+    locations_.push_back(effective_locations(config_.files, config_.aliases, config_.directories,
+                                             config_.locations));
     for (const auto& vh : config_.virtual_hosts) {
       add_host(vh.site.files, vh.site.aliases, " (" + vh.origin + ")");
+      locations_.push_back(effective_locations(vh.site.files, vh.site.aliases, vh.site.directories,
+                                               vh.site.locations));
     }
   }
 
@@ -200,15 +205,15 @@ class ChildSite final : public mpm::Site {
   // [0] the main server's, [1 + v] vhost v's; each thread-safe.
   std::vector<std::unique_ptr<static_files::StaticFiles>> files_;
   std::vector<AliasHandlers> aliases_;  // per host, as files_
+  // Per host, as files_: its <Directory> rules as URL prefixes, then its <Location>s.
+  std::vector<std::vector<config::Location>> locations_;
 };
 
 ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_pool)
     : vhosts_(site.vhosts_) {
   const config::Config& config = site.config_;
-  hosts_.push_back(std::make_unique<HostThread>(config.locations, *site.files_[0]));
-  for (size_t v = 0; v < config.virtual_hosts.size(); ++v) {
-    hosts_.push_back(
-        std::make_unique<HostThread>(config.virtual_hosts[v].site.locations, *site.files_[v + 1]));
+  for (size_t h = 0; h < site.files_.size(); ++h) {
+    hosts_.push_back(std::make_unique<HostThread>(site.locations_[h], *site.files_[h]));
   }
   if (site.scoreboard_) {
     scoreboard::Worker& worker = site.scoreboard_->worker(site.slot_, thread);
@@ -228,8 +233,7 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
   std::set<std::string> unknown;  // SetHandler names without a handler, in any host
   for (size_t h = 0; h < hosts_.size(); ++h) {
     HostThread& host = *hosts_[h];
-    const std::vector<config::Location>& locations =
-        h == 0 ? config.locations : config.virtual_hosts[h - 1].site.locations;
+    const std::vector<config::Location>& locations = site.locations_[h];
     if (status_) {
       host.router.add("server-status", &*status_);
       host.router.add("metrics", &*metrics_);

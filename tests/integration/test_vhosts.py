@@ -58,6 +58,12 @@ SITES = """\
     DocumentRoot "{root}/b"
     DirectoryIndex start.html
     DirectorySlash Off
+    <Directory "{root}/b/private">
+        Require all denied
+    </Directory>
+    <Directory "{root}/b">
+        Require all granted
+    </Directory>
     Alias /both "{root}/a"
     Redirect seeother /both http://r.test/
     Redirect 307 /t307 http://r.test/307
@@ -132,6 +138,14 @@ REQUESTS = [
     ("127.0.0.1", "port", "b.test", "/sub"),
     ("127.0.0.1", "port", "b.test", "/private"),
     ("127.0.0.1", "port", "b.test", "/private/"),
+    # <Directory> rules: shortest first, Location last; per vhost and Alias.
+    ("127.0.0.1", "port", "b.test", "/private/x.txt"),
+    ("127.0.0.1", "port", "b.test", "/sub/index.html"),
+    ("127.0.0.1", "port2", "x", "/private/x.txt"),
+    ("127.0.0.1", "port2", "x", "/sub/index.html"),
+    ("127.0.0.1", "port2", "x", "/%70rivate/x.txt"),
+    ("127.0.0.1", "port2", "x", "/sub/../private/x.txt"),
+    ("127.0.0.1", "port", "c.test", "/private/x.txt"),
 ]
 
 
@@ -199,6 +213,7 @@ ErrorLog "{tmp}/error.log"
 LogLevel warn
 LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
 LoadModule authz_core_module {MODULES}/mod_authz_core.so
+LoadModule authz_host_module {MODULES}/mod_authz_host.so
 LoadModule mime_module {MODULES}/mod_mime.so
 LoadModule dir_module {MODULES}/mod_dir.so
 LoadModule autoindex_module {MODULES}/mod_autoindex.so
@@ -209,6 +224,18 @@ TypesConfig /etc/mime.types
 DocumentRoot "{tmp.parent}/sites/main"
 CustomLog "{tmp.parent}/logs/main-apache.log" "%v %>s %U"
 Alias /shared "{tmp.parent}/sites/shared"
+<Directory />
+    Require all denied
+</Directory>
+<Directory "{tmp.parent}/sites">
+    Require all granted
+</Directory>
+<Directory "{tmp.parent}/sites/main/private">
+    Require all denied
+</Directory>
+<Directory "{tmp.parent}/sites/shared/">
+    Require ip 10.0.0.0/8
+</Directory>
 RedirectPermanent /moved http://moved.test/
 Include "{sites}"
 """)
@@ -273,6 +300,18 @@ CustomLog "{cls.root}/logs/main-mpmd.log" "%v %>s %U"
     SetHandler server-status
 </Location>
 Alias /shared "{cls.root}/sites/shared"
+<Directory />
+    Require all denied
+</Directory>
+<Directory "{cls.root}/sites">
+    Require all granted
+</Directory>
+<Directory "{cls.root}/sites/main/private">
+    Require all denied
+</Directory>
+<Directory "{cls.root}/sites/shared/">
+    Require ip 10.0.0.0/8
+</Directory>
 RedirectPermanent /moved http://moved.test/
 Include "{cls.mpmd_sites}"
 """))

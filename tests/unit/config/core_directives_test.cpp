@@ -312,7 +312,8 @@ HostnameLookups Off
   EXPECT_TRUE(contains(r.warnings, "conf/mpmd.conf:12: LoadModule: module headers_module ignored"));
   EXPECT_EQ(r.config.run_as.uid, 1u);  // User daemon
   EXPECT_TRUE(contains(r.warnings, "<Files>: section not supported"));
-  EXPECT_TRUE(contains(r.warnings, "Require: ignored inside <Directory>"));
+  ASSERT_EQ(r.config.directories.size(), 1u);  // <Directory /> Require all denied
+  EXPECT_EQ(r.config.directories[0].access.access, Access::denied);
 }
 
 TEST(RequestReadTimeout, DefaultsAreApaches) {

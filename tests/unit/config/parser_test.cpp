@@ -321,17 +321,28 @@ TEST_F(ParserTest, RequireErrors) {
             std::string::npos);
 }
 
-TEST_F(ParserTest, DirectoryContentsApplyAtServerLevel) {
+TEST_F(ParserTest, DirectoryContentsApplyAtServerLevelAndRequireIsKeptPerBlock) {
   auto r = parse(
-      "<Directory \"/srv/www\">\n  DocRoot /srv/www\n  AllowOverride None\n"
-      "  Require all granted\n</Directory>\n<Directory />\n  Require all denied\n"
-      "</Directory>\n");
+      "<Directory \"/srv/www/\">\n  DocRoot /srv/www\n  AllowOverride None\n"
+      "  Require all granted\n</Directory>\n<Directory />\n  Require ip 10.0.0.1\n"
+      "  Require ip 10.0.0.2\n</Directory>\n<Directory ~ \"x\">\n</Directory>\n"
+      "<Directory relative>\n  Require all denied\n</Directory>\n");
   ASSERT_TRUE(r.ok) << r.errors[0];
   EXPECT_EQ(r.config.files.document_root, "/srv/www");
   EXPECT_TRUE(r.config.locations.empty());
-  ASSERT_EQ(r.warnings.size(), 1u);  // only the not-enforced denial warns
-  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:7: Require: ignored inside <Directory>"),
-            std::string::npos);
+  const auto& d = r.config.directories;
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].dir, "/srv/www");
+  EXPECT_EQ(d[0].access.access, Access::granted);
+  EXPECT_EQ(d[1].dir, "/");
+  EXPECT_EQ(d[1].access.access, Access::ip_list);
+  EXPECT_EQ(d[1].access.require_ip, (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+  EXPECT_EQ(d[2].dir, "/srv/mpmd/relative");  // against ServerRoot
+  EXPECT_EQ(d[2].access.access, Access::denied);
+  ASSERT_EQ(r.warnings.size(), 1u);  // the regular-expression section
+  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:10: <Directory>: regular-expression sections"),
+            std::string::npos)
+      << r.warnings[0];
 }
 
 TEST_F(ParserTest, VirtualHostKeepsItsLocationsAndWarnsOncePerServerWideDirective) {
