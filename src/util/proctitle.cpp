@@ -17,6 +17,12 @@ size_t g_size = 0;
 std::string g_command;  // the original command line, kept in the title for pkill -f
 }  // namespace
 
+// The environment's new home, held for the life of the process (external
+// linkage, so that no optimiser drops it): a later setenv() (the APACHE_*
+// variables of an Apache tree's envvars) replaces `environ` with glibc's own
+// array and would otherwise orphan this one.
+char** moved_environ = nullptr;
+
 void init_title(int argc, char** argv) {
   if (argc < 1 || !argv[0]) return;
   // argv strings and then the environment strings lie end to end; find the end.
@@ -33,7 +39,7 @@ void init_title(int argc, char** argv) {
     moved[i] = strdup(environ[i]);
   }
   moved[env_count] = nullptr;
-  environ = moved;
+  environ = moved_environ = moved;
   // argv[1..] keep pointing into the area; copy them so callers may still read them.
   for (int i = 0; i < argc; ++i) g_command += std::string(i ? " " : "") + argv[i];
   for (int i = 1; i < argc; ++i) argv[i] = strdup(argv[i]);

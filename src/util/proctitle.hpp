@@ -8,6 +8,8 @@ namespace mpmd::util {
 // Call once from main() before anything reads the environment through
 // pointers it kept: moves the environment so argv's memory can hold a title.
 void init_title(int argc, char** argv);
+// The environment array init_title() made (see proctitle.cpp).
+extern char** moved_environ;
 
 // Shows "mpmd: <title> (<original command line>)" as the process's command
 // line (cut to the space that argv and the environment had; the original
