@@ -243,6 +243,7 @@ struct VhostSite {
   std::vector<CustomLog> custom_logs;      // the vhost's own, or the server's when it has none
   std::vector<AliasRule> aliases;          // the vhost's, then the server's (mod_alias's merge)
   std::vector<DirectoryRule> directories;  // the server's, then the vhost's
+  std::map<int, std::string> error_documents;  // the server's, each status overridable
 };
 
 // One <VirtualHost ADDR...> block.
@@ -282,6 +283,9 @@ struct Config {
   std::vector<Location> locations;
   std::vector<AliasRule> aliases;          // Alias, Redirect*
   std::vector<DirectoryRule> directories;  // <Directory> blocks with Require
+  // ErrorDocument STATUS: "/local/url", "http(s)://remote", or "\"text" (a
+  // leading quote marks a message, as Apache keeps it).
+  std::map<int, std::string> error_documents;
   std::vector<Application> applications;
   Sessions sessions;
   Offload offload;

@@ -442,6 +442,28 @@ std::vector<Directive> core_directives() {
          return std::string();
        },
        "ServerSignature On|Off|EMail - accepted; error pages carry no signature, as Off"},
+      {"ErrorDocument", 2, 2, kServer | kDirectory | kVirtualHost,
+       [](Config& cfg, const DirectiveCall& c) {
+         auto code = util::parse_u64(c.args[0]);
+         if (!code || *code < 400 || *code > 599) {
+           return std::string("the status must be 400 to 599, not '") + c.args[0] + "'";
+         }
+         const std::string& a = c.args[1];
+         if (util::iequals(a, "default")) {
+           cfg.error_documents.erase(int(*code));
+         } else if (a.find(' ') == std::string::npos &&
+                    (a[0] == '/' || a.find("://") != std::string::npos)) {
+           // Apache's heuristic: a space makes it a message, then a path, then a URL.
+           cfg.error_documents[int(*code)] = a;
+         } else {
+           // A message: the lexer has removed its quotes; mark it as Apache does.
+           cfg.error_documents[int(*code)] = "\"" + a;
+         }
+         return std::string();
+       },
+       "ErrorDocument STATUS /local/url|http://remote/url|\"message\"|default - what a "
+       "STATUS error answers: the local URL's file (with STATUS), a 302 to the remote URL, or "
+       "the message as the body"},
       {"ExtendedStatus", 1, 1, kServer, ignored,
        "ExtendedStatus On|Off - accepted; /server-status always shows every request"},
       {"DefaultRuntimeDir", 1, 1, kServer, ignored,

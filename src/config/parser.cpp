@@ -553,6 +553,7 @@ class Run {
       site.custom_logs = scratch.logs.custom_logs.empty() ? cfg_.logs.custom_logs
                                                           : std::move(scratch.logs.custom_logs);
       site.directories = std::move(scratch.directories);
+      site.error_documents = std::move(scratch.error_documents);
       site.aliases = std::move(scratch.aliases);
       site.aliases.insert(site.aliases.end(), cfg_.aliases.begin(), cfg_.aliases.end());
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "app/dispatcher.hpp"
 #include "handlers/alias.hpp"
 #include "handlers/router.hpp"
+#include "handlers/static_files/responses.hpp"
 #include "handlers/static_files/static_files.hpp"
 #include "handlers/status/metrics_handler.hpp"
 #include "handlers/status/status_handler.hpp"
@@ -56,9 +58,11 @@ class ChildSite;
 // <VirtualHost>) with: its router, its applications' dispatchers, its
 // access log.
 struct HostThread {
-  HostThread(const std::vector<config::Location>& locations, http::Handler& files)
-      : router(locations, files) {}
+  HostThread(const std::vector<config::Location>& locations, http::Handler& files,
+             const std::map<int, std::string>& error_documents)
+      : router(locations, files), error_documents(error_documents) {}
   handlers::Router router;
+  const std::map<int, std::string>& error_documents;   // ErrorDocument
   std::vector<std::unique_ptr<app::Dispatcher>> apps;  // one per LoadApplication
   log::AccessLog access;
 };
@@ -94,7 +98,11 @@ class ThreadSite final : public mpm::SiteThread,
     if (misdirected(request)) return http::error_page(response, 421);
     size_t h = host_index(request);
     if (worker_) show_vhost(h, request);
-    hosts_[h]->router.handle(request, response);
+    HostThread& host = *hosts_[h];
+    host.router.handle(request, response);
+    if (!host.error_documents.empty() && response.status >= 400 && !response.deferred) {
+      error_document(host, request, response);
+    }
   }
   // http::ExchangeObserver: the host's access log writes.
   void on_exchange(const http::Request& request, const http::Response& response,
@@ -106,6 +114,9 @@ class ThreadSite final : public mpm::SiteThread,
  private:
   size_t host_index(const http::Request& request) const;  // in hosts_
   bool misdirected(const http::Request& request) const;
+  // ErrorDocument: replaces an error's body (message, local URL) or the error
+  // itself (a redirect to a remote URL).
+  void error_document(HostThread& host, const http::Request& request, http::Response& response);
   // Apache's VHost column: the vhost's ServerName and the connection's port.
   void show_vhost(size_t host, const http::Request& request);
 
@@ -213,7 +224,9 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
     : vhosts_(site.vhosts_) {
   const config::Config& config = site.config_;
   for (size_t h = 0; h < site.files_.size(); ++h) {
-    hosts_.push_back(std::make_unique<HostThread>(site.locations_[h], *site.files_[h]));
+    const auto& documents =
+        h == 0 ? config.error_documents : config.virtual_hosts[h - 1].site.error_documents;
+    hosts_.push_back(std::make_unique<HostThread>(site.locations_[h], *site.files_[h], documents));
   }
   if (site.scoreboard_) {
     scoreboard::Worker& worker = site.scoreboard_->worker(site.slot_, thread);
@@ -278,6 +291,41 @@ size_t ThreadSite::host_index(const http::Request& request) const {
   if (hosts_.size() == 1 || request.peer == nullptr) return 0;
   int v = vhosts_.select(request.peer->local_address, request.peer->local_port, request.host);
   return size_t(v + 1);
+}
+
+void ThreadSite::error_document(HostThread& host, const http::Request& request,
+                                http::Response& response) {
+  auto it = host.error_documents.find(response.status);
+  if (it == host.error_documents.end()) return;
+  const std::string& doc = it->second;
+  int status = response.status;
+  bool head = response.head_only;
+  if (doc[0] == '"') {  // a message
+    response.clear();
+    response.status = status;
+    response.head_only = head;
+    response.set_header("Content-Type", "text/html; charset=iso-8859-1");
+    response.body.append(doc.substr(1));
+  } else if (doc[0] != '/') {  // a remote URL: Apache redirects there
+    response.clear();
+    response.status = 302;
+    response.head_only = head;
+    static_files::redirect(response, doc, 302);
+  } else {  // a local URL, fetched with GET as Apache's internal redirect
+    http::Request inner = request;
+    inner.method = http::Method::get;
+    inner.method_text = "GET";
+    size_t q = doc.find('?');
+    inner.path = std::string_view(doc).substr(0, q);
+    inner.query = q == std::string::npos ? std::string_view() : std::string_view(doc).substr(q + 1);
+    inner.body = nullptr;
+    http::Response page;
+    host.router.handle(inner, page);
+    if (page.status != 200 || page.deferred) return;  // Apache keeps its own page then
+    page.status = status;
+    page.head_only = head;
+    response = std::move(page);
+  }
 }
 
 void ThreadSite::show_vhost(size_t host, const http::Request& request) {

@@ -50,6 +50,7 @@ SITES = """\
     Redirect permanent /perm /target
     Redirect gone /gone
     RedirectTemp /tmp2 http://t.test/x
+    ErrorDocument 404 "Nothing here at a"
 </VirtualHost>
 
 <VirtualHost *:{port}>
@@ -67,6 +68,7 @@ SITES = """\
     Alias /both "{root}/a"
     Redirect seeother /both http://r.test/
     Redirect 307 /t307 http://r.test/307
+    ErrorDocument 403 http://errors.test/forbidden
 </VirtualHost>
 
 <VirtualHost {ip2}:{port}>
@@ -146,6 +148,14 @@ REQUESTS = [
     ("127.0.0.1", "port2", "x", "/%70rivate/x.txt"),
     ("127.0.0.1", "port2", "x", "/sub/../private/x.txt"),
     ("127.0.0.1", "port", "c.test", "/private/x.txt"),
+    # ErrorDocument: a message (a), a remote URL (b's 403), a local URL (main, c).
+    ("127.0.0.1", "port", "a.test", "/no-such-file"),
+    ("127.0.0.1", "port", "b.test", "/private/x.txt"),
+    ("127.0.0.1", "port", "b.test", "/no-such-file"),
+    ("127.0.0.1", "port2", "x", "/no-such-file"),
+    ("127.0.0.1", "port2", "x", "/private/x.txt"),
+    (IP2, "port", "c.test", "/page.html/x"),
+    ("127.0.0.1", "port", "a.test", "/gone"),
 ]
 
 
@@ -160,6 +170,8 @@ def make_sites(root):
         (d / "page.html").write_text("page of %s\n" % name)
         (d / "sub" / "index.html").write_text("sub of %s\n" % name)
         (d / "private" / "x.txt").write_text("private of %s\n" % name)
+        (d / "errors").mkdir()
+        (d / "errors" / "404.html").write_text("custom 404 of %s\n" % name)
 
 
 def request_full(ip, port, host, path):
@@ -190,7 +202,9 @@ def request(ip, port, host, path):
                 host.split(".")[0] in ("a", "www", "b", "c", "main", "x"):
             location = "/" + rest
     ctype = (r.header("content-type") or "").split(";")[0]
-    return r.status, ctype, r.body if r.status == 200 else b"", location
+    # Bodies are compared but for the servers' own error pages, which differ.
+    body = b"" if r.body.lstrip().startswith(b"<!DOCTYPE") else r.body
+    return r.status, ctype, body, location
 
 
 class Apache:
@@ -236,6 +250,8 @@ Alias /shared "{tmp.parent}/sites/shared"
 <Directory "{tmp.parent}/sites/shared/">
     Require ip 10.0.0.0/8
 </Directory>
+ErrorDocument 404 /errors/404.html
+ErrorDocument 410 "Gone for good"
 RedirectPermanent /moved http://moved.test/
 Include "{sites}"
 """)
@@ -312,6 +328,8 @@ Alias /shared "{cls.root}/sites/shared"
 <Directory "{cls.root}/sites/shared/">
     Require ip 10.0.0.0/8
 </Directory>
+ErrorDocument 404 /errors/404.html
+ErrorDocument 410 "Gone for good"
 RedirectPermanent /moved http://moved.test/
 Include "{cls.mpmd_sites}"
 """))

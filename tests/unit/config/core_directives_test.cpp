@@ -346,5 +346,25 @@ TEST(RequestReadTimeout, BadArgumentsNameFileLineAndDirective) {
   EXPECT_TRUE(contains(parse("RequestReadTimeout header=x\n").errors, "bad timeout"));
 }
 
+TEST(ErrorDocument, ApachesHeuristicAndDefault) {
+  auto r = parse(
+      "ErrorDocument 404 /errors/404.html\n"
+      "ErrorDocument 403 http://errors.example/403\n"
+      "ErrorDocument 500 \"Something broke\"\n"
+      "ErrorDocument 410 \"/has space\"\n"
+      "ErrorDocument 503 word\n"
+      "ErrorDocument 501 \"x\"\n"
+      "ErrorDocument 501 default\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  const auto& d = r.config.error_documents;
+  EXPECT_EQ(d.at(404), "/errors/404.html");
+  EXPECT_EQ(d.at(403), "http://errors.example/403");
+  EXPECT_EQ(d.at(500), "\"Something broke");
+  EXPECT_EQ(d.at(410), "\"/has space");  // a space makes it a message
+  EXPECT_EQ(d.at(503), "\"word");
+  EXPECT_EQ(d.count(501), 0u);
+  EXPECT_FALSE(parse("ErrorDocument 200 /x\n").ok);
+}
+
 }  // namespace
 }  // namespace mpmd::config
