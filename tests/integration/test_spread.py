@@ -122,7 +122,8 @@ class Spread(unittest.TestCase):
         return survivor, replacement
 
     def served_by(self, path):
-        """[pid, ...] of the requests for PATH in the order they were logged (%P %U)."""
+        """[pid, ...] of the requests for PATH (%P %U; each child writes its own lines, at
+        least once a second, so the order is not that of the requests)."""
         try:
             lines = (self.server.tmp / "pids.log").read_text().splitlines()
         except FileNotFoundError:
@@ -173,9 +174,7 @@ class Spread(unittest.TestCase):
                             and p, 5)  # the access log is written at least once a second
         self.assertTrue(pids, "logged: %s" % self.served_by("/index.html"))
         taken = pids.count(replacement)
-        first = pids.index(replacement) if taken else None
-        print("\nreplacement child took %d of %d short connections, the first as number %s"
-              % (taken, len(pids), first))
+        print("\nreplacement child took %d of %d short connections" % (taken, len(pids)))
         self.assertGreaterEqual(taken, SHORT_REQUESTS // 4,
                                 "replacement %d served %d of %d requests: %s"
                                 % (replacement, taken, len(pids), pids))
