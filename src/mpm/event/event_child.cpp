@@ -19,6 +19,7 @@
 #include "mpm/common/driver.hpp"
 #include "mpm/common/read_timeout.hpp"
 #include "mpm/common/services.hpp"
+#include "mpm/event/fair_share.hpp"
 #include "mpm/event/timeout_queue.hpp"
 #include "net/transport.hpp"
 #include "util/error_log.hpp"
@@ -35,6 +36,11 @@ constexpr int kAcceptBatch = 64;
 constexpr util::Usec kAcceptPause = 100'000;     // after EMFILE/ENFILE
 constexpr util::Usec kTimeoutGrace = 1'000'000;  // to write a 408 before closing
 constexpr util::Usec kDrainIdle = 1'000'000;     // stopping: wait for one more request
+// A child that accepted goes to the end of the listeners' wait queue at most
+// this often (two epoll_ctl calls): under load every child is busy and the
+// wake-ups spread anyway.
+constexpr util::Usec kRequeueEvery = 1'000;
+constexpr util::Usec kShareCheck = 10'000;  // stopped for its share: looks again
 
 using log::LogLevel;
 
@@ -102,7 +108,8 @@ size_t open_connection_limit(uint32_t configured) {
 
 class Loop {
  public:
-  Loop(const ChildEnv& env, Services& services) : env_(env), services_(services) {
+  Loop(const ChildEnv& env, Services& services)
+      : env_(env), services_(services), share_(env.scoreboard, env.slot) {
     const auto& http = env.config->http;
     keepalive_q_.timeout = util::Usec(http.keep_alive_timeout.count()) * 1000;
     active_q_.timeout = util::Usec(http.timeout.count()) * 1000;
@@ -140,11 +147,13 @@ class Loop {
     }
     // The acceptors hold their own descriptors: the inherited ones can go.
     close_inherited_listeners(env_);
-    return resume_accepting();
+    update_listening();  // where that fails, it logs and tries again in 100 ms
+    return {};
   }
 
   int run() {
     epoll_event events[kMaxEvents];
+    publish();  // the other children count this one from now on
     while (!done()) {
       int n = epoll_wait(epfd_.get(), events, kMaxEvents, wait_ms());
       if (n < 0 && errno != EINTR) {
@@ -177,7 +186,7 @@ class Loop {
     process_->connections.store(uint32_t(connections_), std::memory_order_relaxed);
     process_->keep_alive.store(uint32_t(keepalive_q_.count), std::memory_order_relaxed);
     process_->write_completion.store(uint32_t(grace_q_.count), std::memory_order_relaxed);
-    process_->not_accepting.store(!accepting_ || accept_paused_, std::memory_order_relaxed);
+    process_->not_accepting.store(!watching_, std::memory_order_relaxed);
     process_->quiescing.store(stopping_, std::memory_order_relaxed);
     process_->accepted.store(accepted_, std::memory_order_relaxed);
   }
@@ -197,6 +206,7 @@ class Loop {
       if (q->head && q->head->deadline < next) next = q->head->deadline;
     }
     if (accept_paused_ && accept_resume_at_ < next) next = accept_resume_at_;
+    if (over_share_ && share_check_at_ < next) next = share_check_at_;
     util::Usec wait = next - now_;
     return wait <= 0 ? 0 : int((wait + 999) / 1000);
   }
@@ -205,7 +215,7 @@ class Loop {
     auto* src = static_cast<Source*>(ev.data.ptr);
     switch (src->kind) {
       case Source::Kind::listener:
-        accept_from(*static_cast<ListenSource*>(src));
+        on_listener_ready(*static_cast<ListenSource*>(src));
         break;
       case Source::Kind::connection: {
         Conn& c = *static_cast<Conn*>(src);
@@ -281,19 +291,43 @@ class Loop {
     }
   }
 
-  // Accepts up to `batch` connections; false when it stopped early because the
-  // queue was empty (or accepting is off).
-  bool accept_from(ListenSource& l, int batch = kAcceptBatch) {
-    for (int i = 0; i < batch; ++i) {
-      if (!accepting_ || accept_paused_ || at_capacity_) return false;
+  // A listener has connections waiting: take this child's share of them.
+  // EPOLLEXCLUSIVE woke this child alone, so it takes at least one connection
+  // even above its share (the one that woke it would otherwise wait for the
+  // next wake-up), then leaves the listeners to the other children.
+  void on_listener_ready(ListenSource& l) {
+    if (!watching_ && !over_share_) return;  // out of descriptors, full or stopping
+    const uint64_t room = over_share_ ? 0 : share_.room(connections_);
+    const int taken = accept_from(l, int(std::clamp<uint64_t>(room, 1, kAcceptBatch)));
+    // The other children weigh their share with this count: now, not at the
+    // end of this loop turn, when a burst of connections may be over.
+    if (process_ && taken > 0) {
+      process_->connections.store(uint32_t(connections_), std::memory_order_relaxed);
+    }
+    if (uint64_t(taken) >= room) {
+      if (!over_share_) {
+        over_share_ = true;
+        share_check_at_ = now_ + kShareCheck;
+        update_listening();
+      }
+      return;
+    }
+    if (taken > 0 && watching_ && now_ - requeued_at_ >= kRequeueEvery) requeue(l);
+  }
+
+  // Accepts up to `batch` connections; returns how many.
+  int accept_from(ListenSource& l, int batch) {
+    int taken = 0;
+    for (; taken < batch; ++taken) {
+      if (!accepting_ || accept_paused_ || at_capacity_) break;
       if (connections_ >= max_open_) {
         reach_capacity();
-        return false;
+        break;
       }
       util::Result<Accepted> a = l.acceptor.accept();
       if (!a) {
         if (Acceptor::out_of_resources(a.error())) pause_accepting();
-        return false;  // EAGAIN: another child took it, or the queue is empty
+        break;  // EAGAIN: another child took it, or the queue is empty
       }
       open_connection(std::move(*a));
       ++accepted_;
@@ -303,10 +337,10 @@ class Loop {
         // Recycling: the master and the other children keep the listening
         // sockets open, so nothing queued is lost without a drain.
         begin_graceful_stop(false);
-        return false;
+        return taken + 1;
       }
     }
-    return true;
+    return taken;
   }
 
   void open_connection(Accepted accepted) {
@@ -375,8 +409,17 @@ class Loop {
       while (QueueLink* link = q->expired(now_)) close_connection(*static_cast<Conn*>(link));
     }
     if (accept_paused_ && now_ >= accept_resume_at_) {
-      if (util::Status s = resume_accepting(); !s) {
-        log::emit(LogLevel::error, log::ids::kAcceptFailed, s.error().message);
+      accept_paused_ = false;
+      update_listening();
+    }
+    if (over_share_ && now_ >= share_check_at_) {
+      uint32_t queued = 0;
+      for (const auto& l : listeners_) queued += l->acceptor.queued();
+      if (share_.resume(connections_, queued)) {
+        over_share_ = false;
+        update_listening();
+      } else {
+        share_check_at_ = now_ + kShareCheck;
       }
     }
   }
@@ -423,7 +466,7 @@ class Loop {
   // WorkerConnections reached: let the other children take new connections.
   void reach_capacity() {
     at_capacity_ = true;
-    unwatch_listeners();
+    update_listening();
     if (env_.scoreboard) {
       env_.scoreboard->global().connections_refused.fetch_add(1, std::memory_order_relaxed);
     }
@@ -462,33 +505,60 @@ class Loop {
     closed_.push_back(std::move(closing));
     if (at_capacity_ && connections_ * 10 < size_t(max_open_) * 9) {
       at_capacity_ = false;
-      if (util::Status s = resume_accepting(); !s) {
-        log::emit(LogLevel::error, log::ids::kAcceptFailed, s.error().message);
-      }
+      update_listening();
     }
   }
 
   // Out of descriptors or memory (the acceptor logged it, once per burst):
   // accepting resumes every 100 ms to try again.
   void pause_accepting() {
-    unwatch_listeners();
     accept_paused_ = true;
     accept_resume_at_ = now_ + kAcceptPause;
+    unwatch_listeners();  // all of them, also where watching them failed half-way
   }
 
-  util::Status resume_accepting() {
-    accept_paused_ = false;
-    if (!accepting_) return {};
+  // Puts the listeners in the epoll set, or takes them out, as the reasons
+  // not to accept (stopping, out of descriptors, WorkerConnections, above its
+  // share) say. Where putting them back fails, tries again in 100 ms.
+  void update_listening() {
+    const bool want = accepting_ && !accept_paused_ && !at_capacity_ && !over_share_;
+    if (want == watching_) return;
+    if (!want) {
+      unwatch_listeners();
+      return;
+    }
     for (auto& l : listeners_) {
-      // EPOLLEXCLUSIVE: one connection wakes one child, not all of them.
-      if (!add(l->acceptor.fd(), EPOLLIN | EPOLLEXCLUSIVE, l.get())) {
-        return util::Error::from_errno("epoll_ctl(listener)");
+      if (util::Status s = watch(*l); !s) {
+        log::emit(LogLevel::error, log::ids::kAcceptFailed, s.error().message);
+        pause_accepting();
+        return;
       }
+    }
+    watching_ = true;
+  }
+
+  util::Status watch(ListenSource& l) {
+    // EPOLLEXCLUSIVE: one connection wakes one child, not all of them.
+    if (!add(l.acceptor.fd(), EPOLLIN | EPOLLEXCLUSIVE, &l) && errno != EEXIST) {
+      return util::Error::from_errno("epoll_ctl(listener)");
     }
     return {};
   }
 
+  // The kernel wakes the first idle child in the listener's wait queue, so
+  // a child that has just accepted moves to the end of the queue: the next
+  // connection wakes another idle child, if there is one.
+  void requeue(ListenSource& l) {
+    requeued_at_ = now_;
+    epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l.acceptor.fd(), nullptr);
+    if (util::Status s = watch(l); !s) {
+      log::emit(LogLevel::error, log::ids::kAcceptFailed, s.error().message);
+      pause_accepting();
+    }
+  }
+
   void unwatch_listeners() {
+    watching_ = false;
     for (auto& l : listeners_) {
       if (l->acceptor.ok()) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->acceptor.fd(), nullptr);
     }
@@ -541,9 +611,16 @@ class Loop {
   size_t max_open_ = 0;
   bool at_capacity_ = false;
   util::Usec last_capacity_log_ = -60'000'000;
-  bool accepting_ = true;
-  bool accept_paused_ = false;
+  // Accepting: the listeners are in the epoll set while none of the reasons
+  // below holds (update_listening()).
+  bool watching_ = false;
+  bool accepting_ = true;       // false once stopping
+  bool accept_paused_ = false;  // out of descriptors or memory
   util::Usec accept_resume_at_ = 0;
+  FairShare share_;
+  bool over_share_ = false;  // holds well above its share of the connections
+  util::Usec share_check_at_ = 0;
+  util::Usec requeued_at_ = 0;
   bool stopping_ = false;
   bool stop_now_ = false;
 };
