@@ -125,6 +125,7 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
   if (site.scoreboard_) {
     scoreboard::Worker& worker = site.scoreboard_->worker(site.slot_, thread);
     recorder_.emplace(worker, access_);
+    access_.count_losses(site.scoreboard_->global().log_loss, &worker.log_lines_dropped);
     recording_.emplace(worker, router_);
     status_.emplace(*site.scoreboard_, site.facts_);
     metrics_.emplace(*site.scoreboard_, site.facts_);
