@@ -115,6 +115,13 @@ struct Mpm {
   // one event child holds at most; at the limit it stops accepting (other
   // children take the queue) until it is below 90%. 0 = from RLIMIT_NOFILE.
   uint32_t worker_connections = 0;
+  // Ours (StuckChildTimeout, StuckChildAction): a child whose event loop or
+  // one of whose serving threads makes no progress for this long (stopped,
+  // deadlocked, stuck in one request) is shown on the status page and logged
+  // (MPMD0044); with `stuck_child_kill` it is also killed, and replaced as a
+  // crashed child is. 0 = not watched.
+  Millis stuck_child_timeout{60000};
+  bool stuck_child_kill = false;
   std::string origin;  // "file:line" of the MPM/LoadModule line that chose `name`; "" = default
 };
 

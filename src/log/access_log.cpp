@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -20,18 +21,35 @@ bool is_stdout(std::string_view path) {
   return path == "-" || path == "/dev/stdout";
 }
 
-// Writes all of [data, data+len); retries on EINTR and short writes.
-bool write_fully(int fd, const char* data, size_t len) {
-  while (len > 0) {
-    ssize_t n = ::write(fd, data, len);
+// Writes [data, data+len); retries on EINTR and short writes. Returns the
+// bytes written: len, or fewer when a write failed (errno says why).
+size_t write_fully(int fd, const char* data, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::write(fd, data + done, len - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return false;
+      break;
     }
-    data += n;
-    len -= size_t(n);
+    if (n == 0) {  // not for files or pipes; never loop on it
+      errno = EIO;
+      break;
+    }
+    done += size_t(n);
   }
-  return true;
+  return done;
+}
+
+// A write that stopped inside a line (the disk filled up mid-write) left the
+// line's first `torn` bytes at the end of the file: cut them off again, so the
+// log holds whole records only. Regular files only: a pipe cannot take bytes
+// back (there, only a single line longer than PIPE_BUF can be torn). Another
+// process appending in the moment between the failed write and this cut
+// would lose its line instead of ours; with the disk full, its write fails too.
+bool cut_torn_line(int fd, size_t torn) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < off_t(torn)) return false;
+  return ::ftruncate(fd, st.st_size - off_t(torn)) == 0;
 }
 
 // CustomLog files the master opened, by path; written only before fork.
@@ -101,6 +119,7 @@ std::string AccessLog::add(std::string_view path, std::string_view format) {
   if (std::string e = open_sink(sink); !e.empty()) return e;
   if (!sinks_.empty()) sink.format.set_server_name(sinks_.front().format.server_name());
   sink.buffer.reserve(buffer_size_ + 1024);
+  sink.loss = &util::log_loss_entry(losses_, sink.path);
   sinks_.push_back(std::move(sink));
   return "";
 }
@@ -110,6 +129,14 @@ std::string AccessLog::add_all(const std::vector<config::CustomLog>& logs) {
     if (std::string e = add(c.path, c.format); !e.empty()) return e;
   }
   return "";
+}
+
+void AccessLog::count_losses(std::span<util::LogLoss> table,
+                             std::atomic<uint64_t>* thread_dropped) {
+  if (table.empty()) table = own_losses_;
+  losses_ = table;
+  thread_dropped_ = thread_dropped;
+  for (Sink& s : sinks_) s.loss = &util::log_loss_entry(losses_, s.path);
 }
 
 void AccessLog::set_server_name(const std::string& name) {
@@ -126,32 +153,58 @@ void AccessLog::on_exchange(const http::Request& request, const http::Response& 
 
 bool AccessLog::write_out(Sink& sink) {
   std::string& b = sink.buffer;
-  bool ok = true;
-  if (sink.max_write == 0 || b.size() <= sink.max_write) {
-    ok = write_fully(sink.fd, b.data(), b.size());
-  } else {
-    // Pipes: cut at line ends so each write() stays within PIPE_BUF.
-    size_t pos = 0;
-    while (ok && pos < b.size()) {
-      size_t len = b.size() - pos;
-      if (len > sink.max_write) {
-        size_t nl = b.rfind('\n', pos + sink.max_write - 1);
-        if (nl == std::string::npos || nl < pos) nl = b.find('\n', pos);  // one long line
-        len = (nl == std::string::npos ? b.size() : nl + 1) - pos;
-      }
-      ok = write_fully(sink.fd, b.data() + pos, len);
-      pos += len;
+  size_t written = 0;
+  int error = 0;
+  while (written < b.size()) {
+    size_t len = b.size() - written;
+    if (sink.max_write != 0 && len > sink.max_write) {
+      // Pipes: cut at line ends so each write() stays within PIPE_BUF.
+      size_t nl = b.rfind('\n', written + sink.max_write - 1);
+      if (nl == std::string::npos || nl < written) nl = b.find('\n', written);  // one long line
+      len = (nl == std::string::npos ? b.size() : nl + 1) - written;
+    }
+    const size_t n = write_fully(sink.fd, b.data() + written, len);
+    written += n;
+    if (n < len) {
+      error = errno;
+      break;
     }
   }
-  b.clear();
-  if (!ok && !sink.failing) {
-    // Once per failure episode, not once per batch: a full disk must not flood the error log.
-    emit(LogLevel::error, ids::kAccessLogWriteFailed,
-         cat("cannot write access log ", sink.path, ": ", std::strerror(errno),
-             "; lines are dropped until writing works again"));
+  if (written == b.size()) {
+    b.clear();
+    util::LogLoss& loss = *sink.loss;
+    if (loss.failing.load(std::memory_order_relaxed) && loss.failing.exchange(false)) {
+      // Whichever thread or child writes this file first after the failure says so.
+      const uint64_t lost = loss.dropped.load(std::memory_order_relaxed) -
+                            loss.episode_start.load(std::memory_order_relaxed);
+      emit(LogLevel::notice, ids::kAccessLogRecovered,
+           cat("access log ", sink.path, " can be written again; ", lost,
+               " lines were lost while it could not"));
+    }
+    return true;
   }
-  sink.failing = !ok;
-  return ok;
+  // Lines from the one the failed write stopped in are lost; that line's
+  // first bytes, if any went out, are cut off the file again.
+  const size_t line_start = written == 0 ? 0 : b.rfind('\n', written - 1) + 1;  // npos + 1 = 0
+  if (line_start < written) cut_torn_line(sink.fd, written - line_start);
+  const auto lost = uint64_t(std::count(b.begin() + ptrdiff_t(line_start), b.end(), '\n'));
+  b.clear();
+  count_lost(sink, lost, error);
+  return false;
+}
+
+void AccessLog::count_lost(Sink& sink, uint64_t lines, int error) {
+  dropped_ += lines;
+  if (thread_dropped_) thread_dropped_->fetch_add(lines, std::memory_order_relaxed);
+  util::LogLoss& loss = *sink.loss;
+  const uint64_t before = loss.dropped.fetch_add(lines, std::memory_order_relaxed);
+  if (loss.failing.load(std::memory_order_relaxed) || loss.failing.exchange(true)) return;
+  // Once per failure of this file for the whole server, not once per batch,
+  // thread or child: a full disk must not flood the error log.
+  loss.episode_start.store(before, std::memory_order_relaxed);
+  emit(LogLevel::error, ids::kAccessLogWriteFailed,
+       cat("cannot write access log ", sink.path, ": ", std::strerror(error),
+           "; lines are dropped, and counted on the status page, until writing works again"));
 }
 
 bool AccessLog::flush() {

@@ -8,9 +8,19 @@
 // a batch is cut at line ends to at most PIPE_BUF bytes, the size the kernel
 // writes atomically.) The engine calls flush() at least once a second and at
 // exit, and reopen() on graceful restart (after logrotate moved the files).
+//
+// When a write fails (a full disk, an I/O error) the batch's unwritten lines
+// are dropped and counted, never kept growing in memory; a line cut by a
+// write that stopped inside it is cut off the file again (regular files), so
+// the log holds whole records only. The first failure of a file is reported
+// once for the whole server (MPMD0016), and the first write that works again
+// reports how many lines were lost (MPMD0045): see count_losses().
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +28,7 @@
 #include "config/config.hpp"
 #include "http/handler.hpp"
 #include "log/log_format.hpp"
+#include "util/log_loss.hpp"
 #include "util/unique_fd.hpp"
 
 namespace mpmd::log {
@@ -44,6 +55,13 @@ class AccessLog final : public http::ExchangeObserver {
   // `logs`: config::all_custom_logs.
   static std::string open_in_master(const std::vector<config::CustomLog>& logs);
 
+  // Counts lost lines in `table` (an entry per log file, shared by every
+  // process: the scoreboard's), which also makes the failure and recovery
+  // reports once per file for the whole server, and in `thread_dropped` (this
+  // thread's scoreboard slot; may be null). Without it, the counts and
+  // reports are this AccessLog's own.
+  void count_losses(std::span<util::LogLoss> table, std::atomic<uint64_t>* thread_dropped);
+
   // ServerName for %v / %V in every sink.
   void set_server_name(const std::string& name);
 
@@ -59,6 +77,8 @@ class AccessLog final : public http::ExchangeObserver {
   size_t sink_count() const { return sinks_.size(); }
   // Bytes waiting in the buffer of sink `i` (for tests and the status page).
   size_t buffered(size_t i) const { return sinks_[i].buffer.size(); }
+  // Lines this AccessLog could not write, ever.
+  uint64_t dropped_lines() const { return dropped_; }
 
  private:
   struct Sink {
@@ -68,14 +88,19 @@ class AccessLog final : public http::ExchangeObserver {
     int fd = -1;           // file.get(), or 1
     size_t max_write = 0;  // 0 = unlimited (regular file), else PIPE_BUF
     std::string buffer;
-    bool failing = false;  // the last write failed (reported once to the error log)
+    util::LogLoss* loss = nullptr;  // this file's entry in losses_
   };
 
   static std::string open_sink(Sink& sink);
-  static bool write_out(Sink& sink);
+  bool write_out(Sink& sink);
+  void count_lost(Sink& sink, uint64_t lines, int error);
 
   std::vector<Sink> sinks_;
   size_t buffer_size_;
+  uint64_t dropped_ = 0;
+  util::LogLoss own_losses_[4];  // without count_losses()
+  std::span<util::LogLoss> losses_{own_losses_};
+  std::atomic<uint64_t>* thread_dropped_ = nullptr;
 };
 
 }  // namespace mpmd::log

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/log_loss.hpp"
+
 namespace mpmd::scoreboard {
 
 // Apache's worker states and their letters.
@@ -56,11 +58,15 @@ struct alignas(64) Worker {
   std::atomic<int64_t> start_usec{0};  // current/last request start (wall clock)
   std::atomic<int64_t> stop_usec{0};   // last request end
   std::atomic<int64_t> last_used_usec{0};
-  std::atomic<uint64_t> duration_usec{0};    // sum of request durations, ever
-  std::atomic<uint64_t> gil_wait_usec{0};    // Python (WSGI): time waiting for the GIL, ever
-  std::atomic<uint64_t> python_requests{0};  // Python (WSGI): requests run, ever
-  SeqText<64> request;                       // "GET /path HTTP/1.1"
-  SeqText<48> client;                        // client address
+  std::atomic<uint64_t> duration_usec{0};      // sum of request durations, ever
+  std::atomic<uint64_t> gil_wait_usec{0};      // Python (WSGI): time waiting for the GIL, ever
+  std::atomic<uint64_t> python_requests{0};    // Python (WSGI): requests run, ever
+  std::atomic<uint64_t> log_lines_dropped{0};  // access-log lines lost, by this slot's child
+  // Monotonic µs by which the serving thread of this slot will be awake again
+  // (report_progress); 0 = not serving yet. Read by the master's stuck-child watch.
+  std::atomic<int64_t> progress_due_usec{0};
+  SeqText<64> request;  // "GET /path HTTP/1.1"
+  SeqText<48> client;   // client address
   SeqText<32> vhost;
   SeqText<16> protocol;  // "http/1.1"
 };
@@ -77,6 +83,9 @@ struct alignas(64) Process {
   std::atomic<uint64_t> accepted{0};  // connections accepted by this process
   std::atomic<int64_t> started_usec{0};
   std::atomic<uint32_t> threads{0};  // serving threads started
+  // Set by the master (StuckChildTimeout): seconds a serving thread of this
+  // child is past the time it promised to be awake again; 0 = making progress.
+  std::atomic<uint32_t> stuck_seconds{0};
 };
 
 // Counters that outlive children; exported by the metrics handler.
@@ -94,7 +103,21 @@ struct Global {
   std::atomic<uint32_t> listen_queue{0};   // connections waiting in listen queues (master samples)
   std::atomic<uint64_t> accesses_dead{0};  // accesses of slots since reused, so totals never drop
   std::atomic<uint64_t> bytes_dead{0};
+  std::atomic<uint64_t> children_stuck{0};         // children found making no progress, ever
+  std::atomic<uint64_t> stuck_children_killed{0};  // of those, killed (StuckChildAction kill)
+  // Lines lost per access log file, counted by every child (util/log_loss.hpp).
+  static constexpr size_t kLogLossEntries = 16;
+  util::LogLoss log_loss[kLogLossEntries];
 };
+
+// A serving thread tells the master's stuck-child watch that it makes
+// progress: it is awake at `now` (monotonic µs) and, when it is about to wait,
+// will be awake again by `now + wait_usec` at the latest (its wait's timeout).
+// Engines call it before and after each wait; a thread that stays past its
+// promise (stopped, deadlocked, stuck in one request) is what the watch finds.
+inline void report_progress(Worker* w, int64_t now, int64_t wait_usec = 0) {
+  if (w) w->progress_due_usec.store(now + wait_usec, std::memory_order_relaxed);
+}
 
 class Scoreboard {
  public:

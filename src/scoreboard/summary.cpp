@@ -76,6 +76,10 @@ Summary summarize(const Scoreboard& board, uint32_t generation, int active_proce
   out.total_accesses = g.accesses_dead.load(kRelaxed);
   out.total_bytes = g.bytes_dead.load(kRelaxed);
   out.letters.reserve(size_t(board.server_limit()) * size_t(board.thread_limit()));
+  for (const util::LogLoss& l : g.log_loss) {
+    out.log_lines_dropped += l.dropped.load(kRelaxed);
+    if (l.failing.load(kRelaxed)) ++out.logs_failing;
+  }
 
   for (int i = 0; i < board.server_limit(); ++i) {
     const Process& p = board.process(i);
@@ -99,6 +103,7 @@ Summary summarize(const Scoreboard& board, uint32_t generation, int active_proce
       out.gil_wait_usec += w.gil_wait_usec.load(kRelaxed);
       row.python_requests += w.python_requests.load(kRelaxed);
       row.gil_wait_usec += w.gil_wait_usec.load(kRelaxed);
+      row.log_lines_dropped += w.log_lines_dropped.load(kRelaxed);
 
       const bool beyond = i >= active_processes || j >= threads_per_child;
       if (!(beyond && s == State::dead)) {
@@ -130,6 +135,8 @@ Summary summarize(const Scoreboard& board, uint32_t generation, int active_proce
     row.keep_alive = p.keep_alive.load(kRelaxed);
     row.write_completion = p.write_completion.load(kRelaxed);
     row.lingering_close = p.lingering_close.load(kRelaxed);
+    row.stuck_seconds = p.stuck_seconds.load(kRelaxed);
+    if (row.stuck_seconds > 0) ++out.stuck;
     ++out.processes;
     if (row.quiescing) ++out.stopping;
     out.conns_total += row.connections;

@@ -44,6 +44,8 @@ struct ProcessRow {
   int idle = 0;
   uint64_t python_requests = 0;  // WSGI requests its workers ran, and their GIL wait
   uint64_t gil_wait_usec = 0;
+  uint32_t stuck_seconds = 0;      // no progress for this long (master's watch); 0 = fine
+  uint64_t log_lines_dropped = 0;  // access-log lines this child lost
 };
 
 struct Summary {
@@ -61,6 +63,9 @@ struct Summary {
   uint32_t conns_keepalive = 0;
   uint32_t conns_writing = 0;
   uint32_t conns_closing = 0;
+  int stuck = 0;                   // processes the master found making no progress
+  uint64_t log_lines_dropped = 0;  // access-log lines lost by every child, ever
+  int logs_failing = 0;            // access log files whose writes fail now
   // One letter per slot, process-major; DEAD slots beyond the active processes
   // or beyond threads_per_child are left out (as mod_status does).
   std::string letters;

@@ -233,6 +233,11 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
     worker_ = &worker;
     recorder_.emplace(worker, *this);
     recording_.emplace(worker, *this);
+    // Lost access-log lines count in the scoreboard, per file for the whole
+    // server and per thread (the status page's and /metrics' figures).
+    for (auto& h : hosts_) {
+      h->access.count_losses(site.scoreboard_->global().log_loss, &worker.log_lines_dropped);
+    }
     status_.emplace(*site.scoreboard_, site.facts_);
     metrics_.emplace(*site.scoreboard_, site.facts_);
   }

@@ -22,6 +22,8 @@ struct Child {
   Clock::time_point started;
   bool stopping = false;    // told to finish up (spare-pool trim or graceful restart)
   bool terminated = false;  // sent SIGTERM after its drain deadline
+  bool stuck = false;       // making no progress (StuckWatch)
+  bool killed = false;      // sent SIGKILL for it (StuckChildAction kill)
 };
 
 // The live children, oldest first, each in its own scoreboard process slot.

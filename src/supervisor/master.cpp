@@ -29,6 +29,7 @@
 #include "supervisor/notify.hpp"
 #include "supervisor/piped_logs.hpp"
 #include "supervisor/spare_pool.hpp"
+#include "supervisor/stuck_watch.hpp"
 #include "supervisor/worker_counts.hpp"
 #include "tls/server.hpp"
 #include "util/clock.hpp"
@@ -280,6 +281,9 @@ class Master {
           break;
       }
       enforce_drain_deadline();
+      stuck_.check(children_.all(), *scoreboard_, sizing_.threads_per_child,
+                   config_.mpm.stuck_child_timeout, config_.mpm.stuck_child_kill,
+                   util::monotonic_usec());
       sample_listen_queue();
       tls_shared_.tick(config_.tls);
       if (!reaped || sig == SIGUSR1 || sig == SIGHUP) maintain();
@@ -420,11 +424,13 @@ class Master {
   bool current(const Child& c) const { return ChildTable::current(c, generation_); }
 
   // prefork: idle (or starting) children; worker: idle, starting or not yet
-  // started threads of current children (Apache's counting rules).
+  // started threads of current children (Apache's counting rules). A stuck
+  // child's threads look idle but serve nobody: they do not count, so the
+  // pool forks what they should have served.
   int idle_capacity() const {
     int idle = 0;
     for (const Child& c : children_.all()) {
-      if (!current(c)) continue;
+      if (!current(c) || c.stuck) continue;
       for (int t = 0; t < sizing_.threads_per_child; ++t) {
         char s = scoreboard_->worker(c.slot, t).state.load(std::memory_order_relaxed);
         if (s == char(State::ready) || s == char(State::starting) ||
@@ -441,7 +447,7 @@ class Master {
     int best_idle = 0;
     // Prefer the youngest: old children have warm caches.
     for (auto it = children_.all().rbegin(); it != children_.all().rend(); ++it) {
-      if (!current(*it)) continue;
+      if (!current(*it) || it->stuck) continue;  // a stuck child would not stop
       int idle = 0;
       for (int t = 0; t < sizing_.threads_per_child; ++t) {
         idle += scoreboard_->worker(it->slot, t).state.load() == char(State::ready) ? 1 : 0;
@@ -499,6 +505,7 @@ class Master {
     proc.not_accepting = false;
     proc.connections = 0;
     proc.keep_alive = 0;
+    proc.stuck_seconds = 0;
     proc.started_usec = util::wall_usec();
     for (int t = 0; t < sizing_.thread_limit; ++t) {
       auto& w = scoreboard_->worker(slot, t);
@@ -506,6 +513,8 @@ class Master {
       w.generation = generation_;
       w.my_access_count = 0;
       w.my_bytes_served = 0;
+      w.log_lines_dropped = 0;  // per child; the server's total is in Global::log_loss
+      w.progress_due_usec = 0;  // the new child promises nothing until it serves
     }
     pid_t master = getpid();
     pid_t pid = fork();
@@ -597,6 +606,7 @@ class Master {
     proc.pid = 0;
     proc.connections = 0;
     proc.keep_alive = 0;
+    proc.stuck_seconds = 0;
     for (int t = 0; t < sizing_.thread_limit; ++t) {
       scoreboard_->worker(slot, t).state = char(State::dead);
     }
@@ -654,6 +664,7 @@ class Master {
   RestartPolicy restarts_;
   Clock::time_point drain_started_{};
   scoreboard::MaxWorkersWatch at_max_;
+  StuckWatch stuck_;                         // StuckChildTimeout
   std::unique_ptr<app::Applications> apps_;  // of the current generation
   std::unique_ptr<python::Hosting> python_;  // of the current generation; null without WSGI
   tls::Shared tls_shared_;                   // session cache and ticket keys: kept across restarts

@@ -56,18 +56,21 @@ void forget_pid() {
   g_pid.store(0, std::memory_order_relaxed);
 }
 
-void write_line(int fd, const std::string& line) {
+// False when a write failed (errno says why).
+bool write_line(int fd, std::string_view line) {
   const char* p = line.data();
   size_t left = line.size();
   while (left > 0) {
     ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // nowhere to report a failing error log
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return false;
     }
     p += n;
     left -= size_t(n);
   }
+  return true;
 }
 
 }  // namespace
@@ -177,7 +180,41 @@ void ErrorLog::emit(LogLevel level, std::string_view id, std::string_view messag
     line.push_back('>');
   }
   format_line(line, now, current_pid(), level, id, message);
-  write_line(fd_.load(), line);
+  const int fd = fd_.load();
+  if (!write_line(fd, line)) return divert(fd, errno, level, id, message, line);
+  if (failing_.load(std::memory_order_relaxed) && failing_.exchange(false)) {
+    std::string note;
+    format_line(note, now, current_pid(), LogLevel::notice, ids::kErrorLogWriteFailed,
+                "the error log can be written again; " + std::to_string(diverted_.exchange(0)) +
+                    " lines went to standard error or syslog meanwhile");
+    write_line(fd, note);
+  }
+}
+
+// The error log itself cannot be written: the line goes to standard error,
+// or to syslog if the error log is standard error or that fails too; the
+// first one after a word on why.
+void ErrorLog::divert(int fd, int error, LogLevel level, std::string_view id,
+                      std::string_view message, const std::string& line) {
+  diverted_.fetch_add(1, std::memory_order_relaxed);
+  const bool first = !failing_.exchange(true);
+  const bool to_stderr = fd != 2;
+  if (first) {
+    std::string why = "cannot write the error log";
+    {
+      std::lock_guard lock(open_mutex_);  // rare: only at the first failure
+      if (!path_.empty()) why += " " + path_;
+    }
+    why += std::string(": ") + std::strerror(error) + "; its lines go to " +
+           (to_stderr ? "standard error" : "syslog") + " until it works again";
+    std::string note;
+    format_line(note, util::wall_usec(), current_pid(), LogLevel::error, ids::kErrorLogWriteFailed,
+                why);
+    if (!to_stderr || !write_line(2, note)) {
+      syslog_line(LogLevel::error, ids::kErrorLogWriteFailed, why);
+    }
+  }
+  if (!to_stderr || !write_line(2, line)) syslog_line(level, id, message);
 }
 
 ErrorLog& error_log() {

@@ -8,6 +8,10 @@
 // single write() on an O_APPEND descriptor, so lines of threads and processes
 // (prefork children inherit the descriptor) never tear. Control characters
 // in messages are escaped (\n, \xhh) so a message is always one line.
+// A line that cannot be written (a full disk) goes to standard error instead,
+// or to syslog when the error log is standard error, after a word on why
+// (MPMD0046, once per failure); the first line written again says how many
+// lines went elsewhere.
 //
 //   log::emit(LogLevel::error, log::ids::kListenFailed,
 //             log::cat("cannot listen on ", addr, ":", port, ": ", strerror(err)));
@@ -75,6 +79,11 @@ class ErrorLog {
   std::atomic<bool> syslog_{false};   // ErrorLog syslog[:facility]
   std::atomic<bool> journal_{false};  // standard error is the journal: "<N>" prefixes
   std::atomic<const util::Clock*> clock_{nullptr};
+  std::atomic<bool> failing_{false};   // the last write failed: lines go elsewhere
+  std::atomic<uint64_t> diverted_{0};  // lines that went elsewhere since it failed
+
+  void divert(int fd, int error, LogLevel level, std::string_view id, std::string_view message,
+              const std::string& line);
 };
 
 // The process-wide error log.

@@ -79,5 +79,13 @@ inline constexpr std::string_view kTlsTicketKey =
     "MPMD0042";  // a new session ticket key, or the ticket key file re-read (tls)
 inline constexpr std::string_view kPrivileges =
     "MPMD0043";  // a child or WSGI daemon could not switch to User/Group: it exits (supervisor)
+inline constexpr std::string_view kChildStuck =
+    "MPMD0044";  // a child made no progress for StuckChildTimeout (stopped, deadlocked), was
+                 // killed (StuckChildAction kill), or moves again (supervisor)
+inline constexpr std::string_view kAccessLogRecovered =
+    "MPMD0045";  // an access log that could not be written works again: lines lost meanwhile (log)
+inline constexpr std::string_view kErrorLogWriteFailed =
+    "MPMD0046";  // the error log cannot be written: its lines go to stderr or syslog until it
+                 // works again, then how many did (util)
 
 }  // namespace mpmd::log::ids

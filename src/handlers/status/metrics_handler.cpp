@@ -135,6 +135,19 @@ std::string render_metrics(const scoreboard::Scoreboard& board, const StatusFact
       g.children_spawned.load(kRelaxed));
   one(out, "mpmd_children_crashed_total", "counter", "Child processes that died abnormally.",
       g.children_crashed.load(kRelaxed));
+  one(out, "mpmd_stuck_children", "gauge",
+      "Child processes making no progress now (StuckChildTimeout).", uint64_t(s.stuck));
+  one(out, "mpmd_stuck_children_found_total", "counter",
+      "Child processes found making no progress (StuckChildTimeout).",
+      g.children_stuck.load(kRelaxed));
+  one(out, "mpmd_stuck_children_killed_total", "counter",
+      "Stuck child processes killed (StuckChildAction kill).",
+      g.stuck_children_killed.load(kRelaxed));
+  one(out, "mpmd_access_log_lines_dropped_total", "counter",
+      "Access-log lines lost because writing the log failed (full disk, I/O error).",
+      s.log_lines_dropped);
+  one(out, "mpmd_access_logs_failing", "gauge", "Access log files whose last write failed.",
+      uint64_t(s.logs_failing));
   if (s.python_requests > 0) {
     // Python (WSGI): what the GIL costs, which no other server shows.
     one(out, "mpmd_python_requests_total", "counter", "WSGI requests run.", s.python_requests);

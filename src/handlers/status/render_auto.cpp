@@ -91,6 +91,13 @@ std::string render_auto(const Report& r) {
     line(out, "PythonRequests", s.python_requests);
     line(out, "PythonGILWaitSeconds", format_g(double(s.gil_wait_usec) / 1e6));
   }
+  // Not Apache's either, and only when there is something to say: access-log
+  // lines lost to failed writes (and the files failing now), stuck children.
+  if (s.log_lines_dropped > 0) {
+    line(out, "AccessLogLinesDropped", s.log_lines_dropped);
+    line(out, "AccessLogsFailing", uint64_t(s.logs_failing));
+  }
+  if (s.stuck > 0) line(out, "StuckChildren", uint64_t(s.stuck));
   line(out, "Scoreboard", s.letters);
   return out;
 }

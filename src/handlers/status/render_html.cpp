@@ -99,6 +99,22 @@ void head(std::string& out, const Report& r, std::string_view via) {
            " ms/request waiting for the GIL (" + format_g(double(s.gil_wait_usec) / 1e6) +
            " s in all; per worker in ?json)");
   }
+  if (s.log_lines_dropped > 0) {
+    dt(out, "Access log: ",
+       std::to_string(s.log_lines_dropped) + " lines dropped because writing failed" +
+           (s.logs_failing > 0 ? " - " + std::to_string(s.logs_failing) + " file(s) failing now"
+                               : " - writing works again"));
+  }
+  if (s.stuck > 0) {
+    std::string stuck;
+    for (const scoreboard::ProcessRow& p : s.process_rows) {
+      if (p.stuck_seconds == 0) continue;
+      if (!stuck.empty()) stuck += ", ";
+      stuck += "pid " + std::to_string(p.pid) + " (slot " + std::to_string(p.slot) +
+               "): no progress for " + std::to_string(p.stuck_seconds) + " s";
+    }
+    dt(out, "Stuck children: ", stuck);
+  }
   out += "</dl>\n";
 }
 

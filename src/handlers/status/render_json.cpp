@@ -149,6 +149,21 @@ void totals(Json& j, const Report& r) {
   j.field("closing", s.conns_closing);
   j.close('}');
   j.field("scoreboard", s.letters);
+  j.open_in("access_log", '{');
+  j.field("lines_dropped", s.log_lines_dropped);
+  j.field("files_failing", s.logs_failing);
+  j.close('}');
+  j.field("stuck_children", s.stuck);
+  j.open_in("stuck_processes", '[');
+  for (const scoreboard::ProcessRow& p : s.process_rows) {
+    if (p.stuck_seconds == 0) continue;
+    j.open_item('{');
+    j.field("slot", p.slot);
+    j.field("pid", int64_t(p.pid));
+    j.field("seconds_without_progress", p.stuck_seconds);
+    j.close('}');
+  }
+  j.close(']');
 }
 
 void process_rows(Json& j, const Report& r) {
@@ -170,6 +185,8 @@ void process_rows(Json& j, const Report& r) {
     j.field("closing", p.lingering_close);
     j.field("python_requests", p.python_requests);
     j.field("python_gil_wait_ms", double(p.gil_wait_usec) / 1000);
+    j.field("stuck_seconds", p.stuck_seconds);
+    j.field("log_lines_dropped", p.log_lines_dropped);
     j.close('}');
   }
   j.close(']');

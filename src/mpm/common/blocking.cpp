@@ -16,6 +16,7 @@
 #include "mpm/common/driver.hpp"
 #include "mpm/common/read_timeout.hpp"
 #include "net/transport.hpp"
+#include "util/clock.hpp"
 #include "util/unique_fd.hpp"
 
 namespace mpmd::mpm {
@@ -37,6 +38,19 @@ void set_state(scoreboard::Worker* w, scoreboard::State s) {
   if (w) w->state.store(char(s), std::memory_order_relaxed);
 }
 
+// poll() that tells the master's stuck-child watch when this thread will be
+// awake again (scoreboard::report_progress). A wait without a limit (-1)
+// promises nothing: if it lasts, the thread counts as stuck.
+int watched_poll(scoreboard::Worker* w, pollfd* fds, nfds_t n, int timeout_ms) {
+  scoreboard::report_progress(w, util::monotonic_usec(),
+                              timeout_ms < 0 ? 0 : util::Usec(timeout_ms) * 1000);
+  int r = ::poll(fds, n, timeout_ms);
+  const int saved = errno;
+  scoreboard::report_progress(w, util::monotonic_usec());
+  errno = saved;
+  return r;
+}
+
 // The engine's side of the connection a serving thread holds (http::Port).
 // A handler on another thread (a Deferred completed by an offload callback)
 // wakes the serving thread through an eventfd; a handler on the serving
@@ -44,7 +58,8 @@ void set_state(scoreboard::Worker* w, scoreboard::State s) {
 // response stream) moves the connection's bytes itself in pump_nested().
 class BlockingPort final : public http::Port {
  public:
-  BlockingPort(int wake_fd, int timeout_ms) : wake_fd_(wake_fd), timeout_ms_(timeout_ms) {}
+  BlockingPort(int wake_fd, int timeout_ms, scoreboard::Worker* worker)
+      : wake_fd_(wake_fd), timeout_ms_(timeout_ms), worker_(worker) {}
 
   void attach(net::Transport* transport, http::Connection* conn) {
     transport_ = transport;
@@ -68,7 +83,7 @@ class BlockingPort final : public http::Port {
     if (w == Wait::handler) return output_before;  // drained: a writer may go on
     if (w == Wait::read && output_before) return true;
     pollfd p{transport_->fd(), short(w == Wait::read ? POLLIN : POLLOUT), 0};
-    int r = ::poll(&p, 1, timeout_ms_);
+    int r = watched_poll(worker_, &p, 1, timeout_ms_);
     if (r == 0) {
       conn_->on_timeout();  // the waiting reader or writer learns it
       return false;
@@ -79,6 +94,7 @@ class BlockingPort final : public http::Port {
  private:
   int wake_fd_;
   int timeout_ms_;
+  scoreboard::Worker* worker_;
   net::Transport* transport_ = nullptr;
   http::Connection* conn_ = nullptr;
   std::thread::id thread_ = std::this_thread::get_id();
@@ -108,7 +124,9 @@ class BlockingLoop {
     while (true) {
       set_state(o_.worker, scoreboard::State::ready);
       epoll_event events[8];
+      scoreboard::report_progress(o_.worker, util::monotonic_usec(), 1'000'000);
       int n = epoll_wait(ep.get(), events, 8, 1000);
+      scoreboard::report_progress(o_.worker, util::monotonic_usec());
       services_.tick(services_.clock().now());
       for (int i = 0; i < n; ++i) {
         if (events[i].data.u32 == kStopTag) {
@@ -162,14 +180,14 @@ class BlockingLoop {
       if (Acceptor::out_of_resources(a.error())) {
         // All threads retry every 100 ms (the acceptor logs once per burst).
         pollfd p{o_.stop.fd, POLLIN, 0};
-        poll(&p, 1, 100);
+        watched_poll(o_.worker, &p, 1, 100);
       }
       last_request_ = StopRequest::none;
       return false;  // EAGAIN: another process or thread took it
     }
     if (o_.accepted) o_.accepted->fetch_add(1, std::memory_order_relaxed);
     std::unique_ptr<net::Transport> transport = open_transport(o_.transports, *a);
-    BlockingPort port(wake_fd_.get(), timeout_ms_);
+    BlockingPort port(wake_fd_.get(), timeout_ms_, o_.worker);
     http::Connection conn(services_.settings(), services_.handler(), services_.observer(),
                           services_.clock(), services_.dates(), a->peer, &port);
     port.attach(transport.get(), &conn);
@@ -233,7 +251,9 @@ class BlockingLoop {
         wait_ms = int(std::clamp<util::Usec>((read_deadline - now + 999) / 1000, 0, wait_ms));
       }
       // A read deadline that passed is a timeout even if bytes keep trickling in.
-      int r = read_deadline != 0 && now >= read_deadline ? 0 : poll(p, watch_stop ? 2 : 1, wait_ms);
+      int r = read_deadline != 0 && now >= read_deadline
+                  ? 0
+                  : watched_poll(o_.worker, p, watch_stop ? 2 : 1, wait_ms);
       if (r < 0 && errno == EINTR) continue;
       if (r == 0) {
         // The 408 could not be written in time either, or no last request came.
@@ -261,7 +281,7 @@ class BlockingLoop {
   // Connection see it. Watches the stop signal too.
   StopRequest wait_for_wake(http::Connection& conn, int ms) {
     pollfd p[2] = {{wake_fd_.get(), POLLIN, 0}, {o_.stop.fd, POLLIN, 0}};
-    int r = ::poll(p, 2, ms);
+    int r = watched_poll(o_.worker, p, 2, ms);
     services_.tick(services_.clock().now());
     StopRequest req = StopRequest::none;
     if (r > 0 && (p[1].revents & POLLIN)) req = o_.stop.poll_request(o_.stop.context);
@@ -272,11 +292,11 @@ class BlockingLoop {
     return req;
   }
 
-  static void linger(net::Transport& transport) {
+  void linger(net::Transport& transport) {
     if (begin_linger(transport)) return;
     for (int waited = 0; waited < kLingerTimeoutMs; waited += 100) {
       pollfd p{transport.fd(), POLLIN, 0};
-      if (poll(&p, 1, 100) > 0 && discard_input(transport)) return;
+      if (watched_poll(o_.worker, &p, 1, 100) > 0 && discard_input(transport)) return;
     }
   }
 

@@ -155,13 +155,16 @@ class Loop {
     epoll_event events[kMaxEvents];
     publish();  // the other children count this one from now on
     while (!done()) {
-      int n = epoll_wait(epfd_.get(), events, kMaxEvents, wait_ms());
+      const int wait = wait_ms();  // at most a second
+      scoreboard::report_progress(worker_, util::monotonic_usec(), util::Usec(wait) * 1000);
+      int n = epoll_wait(epfd_.get(), events, kMaxEvents, wait);
       if (n < 0 && errno != EINTR) {
         log::emit(LogLevel::crit, log::ids::kEventLoopFailed,
                   std::string("epoll_wait: ") + std::strerror(errno));
         return 1;
       }
       now_ = util::monotonic_usec();
+      scoreboard::report_progress(worker_, now_);
       set_state(scoreboard::State::write);
       for (int i = 0; i < n; ++i) dispatch(events[i]);
       closed_.clear();

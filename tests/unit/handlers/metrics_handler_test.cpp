@@ -92,6 +92,31 @@ TEST(MetricsHandler, PrometheusClientParsesTheValues) {
   has("mpmd_children_crashed_total{} 0");
   has("mpmd_request_duration_seconds_total{} 2");
   has("mpmd_info{mpm=event,version=mpmd/0.1.0} 1");
+  has("mpmd_stuck_children{} 0");
+  has("family mpmd_stuck_children_found counter");
+  has("mpmd_stuck_children_found_total{} 0");
+  has("mpmd_stuck_children_killed_total{} 0");
+  has("family mpmd_access_log_lines_dropped counter");
+  has("mpmd_access_log_lines_dropped_total{} 0");
+  has("mpmd_access_logs_failing{} 0");
+}
+
+TEST(MetricsHandler, LostLogLinesAndStuckChildren) {
+  Board b;
+  auto& g = b.board->global();
+  g.log_loss[0].dropped = 40;
+  g.log_loss[0].failing = true;
+  g.log_loss[3].dropped = 2;
+  g.children_stuck = 3;
+  g.stuck_children_killed = 1;
+  b.board->process(0).stuck_seconds = 12;
+  const std::string text = serve(b).body();
+  for (const char* line :
+       {"mpmd_access_log_lines_dropped_total 42\n", "mpmd_access_logs_failing 1\n",
+        "mpmd_stuck_children 1\n", "mpmd_stuck_children_found_total 3\n",
+        "mpmd_stuck_children_killed_total 1\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "in:\n" << text;
+  }
 }
 
 TEST(MetricsHandler, OtherMethodsGet405WithAllow) {

@@ -137,6 +137,53 @@ TEST(StatusAuto, NonAsyncMpmHasNoConnectionKeys) {
   EXPECT_NE(body.find("ServerMPM: worker\n"), std::string::npos);
 }
 
+// Lines an access log lost, and a child the master found stuck (pid 1000, slot 0).
+void lose_lines_and_stop_a_child(Board& b) {
+  b.board->global().log_loss[1].dropped = 17;
+  b.board->global().log_loss[1].failing = true;
+  b.board->worker(0, 1).log_lines_dropped = 17;
+  b.board->process(0).stuck_seconds = 42;
+}
+
+TEST(StatusAuto, LostLogLinesAndStuckChildrenOnlyWhenThereAreAny) {
+  Board b;
+  std::string body = serve(b, "auto").body();
+  EXPECT_EQ(body.find("AccessLog"), std::string::npos);
+  EXPECT_EQ(body.find("Stuck"), std::string::npos);
+  lose_lines_and_stop_a_child(b);
+  const auto lines = auto_lines(serve(b, "auto").body());
+  EXPECT_EQ(value_of(lines, "AccessLogLinesDropped"), "17");
+  EXPECT_EQ(value_of(lines, "AccessLogsFailing"), "1");
+  EXPECT_EQ(value_of(lines, "StuckChildren"), "1");
+  EXPECT_EQ(lines.back().first, "Scoreboard");  // still last, as exporters expect
+}
+
+TEST(StatusHtml, ShowsLostLogLinesAndStuckChildren) {
+  Board b;
+  lose_lines_and_stop_a_child(b);
+  const std::string body = serve(b, "").body();
+  EXPECT_NE(body.find("Access log: 17 lines dropped because writing failed - 1 file(s) failing "
+                      "now"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("Stuck children: pid 1000 (slot 0): no progress for 42 s"), std::string::npos)
+      << body;
+}
+
+TEST(StatusJson, CarriesLostLogLinesAndStuckChildren) {
+  Board b;
+  lose_lines_and_stop_a_child(b);
+  const std::string body = serve(b, "json").body();
+  EXPECT_NE(body.find("\"access_log\":{\"lines_dropped\":17,\"files_failing\":1}"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("\"stuck_children\":1,\"stuck_processes\":[{\"slot\":0,\"pid\":1000,"
+                      "\"seconds_without_progress\":42}]"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("\"stuck_seconds\":42,\"log_lines_dropped\":17"), std::string::npos) << body;
+}
+
 TEST(StatusAuto, FirstLineIsACleanHostName) {
   Board b;
   Exchange ex("auto");

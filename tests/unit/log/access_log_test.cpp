@@ -1,9 +1,12 @@
 #include "log/access_log.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -162,13 +165,107 @@ TEST(AccessLog, WriteFailureIsReportedOnce) {
     EXPECT_FALSE(log.flush());
     e.log(log);
     EXPECT_FALSE(log.flush());
-    EXPECT_EQ(log.buffered(0), 0u);  // dropped, not kept growing
+    EXPECT_EQ(log.buffered(0), 0u);      // dropped, not kept growing
+    EXPECT_EQ(log.dropped_lines(), 2u);  // and counted
   }
   ASSERT_EQ(errors.open("-"), "");
   auto lines = lines_of(slurp(dir.file("error.log")));
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("MPMD0016: cannot write access log /dev/full"), std::string::npos)
       << lines[0];
+}
+
+// While it is alive: writes to regular files may grow them to `bytes` at most
+// (RLIMIT_FSIZE), as a disk that fills up: the write that crosses the limit is
+// cut short, the next fails (EFBIG; SIGXFSZ ignored).
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    old_handler_ = signal(SIGXFSZ, SIG_IGN);
+    getrlimit(RLIMIT_FSIZE, &old_);
+    struct rlimit limited = old_;
+    limited.rlim_cur = bytes;
+    ok_ = setrlimit(RLIMIT_FSIZE, &limited) == 0;
+  }
+  ~FileSizeLimit() { lift(); }
+  void lift() {
+    if (lifted_) return;
+    lifted_ = true;
+    setrlimit(RLIMIT_FSIZE, &old_);
+    signal(SIGXFSZ, old_handler_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  struct rlimit old_ {};
+  sighandler_t old_handler_ = SIG_DFL;
+  bool ok_ = false;
+  bool lifted_ = false;
+};
+
+TEST(AccessLog, FullDiskMidLineLeavesWholeLinesAndCountsTheLoss) {
+  TempDir dir;
+  ErrorLog& errors = error_log();
+  ASSERT_EQ(errors.open(dir.file("error.log")), "");  // its lines stay well under the limit
+  std::string path = dir.file("access.log");
+  AccessLog log(1 << 20);
+  ASSERT_EQ(log.add(path, "%r"), "");  // 15 bytes a line
+  Exchange e;
+  for (int i = 0; i < 100; ++i) e.log(log);
+  {
+    FileSizeLimit limit(1000);  // room for 66 lines and 10 bytes of the 67th
+    ASSERT_TRUE(limit.ok());
+    EXPECT_FALSE(log.flush());
+  }
+  EXPECT_EQ(log.dropped_lines(), 34u);
+  std::string text = slurp(path);
+  EXPECT_EQ(text.size(), 990u) << "the torn 67th line is cut off again";
+  for (const std::string& line : lines_of(text)) ASSERT_EQ(line, "GET / HTTP/1.1");
+  // Room again: the next batch goes out and says what was lost, once.
+  e.log(log);
+  e.log(log);
+  EXPECT_TRUE(log.flush());
+  EXPECT_TRUE(log.flush());
+  EXPECT_EQ(slurp(path).size(), 1020u);
+  ASSERT_EQ(errors.open("-"), "");
+  auto lines = lines_of(slurp(dir.file("error.log")));
+  ASSERT_EQ(lines.size(), 2u) << slurp(dir.file("error.log"));
+  EXPECT_NE(lines[0].find("MPMD0016: cannot write access log " + path), std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find("MPMD0045: access log " + path + " can be written again; 34 lines"),
+            std::string::npos)
+      << lines[1];
+}
+
+TEST(AccessLog, SharedLossTableReportsOnceForEveryWriterOfAFile) {
+  TempDir dir;
+  ErrorLog& errors = error_log();
+  ASSERT_EQ(errors.open(dir.file("error.log")), "");
+  util::LogLoss table[4];
+  std::atomic<uint64_t> thread_a{0}, thread_b{0};
+  {
+    // Two threads (or children) writing the same file through their own AccessLog.
+    AccessLog a, b;
+    a.count_losses(table, &thread_a);
+    ASSERT_EQ(a.add("/dev/full", "%r"), "");
+    ASSERT_EQ(b.add("/dev/full", "%r"), "");
+    b.count_losses(table, &thread_b);  // also after add()
+    Exchange e;
+    for (int round = 0; round < 3; ++round) {
+      e.log(a);
+      e.log(b);
+      e.log(b);
+      EXPECT_FALSE(a.flush());
+      EXPECT_FALSE(b.flush());
+    }
+  }
+  EXPECT_EQ(thread_a.load(), 3u);
+  EXPECT_EQ(thread_b.load(), 6u);
+  EXPECT_EQ(table[0].dropped.load(), 9u);
+  EXPECT_TRUE(table[0].failing.load());
+  EXPECT_EQ(table[1].key.load(), 0u) << "one entry per file";
+  ASSERT_EQ(errors.open("-"), "");
+  EXPECT_EQ(lines_of(slurp(dir.file("error.log"))).size(), 1u);
 }
 
 // Each writer logs `lines` lines "W<writer> <seq> <pad>", pad of varying length,

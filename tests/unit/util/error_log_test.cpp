@@ -241,15 +241,82 @@ TEST(ErrorLog, PipedTargetUsesTheRegisteredPipe) {
   close(p[1]);
 }
 
+// Standard error goes to a file while it is alive.
+class StderrToFile {
+ public:
+  explicit StderrToFile(const std::string& path) : saved_(dup(2)) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    dup2(fd, 2);
+    close(fd);
+  }
+  ~StderrToFile() {
+    dup2(saved_, 2);
+    close(saved_);
+  }
+
+ private:
+  int saved_;
+};
+
+TEST(ErrorLog, LinesItCannotWriteGoToStandardErrorWithAWordOnWhy) {
+  TempDir dir;
+  ErrorLog log;
+  ASSERT_EQ(log.open("/dev/full"), "");
+  {
+    StderrToFile redirect(dir.file("stderr"));
+    log.emit(LogLevel::error, ids::kListenFailed, "first");
+    log.emit(LogLevel::error, ids::kListenFailed, "second");
+  }
+  std::string text = slurp(dir.file("stderr"));
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 3u) << text;
+  EXPECT_NE(lines[0].find("MPMD0046: cannot write the error log /dev/full: No space left on "
+                          "device; its lines go to standard error"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find("MPMD0002: first"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("MPMD0002: second"), std::string::npos) << lines[2];
+  // Writable again: the first line there says how many went elsewhere.
+  ASSERT_EQ(log.open(dir.file("error.log")), "");
+  log.emit(LogLevel::error, ids::kListenFailed, "third");
+  std::string after = slurp(dir.file("error.log"));
+  EXPECT_NE(after.find("MPMD0002: third\n"), std::string::npos) << after;
+  EXPECT_NE(after.find("MPMD0046: the error log can be written again; 2 lines went"),
+            std::string::npos)
+      << after;
+}
+
 TEST(ErrorLog, IdsAreDistinct) {
-  std::set<std::string_view> all = {
-      ids::kStartup,         ids::kListenFailed,    ids::kChildExited,   ids::kChildRespawned,
-      ids::kConfigError,     ids::kAcceptFailed,    ids::kShutdown,      ids::kGracefulRestart,
-      ids::kFileOpenFailed,  ids::kRequestRejected, ids::kConfigWarning, ids::kMaxRequestWorkers,
-      ids::kServerBusy,      ids::kScoreboardFull,  ids::kRestart,       ids::kAccessLogWriteFailed,
-      ids::kLogReopened,     ids::kHandlerError,    ids::kPidFile,       ids::kSignal,
-      ids::kEventLoopFailed, ids::kChildRecycled,   ids::kForkFailed,    ids::kChildBackoff};
-  EXPECT_EQ(all.size(), 24u);
+  std::set<std::string_view> all = {ids::kStartup,
+                                    ids::kListenFailed,
+                                    ids::kChildExited,
+                                    ids::kChildRespawned,
+                                    ids::kConfigError,
+                                    ids::kAcceptFailed,
+                                    ids::kShutdown,
+                                    ids::kGracefulRestart,
+                                    ids::kFileOpenFailed,
+                                    ids::kRequestRejected,
+                                    ids::kConfigWarning,
+                                    ids::kMaxRequestWorkers,
+                                    ids::kServerBusy,
+                                    ids::kScoreboardFull,
+                                    ids::kRestart,
+                                    ids::kAccessLogWriteFailed,
+                                    ids::kLogReopened,
+                                    ids::kHandlerError,
+                                    ids::kPidFile,
+                                    ids::kSignal,
+                                    ids::kEventLoopFailed,
+                                    ids::kChildRecycled,
+                                    ids::kForkFailed,
+                                    ids::kChildBackoff,
+                                    ids::kChildStuck,
+                                    ids::kAccessLogRecovered,
+                                    ids::kErrorLogWriteFailed};
+  EXPECT_EQ(all.size(), 27u);
 }
 
 }  // namespace
