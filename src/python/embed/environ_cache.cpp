@@ -31,18 +31,29 @@ bool keeps_values(std::string_view name) {
 }  // namespace
 
 EnvironCache::Entry* EnvironCache::entry(std::string_view name) {
-  if (auto it = entries_.find(name); it != entries_.end()) return &it->second;
-  if (entries_.size() >= kMaxNames) return nullptr;
-  PyObject* key = decode(name);
-  if (!key) {
-    PyErr_Clear();  // the caller's own decode reports it
-    return nullptr;
+  size_t at = next_++;
+  if (at < sequence_.size() && sequence_[at] && sequence_[at]->text == name) return sequence_[at];
+  Entry* e = nullptr;
+  if (auto it = entries_.find(name); it != entries_.end()) {
+    e = &it->second;
+  } else if (entries_.size() < kMaxNames) {
+    PyObject* key = decode(name);
+    if (!key) {
+      PyErr_Clear();  // the caller's own decode reports it
+      return nullptr;
+    }
+    PyUnicode_InternInPlace(&key);
+    auto [it, added] = entries_.try_emplace(std::string(name));
+    e = &it->second;
+    e->name = key;
+    e->keep_values = keeps_values(name);
+    e->text = it->first;
   }
-  PyUnicode_InternInPlace(&key);
-  Entry& e = entries_[std::string(name)];
-  e.name = key;
-  e.keep_values = keeps_values(name);
-  return &e;
+  if (e && at < kMaxNames) {
+    if (at >= sequence_.size()) sequence_.resize(at + 1, nullptr);
+    sequence_[at] = e;
+  }
+  return e;
 }
 
 PyObject* EnvironCache::value_for(Entry& e, std::string_view value) {

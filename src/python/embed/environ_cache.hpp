@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace mpmd::python::embed {
 
@@ -26,6 +27,8 @@ class EnvironCache {
   // Leaks on purpose: the interpreter may be gone when a process exits.
   ~EnvironCache() = default;
 
+  // Before the first put() of a request's environ.
+  void begin() { next_ = 0; }
   // Sets environ[name] = value (latin-1 decoded, as PEP 3333's native
   // strings). False with a Python error set.
   bool put(PyObject* environ, std::string_view name, std::string_view value);
@@ -38,6 +41,7 @@ class EnvironCache {
     PyObject* name = nullptr;  // interned, strong
     PyObject* last = nullptr;  // the value of the last request, strong; may be null
     bool keep_values = true;
+    std::string_view text;  // the key of its node in entries_ (which does not move)
   };
   struct Hash {
     using is_transparent = void;
@@ -48,6 +52,11 @@ class EnvironCache {
   PyObject* value_for(Entry& e, std::string_view value);  // new reference
 
   std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+  // The names in the order the last requests put them: the server builds
+  // each environ in the same order, so the entry at the same position is
+  // almost always the one, found without hashing the name.
+  std::vector<Entry*> sequence_;
+  size_t next_ = 0;
 };
 
 }  // namespace mpmd::python::embed

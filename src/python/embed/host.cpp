@@ -345,6 +345,7 @@ class HostImpl final : public api::Host {
     PyObject* env = PyDict_New();
     if (!env) return nullptr;
     EnvironCache& cache = in.environ_strings;
+    cache.begin();
     bool ok = true;
     for (const auto& [k, v] : call.environ) ok = ok && cache.put(env, k, v);
     auto own = [&](std::string_view name, PyObject* value) {
