@@ -55,7 +55,8 @@ api::Fields make_environ(const http::Request& request, std::string_view decoded_
     env.emplace_back("REMOTE_ADDR", request.peer->address);
     env.emplace_back("REMOTE_PORT", std::to_string(request.peer->port));
   }
-  env.emplace_back("SERVER_SOFTWARE", std::string(kName) + "/" + std::string(kVersion));
+  static const std::string software = std::string(kName) + "/" + std::string(kVersion);
+  env.emplace_back("SERVER_SOFTWARE", software);
   env.emplace_back("GATEWAY_INTERFACE", "CGI/1.1");
   env.emplace_back("REQUEST_SCHEME", "http");
   env.emplace_back("wsgi.url_scheme", "http");

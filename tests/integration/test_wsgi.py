@@ -117,6 +117,21 @@ class Embedded(h.ServerTestCase):
         self.assertTrue(e["wsgi.multiprocess"])
         self.assertEqual(e["wsgi.file_wrapper"], "type")
 
+    def test_environ_fresh_per_request_on_one_connection(self):
+        # One connection: the same serving thread and interpreter each time, so
+        # the strings the host keeps between requests are reused; each request
+        # still sees its own values and a dict nobody changed before.
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        try:
+            for value in ("a", "b", "b", "a", "caf\xe9", "a" * 300, "a" * 300, ""):
+                conn.request("GET", "/t/mark", headers={"X-V": value})
+                r = conn.getresponse()
+                self.assertEqual(r.status, 200)
+                info = json.loads(r.read())
+                self.assertEqual(info, {"marked_before": False, "x_v": value}, value)
+        finally:
+            conn.close()
+
     def test_path_cleaned_before_the_alias_like_apache(self):
         # Decoded, dot segments removed and slashes merged before WSGIScriptAlias
         # matches (Apache's order); %2F is 404 (AllowEncodedSlashes Off), ".."

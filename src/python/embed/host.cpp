@@ -24,6 +24,7 @@
 #include <set>
 #include <sstream>
 
+#include "python/embed/environ_cache.hpp"
 #include "python/embed/errors.hpp"
 #include "python/embed/request_ctx.hpp"
 #include "python/embed/respond.hpp"
@@ -35,11 +36,14 @@ namespace {
 struct Script {
   PyObject* module = nullptr;  // strong
   int64_t mtime_ns = 0;
+  std::string callable;               // the name last looked up in it
+  PyObject* callable_name = nullptr;  // the same, interned (strong)
 };
 
 struct Interp {
   PyInterpreterState* state = nullptr;
   Types types;
+  EnvironCache environ_strings;           // under the GIL
   std::map<std::string, Script> scripts;  // under the GIL
   std::mutex loading;                     // one import of a script at a time
 };
@@ -184,7 +188,10 @@ class HostImpl final : public api::Host {
       if (name && !initial_modules_.count(name)) PyDict_DelItem(modules, k);
     }
     Py_XDECREF(keys);
-    for (auto& [path, s] : main_.scripts) Py_CLEAR(s.module);
+    for (auto& [path, s] : main_.scripts) {
+      Py_CLEAR(s.module);
+      Py_CLEAR(s.callable_name);
+    }
     main_.scripts.clear();
     PyObject* gc = PyImport_ImportModule("gc");
     if (gc) {
@@ -205,15 +212,24 @@ class HostImpl final : public api::Host {
       exchange.fail();
       return stats;
     }
-    uint64_t t0 = monotonic_usec();
-    Gil gil(*in);
-    uint64_t waited = monotonic_usec() - t0;
+    std::string status, body;
+    api::Fields headers;
+    bool whole = false;
     {
-      RequestCtx ctx(exchange);
-      ctx.gil_wait = waited;
+      uint64_t t0 = monotonic_usec();
+      Gil gil(*in);
+      RequestCtx ctx(exchange, in->types);
+      ctx.gil_wait = monotonic_usec() - t0;
       serve(*in, call, ctx);
       stats.gil_wait_usec = ctx.gil_wait;
-    }
+      if (ctx.whole_pending) {
+        whole = true;
+        status = std::move(ctx.status);
+        headers = std::move(ctx.headers);
+        body = std::move(ctx.whole_body);
+      }
+    }  // the objects of the request are detached, then the GIL is released
+    if (whole) exchange.respond(status, std::move(headers), std::move(body), true);
     return stats;
   }
 
@@ -325,32 +341,27 @@ class HostImpl final : public api::Host {
     return &s;
   }
 
-  PyObject* environ(const api::Call& call, RequestCtx& ctx, Interp& in, PyObject* start_response) {
+  PyObject* environ(const api::Call& call, RequestCtx& ctx, Interp& in) {
     PyObject* env = PyDict_New();
     if (!env) return nullptr;
-    auto put = [&](const char* key, PyObject* value) {
-      if (!value) return false;
-      int rc = PyDict_SetItemString(env, key, value);
-      Py_DECREF(value);
-      return rc == 0;
-    };
-    for (const auto& [k, v] : call.environ) {
-      PyObject* key = PyUnicode_DecodeLatin1(k.data(), Py_ssize_t(k.size()), nullptr);
-      PyObject* value = PyUnicode_DecodeLatin1(v.data(), Py_ssize_t(v.size()), nullptr);
-      if (key && value) PyDict_SetItem(env, key, value);
-      Py_XDECREF(key);
+    EnvironCache& cache = in.environ_strings;
+    cache.begin();
+    bool ok = true;
+    for (const auto& [k, v] : call.environ) ok = ok && cache.put(env, k, v);
+    auto own = [&](std::string_view name, PyObject* value) {
+      bool put = cache.put_object(env, name, value);
       Py_XDECREF(value);
-    }
-    bool ok = put("wsgi.version", Py_BuildValue("(ii)", 1, 0)) &&
-              put("wsgi.input", ctx.adopt(new_ctx_object(in.types.input, &ctx))) &&
-              put("wsgi.errors", ctx.adopt(new_ctx_object(in.types.errors, &ctx))) &&
-              put("wsgi.multithread", PyBool_FromLong(call.multithread)) &&
-              put("wsgi.multiprocess", PyBool_FromLong(call.multiprocess)) &&
-              put("wsgi.run_once", PyBool_FromLong(0)) &&
-              put("wsgi.input_terminated", PyBool_FromLong(1));
-    Py_INCREF(in.types.file_wrapper);
-    ok = ok && put("wsgi.file_wrapper", in.types.file_wrapper);
-    (void)start_response;
+      return put;
+    };
+    // wsgi.input and wsgi.errors are this request's; the rest is shared.
+    ok = ok && cache.put_object(env, "wsgi.version", in.types.version) &&
+         own("wsgi.input", ctx.adopt(new_ctx_object(in.types.input, &ctx))) &&
+         own("wsgi.errors", ctx.adopt(new_ctx_object(in.types.errors, &ctx))) &&
+         cache.put_object(env, "wsgi.multithread", call.multithread ? Py_True : Py_False) &&
+         cache.put_object(env, "wsgi.multiprocess", call.multiprocess ? Py_True : Py_False) &&
+         cache.put_object(env, "wsgi.run_once", Py_False) &&
+         cache.put_object(env, "wsgi.input_terminated", Py_True) &&
+         cache.put_object(env, "wsgi.file_wrapper", in.types.file_wrapper);
     if (!ok || PyErr_Occurred()) Py_CLEAR(env);
     return env;
   }
@@ -358,7 +369,12 @@ class HostImpl final : public api::Host {
   void serve(Interp& in, const api::Call& call, RequestCtx& ctx) {
     Script* s = load(in, call.script, call.reload, &ctx);
     if (!s) return fail_request(ctx, ("the WSGI script " + call.script + " failed").c_str());
-    PyObject* app = PyObject_GetAttrString(s->module, call.callable.c_str());
+    if (!s->callable_name || s->callable != call.callable) {
+      Py_XSETREF(s->callable_name, PyUnicode_InternFromString(call.callable.c_str()));
+      s->callable = s->callable_name ? call.callable : std::string();
+    }
+    // Looked up per request: an application may rebind it (as with mod_wsgi).
+    PyObject* app = s->callable_name ? PyObject_GetAttr(s->module, s->callable_name) : nullptr;
     if (!app) {
       PyErr_Clear();
       PyErr_Format(PyExc_AttributeError, "the WSGI script %s has no callable '%s'",
@@ -366,7 +382,7 @@ class HostImpl final : public api::Host {
       return fail_request(ctx, "no WSGI application");
     }
     PyObject* start_response = ctx.adopt(new_ctx_object(in.types.start_response, &ctx));
-    PyObject* env = start_response ? environ(call, ctx, in, start_response) : nullptr;
+    PyObject* env = start_response ? environ(call, ctx, in) : nullptr;
     if (env) {
       run_application(app, env, start_response, ctx, in.types);
     } else {

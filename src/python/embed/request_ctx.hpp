@@ -30,9 +30,22 @@ inline uint64_t monotonic_usec() {
   return uint64_t(ts.tv_sec) * 1'000'000u + uint64_t(ts.tv_nsec) / 1000u;
 }
 
+// Per-interpreter heap types and constants (types.cpp).
+struct Types {
+  PyObject* input = nullptr;
+  PyObject* errors = nullptr;
+  PyObject* start_response = nullptr;
+  PyObject* file_wrapper = nullptr;
+  PyObject* version = nullptr;  // wsgi.version: (1, 0)
+  PyObject* write = nullptr;    // interned names of the methods called per request
+  PyObject* close = nullptr;
+};
+
 class RequestCtx {
  public:
-  explicit RequestCtx(api::Exchange& exchange) : ex(exchange) {}
+  RequestCtx(api::Exchange& exchange, const Types& types) : ex(exchange), types(types) {
+    objects_.reserve(4);  // start_response, wsgi.input, wsgi.errors
+  }
   ~RequestCtx();  // detaches the objects (GIL held)
   RequestCtx(const RequestCtx&) = delete;
   RequestCtx& operator=(const RequestCtx&) = delete;
@@ -67,8 +80,16 @@ class RequestCtx {
   // The end of the response: the head if nothing was sent yet, else the
   // end of the stream (`ok` false: broken, the client sees it cut short).
   void end(bool ok);
+  // The whole response (head and `body`): kept until the request ends and
+  // the GIL goes anyway, then Host::handle() hands it over. Releasing the
+  // GIL only to give the server a response it sends later cost two GIL
+  // transfers per request, each a futex wake-up when threads contend.
+  void respond_whole(std::string body);
+  bool whole_pending = false;
+  std::string whole_body;
 
   api::Exchange& ex;
+  const Types& types;
   uint64_t gil_wait = 0;
   std::string err_line;  // wsgi.errors text without its newline yet
   bool status_set = false;
@@ -85,13 +106,6 @@ class RequestCtx {
   std::vector<PyObject*> objects_;
 };
 
-// Per-interpreter heap types (types.cpp).
-struct Types {
-  PyObject* input = nullptr;
-  PyObject* errors = nullptr;
-  PyObject* start_response = nullptr;
-  PyObject* file_wrapper = nullptr;
-};
 bool make_types(Types& out);                                // false with a Python error set
 PyObject* new_ctx_object(PyObject* type, RequestCtx* ctx);  // new reference
 

@@ -20,11 +20,8 @@ void log(RequestCtx& ctx, api::Level level, const std::string& line) {
 // The response body whole (a list or tuple, joined).
 bool send_whole(RequestCtx& ctx, std::string body) {
   if (ctx.headers_sent) return body.empty() || ctx.send(std::move(body));
-  ctx.headers_sent = true;
-  ctx.done = true;
-  ctx.body_sent = body.size();
-  return ctx.without_gil(
-      [&] { return ctx.ex.respond(ctx.status, ctx.headers, std::move(body), true); });
+  ctx.respond_whole(std::move(body));
+  return true;
 }
 
 bool bytes_item(PyObject* item) {
@@ -64,7 +61,9 @@ bool send_iterable(RequestCtx& ctx, PyObject* result) {
       }
     }
     Py_DECREF(item);
-    if (!ok || ctx.client_gone) break;
+    // PEP 3333: stop iterating once Content-Length bytes went out (saves a
+    // step of the generator and its StopIteration per request).
+    if (!ok || ctx.client_gone || ctx.done) break;
   }
   Py_DECREF(it);
   if (ok && PyErr_Occurred()) ok = false;
@@ -115,8 +114,9 @@ bool send_file(RequestCtx& ctx, PyObject* wrapper) {
 }
 
 void close_result(RequestCtx& ctx, PyObject* result) {
-  if (!PyObject_HasAttrString(result, "close")) return;
-  PyObject* r = PyObject_CallMethod(result, "close", nullptr);
+  if (PyList_CheckExact(result) || PyTuple_CheckExact(result)) return;
+  if (!PyObject_HasAttr(result, ctx.types.close)) return;
+  PyObject* r = PyObject_CallMethodNoArgs(result, ctx.types.close);
   if (r) {
     Py_DECREF(r);
     return;

@@ -237,10 +237,20 @@ bool native_string(PyObject* o, std::string& out, const char* what) {
     PyErr_Format(PyExc_TypeError, "%s must be a str, not %.100s", what, Py_TYPE(o)->tp_name);
     return false;
   }
-  PyObject* b = PyUnicode_AsLatin1String(o);
-  if (!b) return false;
-  out.assign(PyBytes_AS_STRING(b), size_t(PyBytes_GET_SIZE(b)));
-  Py_DECREF(b);
+  // An ASCII str (nearly every header) is read in place, without a copy
+  // into a bytes object; others are encoded, which rejects what latin-1
+  // cannot say.
+  Py_ssize_t n = 0;
+  const char* utf8 = PyUnicode_AsUTF8AndSize(o, &n);
+  if (!utf8) return false;
+  if (std::all_of(utf8, utf8 + n, [](char ch) { return (ch & 0x80) == 0; })) {
+    out.assign(utf8, size_t(n));
+  } else {
+    PyObject* b = PyUnicode_AsLatin1String(o);
+    if (!b) return false;
+    out.assign(PyBytes_AS_STRING(b), size_t(PyBytes_GET_SIZE(b)));
+    Py_DECREF(b);
+  }
   for (char ch : out) {
     if (ch == '\r' || ch == '\n' || ch == '\0') {
       PyErr_Format(PyExc_ValueError, "%s contains CR, LF or NUL", what);
@@ -255,8 +265,14 @@ PyObject* start_response_call(PyObject* self, PyObject* args, PyObject* kwargs) 
   if (!c) return nullptr;
   static const char* kw[] = {"status", "headers", "exc_info", nullptr};
   PyObject *status, *headers, *exc_info = Py_None;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O:start_response", const_cast<char**>(kw),
-                                   &status, &headers, &exc_info)) {
+  Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+  if (!kwargs && (nargs == 2 || nargs == 3)) {
+    // The usual call, positional: without the general parser (once per request).
+    status = PyTuple_GET_ITEM(args, 0);
+    headers = PyTuple_GET_ITEM(args, 1);
+    if (nargs == 3) exc_info = PyTuple_GET_ITEM(args, 2);
+  } else if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O:start_response",
+                                          const_cast<char**>(kw), &status, &headers, &exc_info)) {
     return nullptr;
   }
   if (exc_info != Py_None) {
@@ -318,7 +334,7 @@ PyObject* start_response_call(PyObject* self, PyObject* args, PyObject* kwargs) 
   c->headers = std::move(fields);
   c->content_length = length;
   c->status_set = true;
-  return PyObject_GetAttrString(self, "write");
+  return PyObject_GetAttr(self, c->types.write);
 }
 
 PyObject* write_call(PyObject* self, PyObject* data) {
@@ -424,7 +440,11 @@ bool make_types(Types& out) {
   out.errors = PyType_FromSpec(&errors_spec);
   out.start_response = PyType_FromSpec(&start_response_spec);
   out.file_wrapper = PyType_FromSpec(&file_wrapper_spec);
-  return out.input && out.errors && out.start_response && out.file_wrapper;
+  out.version = Py_BuildValue("(ii)", 1, 0);
+  out.write = PyUnicode_InternFromString("write");
+  out.close = PyUnicode_InternFromString("close");
+  return out.input && out.errors && out.start_response && out.file_wrapper && out.version &&
+         out.write && out.close;
 }
 
 PyObject* new_ctx_object(PyObject* type, RequestCtx* ctx) {
@@ -494,10 +514,12 @@ bool RequestCtx::send(std::string bytes) {
     headers_sent = true;
     // The whole body in its first piece (Content-Length reached): the server
     // answers at once, without a stream.
-    bool whole = content_length && *content_length == bytes.size();
-    done = whole;
-    streaming = !whole;
-    ok = without_gil([&] { return ex.respond(status, headers, std::move(bytes), whole); });
+    if (content_length && *content_length == bytes.size()) {
+      respond_whole(std::move(bytes));
+      return true;
+    }
+    streaming = true;
+    ok = without_gil([&] { return ex.respond(status, headers, std::move(bytes), false); });
   } else {
     ok = without_gil([&] { return ex.write(std::move(bytes)); });
     if (content_length && body_sent >= *content_length) done = true;
@@ -509,13 +531,16 @@ bool RequestCtx::send(std::string bytes) {
   return ok;
 }
 
+void RequestCtx::respond_whole(std::string body) {
+  headers_sent = true;
+  done = true;
+  body_sent = body.size();
+  whole_pending = true;
+  whole_body = std::move(body);
+}
+
 void RequestCtx::end(bool ok) {
-  if (!headers_sent) {
-    headers_sent = true;
-    done = true;
-    without_gil([&] { return ex.respond(status, headers, std::string(), true); });
-    return;
-  }
+  if (!headers_sent) return respond_whole(std::string());
   if (streaming) {
     streaming = false;
     ok = ok && !client_gone && (!content_length || body_sent >= *content_length);

@@ -32,6 +32,14 @@ def env(environ, start_response):
     return text(start_response, json.dumps(out), ctype="application/json")
 
 
+def mark(environ, start_response):
+    # What an earlier request did to its environ must not show in this one's.
+    info = {"marked_before": "mpmd.test.mark" in environ, "x_v": environ.get("HTTP_X_V")}
+    environ["mpmd.test.mark"] = True
+    environ["HTTP_X_V"] = "changed by the application"
+    return text(start_response, json.dumps(info), ctype="application/json")
+
+
 def echo(environ, start_response):
     body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0) or 1 << 40)
     info = {"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
@@ -185,7 +193,7 @@ ROUTES = {
     "/lines": lines, "/iterate": iterate, "/stream": stream, "/write": write_callable,
     "/file": file_wrapper, "/close": close, "/error": error, "/exc_info": exc_info,
     "/errors": errors, "/thread": thread_state, "/pid": pid, "/burn": burn, "/sleep": sleep,
-    "/hold": hold, "/crash": crash, "/big": big,
+    "/hold": hold, "/crash": crash, "/big": big, "/mark": mark,
 }
 VALIDATED = {path: validator(app) for path, app in ROUTES.items()}
 
