@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <charconv>
+#include <map>
+#include <mutex>
 #include <vector>
 
 #include "handlers/static_files/path.hpp"
@@ -109,6 +111,29 @@ std::string_view last_segment(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
+// One MIME table per TypesConfig and AddType set in a process, shared by the
+// static-file handlers that use it: a child holds one handler per virtual
+// host and per Alias, and a full mime.types costs some 350 KB of heap each.
+std::shared_ptr<const MimeTypes> shared_mime_types(const config::StaticFiles& s,
+                                                   std::string& error) {
+  std::string key = s.types_config;
+  for (const auto& [ext, type] : s.add_types) key += "\n" + ext + " " + type;
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<const MimeTypes>> tables;
+  std::lock_guard lock(mutex);
+  if (auto table = tables[key].lock()) return table;
+  auto table = std::make_shared<MimeTypes>();
+  if (s.types_config.empty()) {
+    table->load_builtin();
+  } else {
+    error = table->load_file(s.types_config);
+    if (!error.empty()) return nullptr;
+  }
+  for (const auto& [ext, type] : s.add_types) table->add(ext, type);
+  tables[key] = table;
+  return table;
+}
+
 }  // namespace
 
 StaticFiles::StaticFiles(const config::StaticFiles& settings, const util::Clock& clock,
@@ -118,13 +143,8 @@ StaticFiles::StaticFiles(const config::StaticFiles& settings, const util::Clock&
       cache_(settings.max_cached_file_size == 0 ? CacheLimits{0, 0} : options.cache) {
   boundary_seed_ = mix64(uint64_t(clock.now()) ^ uint64_t(reinterpret_cast<uintptr_t>(this)) ^
                          uint64_t(::getpid()) << 32);
-  if (settings_.types_config.empty()) {
-    mime_.load_builtin();
-  } else {
-    error_ = mime_.load_file(settings_.types_config);
-    if (!error_.empty()) return;
-  }
-  for (const auto& [ext, type] : settings_.add_types) mime_.add(ext, type);
+  mime_ = shared_mime_types(settings_, error_);
+  if (!mime_) return;
   if (settings_.document_root.empty()) {
     error_ = "DocumentRoot is not set";
     return;
@@ -290,7 +310,7 @@ std::shared_ptr<FileEntry> StaticFiles::make_entry(util::UniqueFd fd, const stru
   auto e = std::make_shared<FileEntry>();
   e->id = FileIdentity::of(st);
   e->mtime = st.st_mtim.tv_sec;
-  std::string_view type = mime_.lookup(name);
+  std::string_view type = mime_->lookup(name);
   e->content_type = type.empty() ? settings_.default_type : std::string(type);
   if (settings_.file_etag) e->etag = make_etag(e->id.size, e->id.mtime_ns);
   // Never claim a modification later than the response's Date (RFC 9110 8.8.2.1).

@@ -51,7 +51,9 @@ class StaticFiles final : public http::Handler {
   void handle(const http::Request& request, http::Response& response) override;
 
   const FileCache& cache() const { return cache_; }
-  const MimeTypes& mime_types() const { return mime_; }
+  // Valid when ok(); shared with the other handlers of the process that use
+  // the same TypesConfig and AddType lines.
+  const MimeTypes& mime_types() const { return *mime_; }
   OpenMode open_mode() const { return opener_.mode(); }
 
  private:
@@ -73,7 +75,7 @@ class StaticFiles final : public http::Handler {
 
   config::StaticFiles settings_;
   const util::Clock& clock_;
-  MimeTypes mime_;
+  std::shared_ptr<const MimeTypes> mime_;
   Opener opener_;
   FileCache cache_;
   std::string error_;
