@@ -152,7 +152,11 @@ class Resources(unittest.TestCase):
 
     def test_emfile_logged_once_per_burst(self):
         pids, _, lines = self.emfile_burst()
-        self.assertLessEqual(lines, 2 * (len(pids) - 1), "MPMD0006 logged %d times in one "
+        # Once per burst of failed accepts, not once per accept (hundreds here). A
+        # burst ends at the first accept that succeeds: on a loaded machine (the
+        # sanitizer trees) a connection the server closes mid-window frees a
+        # descriptor and a new burst may start, so up to 3 per child.
+        self.assertLessEqual(lines, 3 * (len(pids) - 1), "MPMD0006 logged %d times in one "
                              "3 s burst" % lines)
 
     def test_worker_connections_limit(self):
