@@ -157,7 +157,9 @@ class Spread(unittest.TestCase):
         print("\nwrk with %d connections, %d children: %s" % (BUSY_CONNECTIONS, len(counts),
                                                             sorted(counts.values())))
         self.assertGreater(report["requests"] or 0, 0, report["report"])
-        self.assertGreaterEqual(sum(counts.values()), BUSY_CONNECTIONS * 0.9, counts)
+        # The snapshot must see most of them: some are being reopened (after 100
+        # requests each), and more so in a slow sanitizer tree.
+        self.assertGreaterEqual(sum(counts.values()), BUSY_CONNECTIONS * 0.8, counts)
         for pid, n in counts.items():
             self.assertLessEqual(abs(n - even), TOLERANCE * even,
                                  "under wrk, child %d holds %d connections: %s"
