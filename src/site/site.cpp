@@ -60,8 +60,9 @@ class ChildSite;
 struct HostThread {
   HostThread(const std::vector<config::Location>& locations, http::Handler& files,
              const std::map<int, std::string>& error_documents)
-      : router(locations, files), error_documents(error_documents) {}
+      : router(locations, files), files(files), error_documents(error_documents) {}
   handlers::Router router;
+  http::Handler& files;                                // the host's static files (DocumentRoot)
   const std::map<int, std::string>& error_documents;   // ErrorDocument
   std::vector<std::unique_ptr<app::Dispatcher>> apps;  // one per LoadApplication
   log::AccessLog access;
@@ -316,7 +317,9 @@ void ThreadSite::error_document(HostThread& host, const http::Request& request,
     response.status = 302;
     response.head_only = head;
     static_files::redirect(response, doc, 302);
-  } else {  // a local URL, fetched with GET as Apache's internal redirect
+  } else {  // a local URL below DocumentRoot, fetched with GET as Apache's internal redirect
+    // From the static files only: a handler there could answer later
+    // (Deferred) into a response that is gone by then.
     http::Request inner = request;
     inner.method = http::Method::get;
     inner.method_text = "GET";
@@ -325,7 +328,7 @@ void ThreadSite::error_document(HostThread& host, const http::Request& request,
     inner.query = q == std::string::npos ? std::string_view() : std::string_view(doc).substr(q + 1);
     inner.body = nullptr;
     http::Response page;
-    host.router.handle(inner, page);
+    host.files.handle(inner, page);
     if (page.status != 200 || page.deferred) return;  // Apache keeps its own page then
     page.status = status;
     page.head_only = head;
