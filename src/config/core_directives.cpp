@@ -33,6 +33,19 @@ Setter server_or_vhost(std::string Config::*server, std::string VirtualHost::*vh
   };
 }
 
+// A directive taking On|Off|`third` whose every value mpmd serves as Off:
+// anything but Off is accepted with `warning`.
+Setter behaves_as_off(std::string_view third, std::string_view warning) {
+  return [third, warning](Config&, const DirectiveCall& c) {
+    const std::string& a = c.args[0];
+    if (!util::iequals(a, "off") && !util::iequals(a, "on") && !util::iequals(a, third)) {
+      return "must be On, Off or " + std::string(third);
+    }
+    if (!util::iequals(a, "off")) c.warn(std::string(warning));
+    return std::string();
+  };
+}
+
 std::string ignored(Config&, const DirectiveCall&) {
   return "";
 }
@@ -421,26 +434,10 @@ std::vector<Directive> core_directives() {
        server_or_vhost(&Config::server_admin, &VirtualHost::server_admin),
        "ServerAdmin EMAIL|URL - the server's (or <VirtualHost>'s) contact; shown by mpmd -S"},
       {"TraceEnable", 1, 1, kServer | kVhostAware,
-       [](Config&, const DirectiveCall& c) {
-         if (!util::iequals(c.args[0], "off") && !util::iequals(c.args[0], "on") &&
-             !util::iequals(c.args[0], "extended")) {
-           return std::string("must be On, Off or extended");
-         }
-         if (!util::iequals(c.args[0], "off")) c.warn("TRACE is answered 405 (as TraceEnable Off)");
-         return std::string();
-       },
+       behaves_as_off("extended", "TRACE is answered 405 (as TraceEnable Off)"),
        "TraceEnable On|Off|extended - accepted; mpmd answers TRACE with 405, as Off"},
       {"ServerSignature", 1, 1, kServer | kLocation | kDirectory | kVhostAware,
-       [](Config&, const DirectiveCall& c) {
-         if (!util::iequals(c.args[0], "off") && !util::iequals(c.args[0], "on") &&
-             !util::iequals(c.args[0], "email")) {
-           return std::string("must be On, Off or EMail");
-         }
-         if (!util::iequals(c.args[0], "off")) {
-           c.warn("error pages carry no signature line (as ServerSignature Off)");
-         }
-         return std::string();
-       },
+       behaves_as_off("EMail", "error pages carry no signature line (as ServerSignature Off)"),
        "ServerSignature On|Off|EMail - accepted; error pages carry no signature, as Off"},
       {"ErrorDocument", 2, 2, kServer | kDirectory | kVirtualHost,
        [](Config& cfg, const DirectiveCall& c) {
