@@ -35,12 +35,28 @@ struct CustomLog {
 
 enum class Access { unset, granted, denied, ip_list };
 
+// mod_auth_basic, mod_authn_file, mod_authz_user and mod_authz_groupfile:
+// who must log in where. The Require lines naming users count as Apache's
+// implicit <RequireAny> with the others: an address that Require ip grants
+// needs no password.
+struct Auth {
+  std::string type;                 // AuthType: "Basic", "None" or "" (unset)
+  std::string name;                 // AuthName: the realm
+  std::string user_file;            // AuthUserFile, absolute (htpasswd's format)
+  std::string group_file;           // AuthGroupFile, absolute ("group: user user...")
+  bool valid_user = false;          // Require valid-user
+  std::vector<std::string> users;   // Require user NAME...
+  std::vector<std::string> groups;  // Require group NAME...
+  bool requires_login() const { return valid_user || !users.empty() || !groups.empty(); }
+};
+
 // One <Location> block (prefix match, later blocks win, as in Apache).
 struct Location {
   std::string path;
   std::string handler;  // SetHandler: "server-status", "metrics", an application, "" = default
   Access access = Access::unset;
   std::vector<std::string> require_ip;  // Require ip ADDR|CIDR ...
+  Auth auth;                            // AuthType, AuthName, ..., Require valid-user|user|group
 };
 
 // The access rules of one <Directory DIR> block (Require). The site turns
@@ -264,11 +280,10 @@ struct VirtualHost {
 };
 
 // User / Group (Apache's): whom every serving process runs as when the
-// master is root (children, WSGI daemons, offload helpers). With neither,
-// every process keeps the user that started mpmd, root included: Apache's
-// compiled-in default is not applied, so that `make run` or `mpmd serve` in a
-// checkout only root can read (under /root) still serves. The installed
-// /etc/mpmd/mpmd.conf says User www-data, as Debian's apache2.conf does.
+// master is root (children, WSGI daemons, offload helpers); never root. With
+// neither, Apache's default for the platform: www-data, else nobody. The
+// master opens document roots for the children (static_files/preopened.hpp),
+// so `make run` in a checkout only root can reach (under /root) still serves.
 struct RunAs {
   std::optional<uint32_t> uid;  // User, resolved ("#uid" or a name); unset: www-data, else nobody
   std::optional<uint32_t> gid;  // Group, resolved; unset: the user's primary group

@@ -290,29 +290,29 @@ std::string set_require(Config& cfg, const DirectiveCall& c) {
       ips.push_back(a[i]);
     }
     access = Access::ip_list;
+  } else if (util::iequals(a[0], "valid-user") || util::iequals(a[0], "user") ||
+             util::iequals(a[0], "group")) {
+    bool valid_user = util::iequals(a[0], "valid-user");
+    if (valid_user != (a.size() == 1)) {
+      return valid_user ? "usage: Require valid-user" : "usage: Require " + a[0] + " NAME...";
+    }
+    Location* loc = section_access(cfg, c, false);
+    if (loc == nullptr) {
+      return "not supported inside a <Directory> with wildcards (it would not be enforced); use "
+             "a plain path or <Location>";
+    }
+    Auth& auth = loc->auth;
+    auth.valid_user |= valid_user;
+    auto& names = util::iequals(a[0], "user") ? auth.users : auth.groups;
+    if (!valid_user) names.insert(names.end(), a.begin() + 1, a.end());
+    return "";
   } else {
     return "'Require " + a[0] +
-           "' is not supported (only 'all granted|denied', 'local' and 'ip ...')";
+           "' is not supported (only 'all granted|denied', 'local', 'ip ...', 'valid-user', "
+           "'user ...' and 'group ...')";
   }
-  Location* loc = c.location;
-  if (loc == nullptr) {  // <Directory DIR>
-    if (c.directory.find_first_of("*?[") != std::string::npos) {
-      if (access != Access::granted) {
-        c.warn(
-            "ignored inside a <Directory> with wildcards (not enforced); use a plain path or "
-            "<Location>");
-      }
-      return "";
-    }
-    auto& rules = cfg.directories;
-    auto it = std::find_if(rules.begin(), rules.end(),
-                           [&](const DirectoryRule& r) { return r.origin == c.section; });
-    if (it == rules.end()) {
-      rules.push_back(DirectoryRule{.dir = c.directory, .origin = c.section});
-      it = std::prev(rules.end());
-    }
-    loc = &it->access;
-  }
+  Location* loc = section_access(cfg, c, access != Access::granted);
+  if (loc == nullptr) return "";
   if (loc->access == Access::granted) return "";  // any rule granting everyone wins
   if (access == Access::granted) {
     loc->access = Access::granted;
@@ -601,9 +601,9 @@ std::vector<Directive> core_directives() {
        "SetHandler NAME|None - handler for a <Location>: server-status, metrics, an "
        "application"},
       {"Require", 1, -1, kLocation | kDirectory | kVirtualHost, set_require,
-       "Require all granted|denied, Require local, Require ip ADDR|NET... - who may access a "
-       "<Location>; "
-       "several lines grant if any does"},
+       "Require all granted|denied, Require local, Require ip ADDR|NET..., Require "
+       "valid-user|user NAME...|group NAME... - who may access a <Location> or <Directory>; "
+       "several lines grant if any does (users log in with AuthType Basic)"},
   };
 }
 

@@ -1,5 +1,6 @@
 #include "config/directive.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 
@@ -13,6 +14,26 @@ std::string DirectiveCall::resolve(std::string_view p) const {
   std::string out = path.lexically_normal().string();
   if (out.size() > 1 && out.back() == '/' && (p.empty() || p.back() != '/')) out.pop_back();
   return out;
+}
+
+Location* section_access(Config& cfg, const DirectiveCall& c, bool warn) {
+  if (c.location != nullptr) return c.location;
+  if (c.directory.find_first_of("*?[") != std::string::npos) {
+    if (warn) {
+      c.warn(
+          "ignored inside a <Directory> with wildcards (not enforced); use a plain path or "
+          "<Location>");
+    }
+    return nullptr;
+  }
+  auto& rules = cfg.directories;
+  auto it = std::find_if(rules.begin(), rules.end(),
+                         [&](const DirectoryRule& r) { return r.origin == c.section; });
+  if (it == rules.end()) {
+    rules.push_back(DirectoryRule{.dir = c.directory, .origin = c.section});
+    it = std::prev(rules.end());
+  }
+  return &it->access;
 }
 
 std::string parse_flag(std::string_view arg, bool& out) {

@@ -61,6 +61,12 @@ struct Directive {
 
 using DirectiveTable = std::span<const Directive>;
 
+// The access rules of the section a Require or Auth* line is in: its
+// <Location>, or the rules of its <Directory> (made on first use). Null inside
+// a <Directory> with wildcards, which mpmd does not enforce (with a warning
+// when `warn`).
+Location* section_access(Config& cfg, const DirectiveCall& c, bool warn = true);
+
 // Typed argument helpers for setters; each returns "" or an error message.
 std::string parse_flag(std::string_view arg, bool& out);  // On|Off
 std::string parse_int(std::string_view arg, long min, long max, int& out);

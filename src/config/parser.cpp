@@ -22,22 +22,29 @@ namespace {
 namespace fs = std::filesystem;
 
 // Modules whose directives mpmd implements, by module name and source name.
+// clang-format off
 constexpr std::string_view kBuiltinModules[] = {
-    "core_module",          "core.c",
-    "http_module",          "http_core.c",
-    "unixd_module",         "mod_unixd.c",
-    "status_module",        "mod_status.c",
-    "log_config_module",    "mod_log_config.c",
-    "mime_module",          "mod_mime.c",
-    "dir_module",           "mod_dir.c",
-    "authz_core_module",    "mod_authz_core.c",
-    "authz_host_module",    "mod_authz_host.c",
-    "ssl_module",           "mod_ssl.c",
-    "socache_shmcb_module", "mod_socache_shmcb.c",
-    "alias_module",         "mod_alias.c",
-    "wsgi_module",          "mod_wsgi.c",
-    "reqtimeout_module",    "mod_reqtimeout.c",
+    "core_module",            "core.c",
+    "http_module",            "http_core.c",
+    "unixd_module",           "mod_unixd.c",
+    "status_module",          "mod_status.c",
+    "log_config_module",      "mod_log_config.c",
+    "mime_module",            "mod_mime.c",
+    "dir_module",             "mod_dir.c",
+    "authz_core_module",      "mod_authz_core.c",
+    "authz_host_module",      "mod_authz_host.c",
+    "ssl_module",             "mod_ssl.c",
+    "socache_shmcb_module",   "mod_socache_shmcb.c",
+    "alias_module",           "mod_alias.c",
+    "wsgi_module",            "mod_wsgi.c",
+    "reqtimeout_module",      "mod_reqtimeout.c",
+    "auth_basic_module",      "mod_auth_basic.c",
+    "authn_core_module",      "mod_authn_core.c",
+    "authn_file_module",      "mod_authn_file.c",
+    "authz_user_module",      "mod_authz_user.c",
+    "authz_groupfile_module", "mod_authz_groupfile.c",
 };
+// clang-format on
 
 // Sections mpmd skips with a warning, so that Apache configs still load.
 constexpr std::string_view kIgnoredSections[] = {

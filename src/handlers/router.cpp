@@ -4,8 +4,10 @@
 
 #include <cstring>
 
+#include "handlers/auth/basic.hpp"
 #include "handlers/static_files/path.hpp"
 #include "http/error_page.hpp"
+#include "util/error_log.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::handlers {
@@ -107,6 +109,50 @@ const config::Location* Router::match(std::string_view path) const {
   return nullptr;
 }
 
+bool Router::admitted(const config::Location& loc, const http::Request& request,
+                      std::string_view path, http::Response& response) const {
+  // The Require lines of a section: any one that grants admits (Apache's
+  // implicit <RequireAny>); those naming users are tried last, as they may
+  // need a login.
+  bool granted = false;
+  switch (loc.access) {
+    case config::Access::granted:
+      granted = true;
+      break;
+    case config::Access::ip_list:
+      for (const auto& rule : loc.require_ip) {
+        if (request.peer && ip_matches(rule, request.peer->address)) granted = true;
+      }
+      break;
+    case config::Access::unset:
+      granted = !loc.auth.requires_login();
+      break;
+    case config::Access::denied:
+      break;
+  }
+  if (granted) return true;
+  if (!loc.auth.requires_login()) {
+    http::error_page(response, 403);
+    return false;
+  }
+  auth::Decision d = auth::authorize(loc.auth, request.headers.get("Authorization"), path);
+  if (d.user) response.remote_user = std::move(*d.user);
+  switch (d.verdict) {
+    case auth::Verdict::allowed:
+      return true;
+    case auth::Verdict::challenge:
+      if (!d.problem.empty()) log::emit(log::LogLevel::error, log::ids::kAuthFailed, d.problem);
+      http::error_page(response, 401);
+      response.add_header("WWW-Authenticate", auth::challenge(loc.auth));
+      return false;
+    case auth::Verdict::misconfigured:
+      log::emit(log::LogLevel::error, log::ids::kAuthMisconfigured, d.problem);
+      http::error_page(response, 500);
+      return false;
+  }
+  return false;
+}
+
 void Router::handle(const http::Request& request, http::Response& response) {
   // Sections and mounts match the decoded, normalised path, as Apache's match
   // r->uri: /x/../private and /%70rivate fall in <Location /private> too. A
@@ -123,30 +169,7 @@ void Router::handle(const http::Request& request, http::Response& response) {
     mounted_or_fallback(path).handle(request, response);
     return;
   }
-  bool allowed = true;
-  switch (loc->access) {
-    case config::Access::denied:
-      allowed = false;
-      break;
-    case config::Access::ip_list:
-      allowed = false;
-      for (const auto& rule : loc->require_ip) {
-        if (request.peer && ip_matches(rule, request.peer->address)) allowed = true;
-      }
-      break;
-    case config::Access::unset:
-    case config::Access::granted:
-      break;
-  }
-  if (!allowed) {
-    response.status = 403;
-    response.set_header("Content-Type", "text/html; charset=iso-8859-1");
-    response.body.append(
-        "<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head><body>\n"
-        "<h1>Forbidden</h1>\n<p>You don't have permission to access this resource.</p>\n"
-        "</body></html>\n");
-    return;
-  }
+  if (!admitted(*loc, request, path, response)) return;
   auto named = named_.find(loc->handler);
   if (named != named_.end() && named->second) {
     named->second->handle(request, response);

@@ -36,6 +36,10 @@ class Router final : public http::Handler {
     http::Handler* handler = nullptr;  // null = fallback
   };
   const config::Location* match(std::string_view path) const;
+  // Whether the Require lines of `loc` let the request in; if not, fills
+  // `response` with 403, 401 (a login is asked for) or 500.
+  bool admitted(const config::Location& loc, const http::Request& request, std::string_view path,
+                http::Response& response) const;
   // The mounted handler for `path`, else its Alias or Redirect, else the fallback.
   http::Handler& mounted_or_fallback(std::string_view path) const;
 

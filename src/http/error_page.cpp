@@ -10,6 +10,10 @@ std::string_view explanation(int status) {
   switch (status) {
     case 400:
       return "Your browser sent a request that this server could not understand.";
+    case 401:
+      return "This server could not verify that you\nare authorized to access the document\n"
+             "requested.  Either you supplied the wrong\ncredentials (e.g., bad password), or "
+             "your\nbrowser doesn't understand how to supply\nthe credentials required.";
     case 403:
       return "You don't have permission to access this resource.";
     case 404:

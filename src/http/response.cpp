@@ -122,6 +122,7 @@ void Response::clear() {
   head_only = false;
   close = false;
   deferred = false;
+  remote_user.reset();
 }
 
 void Response::release_memory() {

@@ -149,6 +149,10 @@ struct Response {
   // The handler answers later through Request::completion (see Completion in
   // http/handler.hpp).
   bool deferred = false;
+  // Who the client said it was (AuthType Basic), even when refused: the
+  // access log's %u ("-" when unset, "\"\"" when empty, as Apache's),
+  // REMOTE_USER once admitted.
+  std::optional<std::string> remote_user;
 
   void set_header(std::string_view name, std::string value);
   void add_header(std::string_view name, std::string value);

@@ -80,8 +80,10 @@ std::string plan(const Directive& d, detail::Op& op) {
     case 'n':
     case 'R':
     case 'l':
-    case 'u':
       op.kind = uint8_t(OpKind::dash);
+      return "";
+    case 'u':
+      op.kind = uint8_t(OpKind::remote_user);
       return "";
     case 'H':
       op.kind = uint8_t(OpKind::protocol);

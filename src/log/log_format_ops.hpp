@@ -33,6 +33,7 @@ enum class OpKind : uint8_t {
   host,
   conn_status,
   time,  // sub: TimeForm
+  remote_user,
 };
 
 enum class TimeForm : uint8_t { clf, sec, msec, usec, msec_frac, usec_frac, strftime };

@@ -220,6 +220,13 @@ void CompiledFormat::render(const http::Request& request, const http::Response& 
       case OpKind::dash:
         out.push_back('-');
         break;
+      case OpKind::remote_user:
+        if (response.remote_user && response.remote_user->empty()) {
+          out.append("\"\"");
+        } else {
+          append_or_dash(out, response.remote_user.value_or(""));
+        }
+        break;
       case OpKind::remote_ip:
         append_or_dash(out, peer ? peer->address : "");
         break;

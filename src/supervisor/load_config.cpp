@@ -12,6 +12,7 @@
 #include "app/directives.hpp"
 #include "config/accepted_directives.hpp"
 #include "handlers/alias.hpp"
+#include "handlers/auth/directives.hpp"
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
 #include "mpm/engines.hpp"
@@ -29,14 +30,13 @@ config::Parser make_parser() {
   return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
                          handlers::alias_directives(), supervisor::directives(), app::directives(),
                          session::directives(), offload::directives(), python::directives(),
-                         tls::directives(), config::accepted_directives()},
+                         tls::directives(), auth::directives(), config::accepted_directives()},
                         std::move(engines));
 }
 
 void apply_defaults(config::Config& config) {
   config::RunAs& r = config.run_as;
   r.identity = util::identity_of(r.uid.value_or(util::default_uid()), r.gid ? &*r.gid : nullptr);
-  r.identity.keep = !r.uid && !r.gid;
   if (config.files.document_root.empty()) config.files.document_root = config.server_root + "/www";
   if (config.files.types_config.empty()) {
     std::string types = config.server_root + "/conf/mime.types";

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/applications.hpp"
+#include "handlers/static_files/preopened.hpp"
 #include "log/access_log.hpp"
 #include "log/configure.hpp"
 #include "mpm/common/child.hpp"
@@ -57,11 +58,13 @@ void drop_privileges_or_exit(const config::Config& cfg) {
   }
 }
 
-// Access log files are opened here, as root, and inherited by the children.
-void open_access_logs(const config::Config& cfg) {
+// Access log files, document roots and MIME tables are opened here, as root,
+// and inherited by the children (which run as User).
+void open_for_children(const config::Config& cfg) {
   if (std::string e = log::AccessLog::open_in_master(config::all_custom_logs(cfg)); !e.empty()) {
     log::emit(LogLevel::error, log::ids::kFileOpenFailed, e);
   }
+  static_files::preopen_in_master(cfg);
 }
 
 std::string describe_status(int status) {
@@ -113,7 +116,7 @@ class Master {
       log::emit(LogLevel::emerg, log::ids::kConfigError, error);
       return 1;
     }
-    open_access_logs(config_);
+    open_for_children(config_);
     scoreboard_ = scoreboard::Scoreboard::create(sizing_.server_limit, sizing_.thread_limit, error);
     if (!scoreboard_) {
       log::emit(LogLevel::emerg, log::ids::kScoreboardFull, "scoreboard: " + error);
@@ -353,7 +356,7 @@ class Master {
     piped_logs().start_due();
     (void)log::configure(log::error_log(), next.logs);
     piped_logs().retire_unused(next);
-    open_access_logs(next);
+    open_for_children(next);
     if (graceful) {
       for (Child& c : children_.all()) stop_gracefully(c);
       drain_started_ = Clock::now();
@@ -707,7 +710,7 @@ int run_single(const config::Config& config) {
     log::emit(LogLevel::emerg, log::ids::kAppHookFailed, error);
     return 1;
   }
-  open_access_logs(config);
+  open_for_children(config);
   // -X serves in this process: it gives up root here, as Apache's -X does.
   if (util::Status st = util::drop_privileges(config.run_as.identity); !st) {
     log::emit(LogLevel::emerg, log::ids::kPrivileges,

@@ -87,5 +87,10 @@ inline constexpr std::string_view kAccessLogRecovered =
 inline constexpr std::string_view kErrorLogWriteFailed =
     "MPMD0046";  // the error log cannot be written: its lines go to stderr or syslog until it
                  // works again, then how many did (util)
+inline constexpr std::string_view kAuthFailed =
+    "MPMD0047";  // a login was refused: unknown user, wrong password, user not allowed (auth)
+inline constexpr std::string_view kAuthMisconfigured =
+    "MPMD0048";  // Require names users but AuthType, AuthName or AuthUserFile is missing or the
+                 // password file cannot be read: 500 (auth)
 
 }  // namespace mpmd::log::ids

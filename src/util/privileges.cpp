@@ -69,7 +69,7 @@ uint32_t default_uid() {
 }
 
 Result<void> drop_privileges(const Identity& identity) {
-  if (identity.keep || geteuid() != 0) return {};
+  if (geteuid() != 0) return {};
   // Never serve as root: User root is refused by the parser, and an identity
   // that was never resolved (uid 0) must not pass for one.
   if (identity.uid == 0) return Error{"User is root: mpmd does not serve as root"};

@@ -20,7 +20,6 @@ struct Identity {
   uint32_t gid = 0;
   std::vector<uint32_t> groups;  // supplementary groups (the user's, from the group database)
   std::string user;              // name, for messages ("#uid" when it has none)
-  bool keep = false;             // neither User nor Group: nobody switches (see RunAs)
 };
 
 // "name" or "#uid" (Apache's syntax); an error names what was not found.
@@ -36,8 +35,8 @@ Identity identity_of(uint32_t uid, const uint32_t* gid);
 uint32_t default_uid();
 
 // Gives up root for good: supplementary groups, then gid, then uid, then
-// checks that setuid(0) fails. Does nothing unless the process is root, or
-// for an identity to `keep`; refuses uid 0 (an identity left unresolved is not
+// checks that setuid(0) fails. Does nothing unless the process is root;
+// refuses uid 0 (an identity left unresolved is not
 // a licence to stay root).
 Result<void> drop_privileges(const Identity& identity);
 

@@ -13,9 +13,9 @@ good before it does:
   fails -t naming the file and line;
 * after the drop the scoreboard (server-status), the access log in a directory
   only root can enter, the pid file and shm sessions still work;
-* with neither User nor Group, every process keeps the user that started mpmd
-  (Apache's compiled-in default is not applied yet: see RunAs in
-  src/config/config.hpp).
+* with neither User nor Group, the children run as www-data (Apache's default
+  on Debian), never as root, and a document root only root can reach is still
+  served (the master opens it before the drop).
 
 Needs root (it is what it tests): as another user the suite is skipped.
 """
@@ -236,16 +236,21 @@ class SyntaxCheck(unittest.TestCase):
 
 
 class NoUser(Identity):
-    def test_without_user_a_root_only_tree_is_served_as_by_make_run(self):
+    def test_without_user_children_run_as_www_data_and_still_serve_a_root_only_tree(self):
         # `make run` as root in a checkout under /root (mode 0700): no User,
-        # nobody switches, and www/ is served.
+        # so the children run as www-data (Apache's default on Debian), never
+        # as root; www/ is still served, as the master opened it for them.
         server = h.Server("", start_servers=1)
         self.addCleanup(server.stop)
         os.chmod(server.tmp, 0o700)
+        secret = server.docroot / "root-only.txt"
+        secret.write_text("only root reads this\n")
+        os.chmod(secret, 0o600)
         server.start()
         self.assertEqual(h.http_get(server.port, "/4k.txt")[0], 200)
+        self.assertEqual(h.http_get(server.port, "/root-only.txt")[0], 403)
         for pid in h.wait_until(lambda: self.serving_children(server), 10):
-            self.assertEqual(status_of(pid)["Uid"], ["0"] * 4)
+            self.assert_runs_as(pid, WWW.pw_uid, WWW.pw_gid)
 
 
 def main():

@@ -18,7 +18,6 @@ Location (its path: the host and port are each server's) must be equal.
 Skipped when Debian's apache2 is not installed.
 """
 
-import atexit
 import json
 import os
 import shutil
@@ -29,10 +28,9 @@ import unittest
 from pathlib import Path
 
 import mpmd_harness as h
+from apache_oracle import APACHE, Apache, available
 from raw_http import Reader
 
-APACHE = "/usr/sbin/apache2"
-MODULES = "/usr/lib/apache2/modules"
 IP2 = "127.0.0.2"
 
 SITES = """\
@@ -207,34 +205,9 @@ def request(ip, port, host, path):
     return r.status, ctype, body, location
 
 
-class Apache:
+def apache_for(tmp, sites, port, port2):
     """Debian's apache2 on the same sites file, in its own temp dir."""
-
-    def __init__(self, tmp, sites, port, port2):
-        self.tmp = tmp
-        self.port = port
-        self.conf = tmp / "apache2.conf"
-        self.conf.write_text(f"""\
-ServerRoot "{tmp}"
-ServerName main.test
-Listen 127.0.0.1:{port}
-Listen {IP2}:{port}
-Listen 127.0.0.1:{port2}
-PidFile "{tmp}/apache2.pid"
-DefaultRuntimeDir "{tmp}"
-Mutex file:{tmp} default
-ErrorLog "{tmp}/error.log"
-LogLevel warn
-LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
-LoadModule authz_core_module {MODULES}/mod_authz_core.so
-LoadModule authz_host_module {MODULES}/mod_authz_host.so
-LoadModule mime_module {MODULES}/mod_mime.so
-LoadModule dir_module {MODULES}/mod_dir.so
-LoadModule autoindex_module {MODULES}/mod_autoindex.so
-LoadModule alias_module {MODULES}/mod_alias.so
-User www-data
-Group www-data
-TypesConfig /etc/mime.types
+    return Apache(tmp, port, f"""\
 DocumentRoot "{tmp.parent}/sites/main"
 CustomLog "{tmp.parent}/logs/main-apache.log" "%v %>s %U"
 Alias /shared "{tmp.parent}/sites/shared"
@@ -254,35 +227,11 @@ ErrorDocument 404 /errors/404.html
 ErrorDocument 410 "Gone for good"
 RedirectPermanent /moved http://moved.test/
 Include "{sites}"
-""")
-        self.proc = None
-
-    def start(self):
-        out = open(self.tmp / "output.log", "ab")
-        self.proc = subprocess.Popen([APACHE, "-f", str(self.conf), "-DFOREGROUND"],
-                                     stdin=subprocess.DEVNULL, stdout=out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        out.close()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("apache2 exited: %s" % h.tail(self.tmp / "output.log"))
-            if h.port_accepts(self.port):
-                return
-            time.sleep(0.05)
-        raise AssertionError("apache2 did not accept on port %d" % self.port)
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 15)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, 9)
-                self.proc.wait(5)
+""", modules=("autoindex",), listen=("%s:%d" % (IP2, port), "127.0.0.1:%d" % port2),
+                  server_name="main.test")
 
 
-@unittest.skipUnless(os.access(APACHE, os.X_OK), "Debian's apache2 is not installed")
+@unittest.skipUnless(available(), "Debian's apache2 is not installed")
 class VirtualHosts(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -333,16 +282,10 @@ ErrorDocument 410 "Gone for good"
 RedirectPermanent /moved http://moved.test/
 Include "{cls.mpmd_sites}"
 """))
-        cls.apache = Apache(cls.root / "apache", apache_sites, apache_port, apache_port2)
-        atexit.register(cls.apache.stop)  # also when the runner is stopped
+        cls.apache = apache_for(cls.root / "apache", apache_sites, apache_port, apache_port2)
         cls.ports = {"mpmd": {"port": cls.mpmd.port, "port2": cls.mpmd_port2},
                      "apache": {"port": apache_port, "port2": apache_port2}}
-        try:
-            cls.mpmd.start()
-            cls.apache.start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
+        cls.apache.start_beside(cls.mpmd)
 
     @classmethod
     def tearDownClass(cls):

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "handlers/static_files/preopened.hpp"
+
 namespace mpmd::static_files {
 
 namespace {
@@ -44,12 +46,22 @@ util::Result<util::UniqueFd> failed(int neg_errno) {
 }  // namespace
 
 std::string Opener::init(const std::string& root, bool follow_symlinks, bool force_fallback) {
-  root_fd_.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root_fd_) return "DocumentRoot " + root + ": " + std::strerror(errno);
-  char buf[PATH_MAX];
-  if (!::realpath(root.c_str(), buf)) return "DocumentRoot " + root + ": " + std::strerror(errno);
-  root_real_ = buf;
-  if (root_real_ == "/") root_real_.clear();
+  if (const PreopenedRoot* pre = preopened_root(root)) {
+    // The master's, opened as root: the directories above need not be
+    // searchable by User.
+    root_fd_.reset(::fcntl(pre->fd, F_DUPFD_CLOEXEC, 0));
+    if (!root_fd_) return "DocumentRoot " + root + ": " + std::strerror(errno);
+    root_real_ = pre->real;
+  } else {
+    root_fd_.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd_) return "DocumentRoot " + root + ": " + std::strerror(errno);
+    char buf[PATH_MAX];
+    if (!::realpath(root.c_str(), buf)) {
+      return "DocumentRoot " + root + ": " + std::strerror(errno);
+    }
+    root_real_ = buf;
+    if (root_real_ == "/") root_real_.clear();
+  }
   if (follow_symlinks) {
     mode_ = OpenMode::follow;
     return "";

@@ -12,6 +12,7 @@
 
 #include "handlers/static_files/path.hpp"
 #include "handlers/static_files/preconditions.hpp"
+#include "handlers/static_files/preopened.hpp"
 #include "handlers/static_files/responses.hpp"
 #include "util/error_log.hpp"
 #include "util/log_ids.hpp"
@@ -109,29 +110,6 @@ uint64_t mix64(uint64_t x) {  // splitmix64 finaliser
 std::string_view last_segment(std::string_view path) {
   size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-// One MIME table per TypesConfig and AddType set in a process, shared by the
-// static-file handlers that use it: a child holds one handler per virtual
-// host and per Alias, and a full mime.types costs some 350 KB of heap each.
-std::shared_ptr<const MimeTypes> shared_mime_types(const config::StaticFiles& s,
-                                                   std::string& error) {
-  std::string key = s.types_config;
-  for (const auto& [ext, type] : s.add_types) key += "\n" + ext + " " + type;
-  static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<const MimeTypes>> tables;
-  std::lock_guard lock(mutex);
-  if (auto table = tables[key].lock()) return table;
-  auto table = std::make_shared<MimeTypes>();
-  if (s.types_config.empty()) {
-    table->load_builtin();
-  } else {
-    error = table->load_file(s.types_config);
-    if (!error.empty()) return nullptr;
-  }
-  for (const auto& [ext, type] : s.add_types) table->add(ext, type);
-  tables[key] = table;
-  return table;
 }
 
 }  // namespace

@@ -313,12 +313,13 @@ TEST_F(ParserTest, ContextErrors) {
 TEST_F(ParserTest, RequireErrors) {
   auto r = parse(
       "<Location /a>\nRequire all\nRequire all maybe\nRequire ip\nRequire ip 10.1\n"
-      "Require valid-user\n</Location>\n");
-  ASSERT_EQ(r.errors.size(), 5u);
+      "Require valid-user x\nRequire user\nRequire env X\n</Location>\n");
+  ASSERT_EQ(r.errors.size(), 7u);
   EXPECT_EQ(r.errors[0], "conf/mpmd.conf:2: Require: usage: Require all granted|denied");
   EXPECT_NE(r.errors[3].find(":5: Require: '10.1' is not an IP address"), std::string::npos);
-  EXPECT_NE(r.errors[4].find(":6: Require: 'Require valid-user' is not supported"),
-            std::string::npos);
+  EXPECT_NE(r.errors[4].find(":6: Require: usage: Require valid-user"), std::string::npos);
+  EXPECT_NE(r.errors[5].find(":7: Require: usage: Require user NAME..."), std::string::npos);
+  EXPECT_NE(r.errors[6].find(":8: Require: 'Require env' is not supported"), std::string::npos);
 }
 
 TEST_F(ParserTest, DirectoryContentsApplyAtServerLevelAndRequireIsKeptPerBlock) {
