@@ -8,11 +8,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/tls.hpp"
 #include "util/log_level.hpp"
 #include "util/privileges.hpp"
+#include "util/regex.hpp"
 
 namespace mpmd::config {
 
@@ -50,9 +52,20 @@ struct Auth {
   bool requires_login() const { return valid_user || !users.empty() || !groups.empty(); }
 };
 
+// <Files NAME> (a wildcard pattern, as fnmatch) or <FilesMatch REGEX>: which
+// file names (the last segment of the path) a section's rules apply to.
+struct FilesMatch {
+  std::string pattern;
+  std::optional<util::Regex> regex;  // <FilesMatch>, <Files ~>
+  bool matches(std::string_view name) const;
+};
+
 // One <Location> block (prefix match, later blocks win, as in Apache).
 struct Location {
   std::string path;
+  // <Files>/<FilesMatch> (alone or inside a <Directory>): the rules apply
+  // below `path` to the files whose name matches. Null = any.
+  std::shared_ptr<const FilesMatch> files;
   std::string handler;  // SetHandler: "server-status", "metrics", an application, "" = default
   Access access = Access::unset;
   std::vector<std::string> require_ip;  // Require ip ADDR|CIDR ...

@@ -404,6 +404,13 @@ std::vector<Directive> core_directives() {
        "below DocumentRoot or an Alias (shortest DIR first, <Location> after); other "
        "directives inside apply as at server or vhost level; <Directory ~ REGEX> is skipped "
        "with a warning"},
+      {"<Files", 1, 2, kServer, nullptr,
+       "<Files NAME|~ REGEX> ... </Files> - Require and Auth* for the files whose name (the "
+       "last path segment) matches the wildcard NAME or REGEX, below a <Directory> it is in; "
+       "other directives inside are skipped with a warning"},
+      {"<FilesMatch", 1, 1, kServer, nullptr,
+       "<FilesMatch REGEX> ... </FilesMatch> - as <Files ~ REGEX> (PCRE2, as Apache's): "
+       "Debian's <FilesMatch \"^\\.ht\"> Require all denied keeps .htaccess files private"},
       {"<VirtualHost", 1, -1, kServer, nullptr,
        "<VirtualHost ADDR...> ... </VirtualHost> - a virtual host: ADDR is *, _default_, an IP "
        "or [IPv6], with :PORT or :* (none = any port); chosen by the address a connection "
@@ -600,7 +607,7 @@ std::vector<Directive> core_directives() {
       {"SetHandler", 1, 1, kLocation | kVirtualHost, set_handler,
        "SetHandler NAME|None - handler for a <Location>: server-status, metrics, an "
        "application"},
-      {"Require", 1, -1, kLocation | kDirectory | kVirtualHost, set_require,
+      {"Require", 1, -1, kLocation | kDirectory | kVirtualHost | kFiles, set_require,
        "Require all granted|denied, Require local, Require ip ADDR|NET..., Require "
        "valid-user|user NAME...|group NAME... - who may access a <Location> or <Directory>; "
        "several lines grant if any does (users log in with AuthType Basic)"},

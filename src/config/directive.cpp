@@ -1,5 +1,7 @@
 #include "config/directive.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <climits>
 #include <filesystem>
@@ -16,6 +18,11 @@ std::string DirectiveCall::resolve(std::string_view p) const {
   return out;
 }
 
+bool FilesMatch::matches(std::string_view name) const {
+  if (regex) return regex->search(name);
+  return ::fnmatch(pattern.c_str(), std::string(name).c_str(), FNM_PATHNAME) == 0;
+}
+
 Location* section_access(Config& cfg, const DirectiveCall& c, bool warn) {
   if (c.location != nullptr) return c.location;
   if (c.directory.find_first_of("*?[") != std::string::npos) {
@@ -30,7 +37,9 @@ Location* section_access(Config& cfg, const DirectiveCall& c, bool warn) {
   auto it = std::find_if(rules.begin(), rules.end(),
                          [&](const DirectoryRule& r) { return r.origin == c.section; });
   if (it == rules.end()) {
-    rules.push_back(DirectoryRule{.dir = c.directory, .origin = c.section});
+    rules.push_back(DirectoryRule{.dir = c.directory.empty() ? "/" : c.directory,
+                                  .origin = c.section,
+                                  .access = Location{.files = c.files}});
     it = std::prev(rules.end());
   }
   return &it->access;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,20 +27,24 @@ enum Context : unsigned {
   // Inside <VirtualHost>, the setter files the value under
   // DirectiveCall::virtual_host itself (ServerName, the SSL rows).
   kVhostAware = 1u << 4,
+  // Inside <Files>/<FilesMatch> (alone or in a <Directory>): Require and the
+  // Auth rows. Other rows there are skipped with a warning.
+  kFiles = 1u << 5,
 };
 
 // One use of a directive in a file.
 struct DirectiveCall {
-  std::string_view name;                 // as written
-  std::vector<std::string> args;         // unquoted, continuation joined
-  std::string file;                      // absolute path of the file
-  int line = 0;                          // 1-based line of the directive
-  Location* location = nullptr;          // the enclosing <Location>, if any
-  std::string directory;                 // the enclosing <Directory>'s path, absolute ("" = none)
-  std::string section;                   // "file:line" of the enclosing <Directory>
-  int virtual_host = -1;                 // the enclosing <VirtualHost> (Config::virtual_hosts)
-  std::string server_root;               // ServerRoot in force at this point
-  std::span<const std::string> engines;  // the MPM names the parser was given
+  std::string_view name;          // as written
+  std::vector<std::string> args;  // unquoted, continuation joined
+  std::string file;               // absolute path of the file
+  int line = 0;                   // 1-based line of the directive
+  Location* location = nullptr;   // the enclosing <Location>, if any
+  std::string directory;          // the enclosing <Directory>'s path, absolute ("" = none)
+  std::string section;            // "file:line" of the enclosing <Directory> or <Files>
+  std::shared_ptr<const FilesMatch> files;  // the enclosing <Files>/<FilesMatch>, if any
+  int virtual_host = -1;                    // the enclosing <VirtualHost> (Config::virtual_hosts)
+  std::string server_root;                  // ServerRoot in force at this point
+  std::span<const std::string> engines;     // the MPM names the parser was given
 
   // `p` if absolute, else ServerRoot + "/" + p.
   std::string resolve(std::string_view p) const;

@@ -48,8 +48,8 @@ constexpr std::string_view kBuiltinModules[] = {
 
 // Sections mpmd skips with a warning, so that Apache configs still load.
 constexpr std::string_view kIgnoredSections[] = {
-    "files", "filesmatch", "locationmatch", "directorymatch", "proxy",       "proxymatch",
-    "if",    "elseif",     "else",          "limit",          "limitexcept",
+    "locationmatch", "directorymatch", "proxy", "proxymatch",  "if",
+    "elseif",        "else",           "limit", "limitexcept",
 };
 
 bool is_blank(char c) {
@@ -93,9 +93,11 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
 struct Scope {
   int location = -1;  // index in Config::locations; inside a vhost, among its own <Location>s
   bool directory = false;
-  std::string directory_path;    // <Directory>'s, absolute
-  std::string directory_origin;  // "file:line" of <Directory>
-  int virtual_host = -1;         // index in Config::virtual_hosts
+  std::string directory_path;               // <Directory>'s, absolute
+  std::string directory_origin;             // "file:line" of <Directory>
+  int virtual_host = -1;                    // index in Config::virtual_hosts
+  std::shared_ptr<const FilesMatch> files;  // inside <Files>/<FilesMatch>
+  std::string files_origin;                 // "file:line" of <Files>/<FilesMatch>
 };
 
 // A call inside a <VirtualHost> to a kVirtualHost row, or a <Location> opened
@@ -111,6 +113,7 @@ struct VhostCall {
   std::string server_root;
   std::string directory;  // the enclosing <Directory>, as DirectiveCall's
   std::string section;
+  std::shared_ptr<const FilesMatch> files;
 };
 
 struct Section {
@@ -281,10 +284,12 @@ class Run {
       bool present = kind == "ifmodule" ? module_present(a) : defined(a);
       return present != negate;
     }
-    if (s.scope.location >= 0 || s.scope.directory) {
-      error(display, line, shown,
-            "cannot occur within <" +
-                std::string(s.scope.location >= 0 ? "Location" : "Directory") + "> section");
+    if (kind == "files" || kind == "filesmatch") return open_files(s, args, display, line, shown);
+    if (s.scope.location >= 0 || s.scope.directory || s.scope.files) {
+      std::string outer = s.scope.files           ? "Files"
+                          : s.scope.location >= 0 ? "Location"
+                                                  : "Directory";
+      error(display, line, shown, "cannot occur within <" + outer + "> section");
       return false;
     }
     if (kind == "location" && s.scope.virtual_host >= 0) {
@@ -327,6 +332,44 @@ class Run {
     return true;
   }
 
+  // <Files NAME>, <Files ~ REGEX>, <FilesMatch REGEX>: at server or vhost
+  // level or inside a <Directory>, as in Apache.
+  bool open_files(Section& s, const std::vector<std::string>& args, const std::string& display,
+                  int line, const std::string& shown) {
+    if (s.scope.location >= 0 || s.scope.files) {
+      error(display, line, shown,
+            std::string("cannot occur within <") + (s.scope.files ? "Files" : "Location") +
+                "> section");
+      return false;
+    }
+    bool regex = lower(s.name) == "filesmatch";
+    std::string pattern = args[0];
+    if (!regex && pattern == "~") {
+      if (args.size() != 2) {
+        error(display, line, shown, "usage: <Files ~ REGEX>");
+        return false;
+      }
+      regex = true;
+      pattern = args[1];
+    } else if (args.size() != 1) {
+      error(display, line, shown, "takes one argument");
+      return false;
+    }
+    auto files = std::make_shared<FilesMatch>();
+    files->pattern = pattern;
+    if (regex) {
+      auto re = util::Regex::compile(pattern);
+      if (!re) {
+        error(display, line, shown, re.error().message);
+        return false;
+      }
+      files->regex = std::move(*re);
+    }
+    s.scope.files = std::move(files);
+    s.scope.files_origin = absolute_origin(display, line);
+    return true;
+  }
+
   void directive(std::string_view t, const std::string& absolute, const std::string& display,
                  int line, int depth, Scope scope) {
     size_t end = 0;
@@ -337,7 +380,18 @@ class Run {
     DirectiveCall call;
     call.name = name;
     if (!arguments(t.substr(end), display, line, name, call.args)) return;
-    unsigned need = scope.location >= 0 ? kLocation : scope.directory ? kDirectory : kServer;
+    if (scope.files && (row->contexts & kFiles) == 0 && lower(row->name) != "include") {
+      if (warned_files_.insert(lower(name)).second) {
+        warning(display, line, name,
+                "ignored inside <Files>/<FilesMatch> (mpmd applies Require and the Auth "
+                "directives there)");
+      }
+      return;
+    }
+    unsigned need = scope.files           ? kDirectory
+                    : scope.location >= 0 ? kLocation
+                    : scope.directory     ? kDirectory
+                                          : kServer;
     if ((row->contexts & need) == 0) {
       std::string msg = need == kLocation    ? "not allowed inside <Location>"
                         : need == kDirectory ? "not allowed inside <Directory>"
@@ -386,7 +440,8 @@ class Run {
                       .location = scope.location,
                       .server_root = cfg_.server_root,
                       .directory = scope.directory_path,
-                      .section = scope.directory_origin});
+                      .section = scope.files ? scope.files_origin : scope.directory_origin,
+                      .files = scope.files});
         return;
       }
       if (scope.location >= 0 && (row->contexts & kVhostAware) == 0) {
@@ -409,7 +464,8 @@ class Run {
     }
     call.virtual_host = scope.virtual_host;
     call.directory = scope.directory_path;
-    call.section = scope.directory_origin;
+    call.section = scope.files ? scope.files_origin : scope.directory_origin;
+    call.files = scope.files;
     call.server_root = cfg_.server_root;
     call.engines = parser_.engines();
     call.warn = [this, &display, line, name](std::string msg) {
@@ -518,6 +574,7 @@ class Run {
   std::vector<std::string> include_stack_;           // canonical paths of the files being read
   std::vector<std::vector<VhostCall>> vhost_calls_;  // per Config::virtual_hosts entry
   std::set<std::string> warned_global_;              // directives warned about inside <VirtualHost>
+  std::set<std::string> warned_files_;               // directives skipped inside <Files>
   Location vhost_location_;  // what kVhostAware rows see as a vhost's <Location>
 
  public:
@@ -547,6 +604,7 @@ class Run {
         call.server_root = vc.server_root;
         call.directory = vc.directory;
         call.section = vc.section;
+        call.files = vc.files;
         call.engines = parser_.engines();
         call.warn = [this, &vc](std::string msg) {
           warning(vc.display, vc.line, vc.row->name, msg);

@@ -104,7 +104,9 @@ std::vector<std::string> Router::unknown_handlers() const {
 const config::Location* Router::match(std::string_view path) const {
   // Later blocks win, as Apache merges <Location> sections in file order.
   for (auto it = locations_.rbegin(); it != locations_.rend(); ++it) {
-    if (location_matches(it->path, path)) return &*it;
+    if (!location_matches(it->path, path)) continue;
+    if (it->files && !it->files->matches(path.substr(path.rfind('/') + 1))) continue;
+    return &*it;
   }
   return nullptr;
 }

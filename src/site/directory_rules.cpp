@@ -49,8 +49,14 @@ std::vector<config::Location> effective_locations(const config::StaticFiles& fil
                                                   const std::vector<config::Location>& locations) {
   std::vector<const config::DirectoryRule*> sorted;
   for (const auto& d : dirs) sorted.push_back(&d);
+  // <Directory> sections shortest first, then <Files> sections in file
+  // order (Apache's merge: directory walk, then file walk).
+  auto key = [](const config::DirectoryRule* r) {
+    return r->access.files ? std::pair<size_t, size_t>{1, 0}
+                           : std::pair<size_t, size_t>{0, depth(r->dir)};
+  };
   std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const auto* a, const auto* b) { return depth(a->dir) < depth(b->dir); });
+                   [&](const auto* a, const auto* b) { return key(a) < key(b); });
   std::vector<config::Location> out;
   if (!sorted.empty()) {
     add_tree(without_trailing_slash(files.document_root), "/", sorted, out);

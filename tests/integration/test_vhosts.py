@@ -49,6 +49,17 @@ SITES = """\
     Redirect gone /gone
     RedirectTemp /tmp2 http://t.test/x
     ErrorDocument 404 "Nothing here at a"
+    <FilesMatch "^\\.ht">
+        Require all denied
+    </FilesMatch>
+    <Files "*.bak">
+        Require all denied
+    </Files>
+    <Directory "{root}/a/sub">
+        <Files "secret.txt">
+            Require all denied
+        </Files>
+    </Directory>
 </VirtualHost>
 
 <VirtualHost *:{port}>
@@ -154,6 +165,17 @@ REQUESTS = [
     ("127.0.0.1", "port2", "x", "/private/x.txt"),
     (IP2, "port", "c.test", "/page.html/x"),
     ("127.0.0.1", "port", "a.test", "/gone"),
+    # <FilesMatch>, <Files> and <Files> inside a <Directory> (vhost a only).
+    ("127.0.0.1", "port", "a.test", "/.htaccess"),
+    ("127.0.0.1", "port", "a.test", "/.htpasswd"),
+    ("127.0.0.1", "port", "a.test", "/x.bak"),
+    ("127.0.0.1", "port", "a.test", "/x.bak.txt"),
+    ("127.0.0.1", "port", "a.test", "/secret.txt"),
+    ("127.0.0.1", "port", "a.test", "/sub/secret.txt"),
+    ("127.0.0.1", "port", "a.test", "/sub/x.bak"),
+    ("127.0.0.1", "port", "a.test", "/sub/.htaccess"),
+    ("127.0.0.1", "port", "a.test", "/sub/open.txt"),
+    ("127.0.0.1", "port", "b.test", "/x.bak"),
 ]
 
 
@@ -170,6 +192,10 @@ def make_sites(root):
         (d / "private" / "x.txt").write_text("private of %s\n" % name)
         (d / "errors").mkdir()
         (d / "errors" / "404.html").write_text("custom 404 of %s\n" % name)
+        for f in (".htaccess", ".htpasswd", "x.bak", "x.bak.txt", "secret.txt", "sub/secret.txt",
+                  "sub/x.bak", "sub/.htaccess", "sub/open.txt"):
+            # A comment: Apache reads .htaccess files (AllowOverride), mpmd not yet.
+            (d / f).write_text("# %s of %s\n" % (f, name))
 
 
 def request_full(ip, port, host, path):

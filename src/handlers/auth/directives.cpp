@@ -64,7 +64,8 @@ std::string set_basic_provider(Config&, const DirectiveCall& c) {
   return "";
 }
 
-constexpr unsigned kSections = config::kLocation | config::kDirectory | config::kVirtualHost;
+constexpr unsigned kSections =
+    config::kLocation | config::kDirectory | config::kVirtualHost | config::kFiles;
 
 const std::vector<config::Directive> kDirectives = {
     {"AuthType", 1, 1, kSections, set_type,

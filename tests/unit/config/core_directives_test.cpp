@@ -311,9 +311,12 @@ HostnameLookups Off
   EXPECT_EQ(r.config.locations[0].handler, "server-status");
   EXPECT_TRUE(contains(r.warnings, "conf/mpmd.conf:12: LoadModule: module headers_module ignored"));
   EXPECT_EQ(r.config.run_as.uid, 1u);  // User daemon
-  EXPECT_TRUE(contains(r.warnings, "<Files>: section not supported"));
-  ASSERT_EQ(r.config.directories.size(), 1u);  // <Directory /> Require all denied
+  // <Directory /> Require all denied; <Files ".ht*"> Require all denied.
+  ASSERT_EQ(r.config.directories.size(), 2u);
   EXPECT_EQ(r.config.directories[0].access.access, Access::denied);
+  ASSERT_TRUE(r.config.directories[1].access.files);
+  EXPECT_TRUE(r.config.directories[1].access.files->matches(".htpasswd"));
+  EXPECT_EQ(r.config.directories[1].access.access, Access::denied);
 }
 
 TEST(RequestReadTimeout, DefaultsAreApaches) {

@@ -322,6 +322,46 @@ TEST_F(ParserTest, RequireErrors) {
   EXPECT_NE(r.errors[6].find(":8: Require: 'Require env' is not supported"), std::string::npos);
 }
 
+TEST_F(ParserTest, FilesSectionsKeepRequireWithTheirPattern) {
+  auto r = parse(
+      "<FilesMatch \"^\\.ht\">\n  Require all denied\n  DocRoot /x\n</FilesMatch>\n"
+      "<Directory /srv/www>\n  <Files \"*.bak\">\n    Require ip 10.0.0.1\n  </Files>\n"
+      "</Directory>\n<Files ~ \"\\.(?:cgi|php)$\">\n  Require all denied\n</Files>\n");
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_EQ(r.config.files.document_root, "");  // skipped inside <FilesMatch>, with a warning
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find(":3: DocRoot: ignored inside <Files>"), std::string::npos);
+  const auto& d = r.config.directories;
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].dir, "/");
+  ASSERT_TRUE(d[0].access.files);
+  EXPECT_TRUE(d[0].access.files->matches(".htaccess"));
+  EXPECT_FALSE(d[0].access.files->matches("a.htaccess"));
+  EXPECT_EQ(d[0].access.access, Access::denied);
+  EXPECT_EQ(d[1].dir, "/srv/www");
+  EXPECT_TRUE(d[1].access.files->matches("x.bak"));
+  EXPECT_FALSE(d[1].access.files->matches("x.bak.txt"));
+  EXPECT_EQ(d[1].access.access, Access::ip_list);
+  EXPECT_TRUE(d[2].access.files->matches("index.php"));
+  EXPECT_FALSE(d[2].access.files->matches("index.phps"));
+}
+
+TEST_F(ParserTest, FilesSectionErrors) {
+  auto r = parse(
+      "<FilesMatch \"(\">\n</FilesMatch>\n<Location /a>\n<Files x>\n</Files>\n</Location>\n"
+      "<Files a>\n<Files b>\n</Files>\n</Files>\n<Files ~>\n</Files>\n");
+  ASSERT_EQ(r.errors.size(), 4u);
+  EXPECT_NE(r.errors[0].find(":1: <FilesMatch>: regular expression '(': missing closing "
+                             "parenthesis at offset 1"),
+            std::string::npos)
+      << r.errors[0];
+  EXPECT_NE(r.errors[1].find(":4: <Files>: cannot occur within <Location> section"),
+            std::string::npos);
+  EXPECT_NE(r.errors[2].find(":8: <Files>: cannot occur within <Files> section"),
+            std::string::npos);
+  EXPECT_NE(r.errors[3].find(":11: <Files>: usage: <Files ~ REGEX>"), std::string::npos);
+}
+
 TEST_F(ParserTest, DirectoryContentsApplyAtServerLevelAndRequireIsKeptPerBlock) {
   auto r = parse(
       "<Directory \"/srv/www/\">\n  DocRoot /srv/www\n  AllowOverride None\n"
@@ -367,10 +407,12 @@ TEST_F(ParserTest, VirtualHostKeepsItsLocationsAndWarnsOncePerServerWideDirectiv
 }
 
 TEST_F(ParserTest, UnsupportedSectionsAreSkippedWithWarning) {
-  auto r = parse("<Files \".ht*\">\n  Require all denied\n  Bogus\n</Files>\nRecord after\n");
+  auto r =
+      parse("<LocationMatch \"^/x\">\n  Require all denied\n  Bogus\n</LocationMatch>\n"
+            "Record after\n");
   ASSERT_TRUE(r.ok) << r.errors[0];
   ASSERT_EQ(r.warnings.size(), 1u);
-  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:1: <Files>: section not supported"),
+  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:1: <LocationMatch>: section not supported"),
             std::string::npos);
   EXPECT_EQ(calls().size(), 1u);
 }
