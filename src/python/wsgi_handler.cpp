@@ -65,6 +65,10 @@ class WsgiHandler final : public http::Handler {
     call.multithread = options_.multithread;
     call.multiprocess = options_.multiprocess;
     call.environ = make_environ(request, path, route, hosting_);
+    if (response.remote_user) {  // a Basic login let the request in (mod_wsgi passes both)
+      call.environ.emplace_back("REMOTE_USER", *response.remote_user);
+      call.environ.emplace_back("AUTH_TYPE", "Basic");
+    }
     api::Stats stats;
     bool whole;
     if (!route.process_group.empty()) {

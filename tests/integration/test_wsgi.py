@@ -19,6 +19,7 @@ directives), under every engine.
   touching the script restarts the group;
 * the GIL wait per worker in /server-status?auto and /metrics."""
 
+import base64
 import http.client
 import json
 import os
@@ -60,6 +61,18 @@ def log_text(server):
         return ""
 
 
+# A Basic login in front of the application: REMOTE_USER and AUTH_TYPE reach
+# it, as mod_wsgi passes them (users.htpasswd: reader, "open sesame").
+LOGIN = """
+WSGIScriptAlias /login "{app}"
+<Location /login>
+    AuthType Basic
+    AuthName "WSGI"
+    AuthUserFile "{users}"
+    Require valid-user
+</Location>
+""".format(app=APPS / "pep3333.wsgi", users=APPS / "users.htpasswd")
+
 STATUS = """
 <Location /server-status>
     SetHandler server-status
@@ -86,7 +99,7 @@ class WithoutPython(unittest.TestCase):
 
 class Embedded(h.ServerTestCase):
     WRITABLE = True  # the applications leave marks in the server's temp dir
-    EXTRA = ('WSGIScriptAlias /t "%s"\n' % (APPS / "pep3333.wsgi")) + STATUS + \
+    EXTRA = ('WSGIScriptAlias /t "%s"\n' % (APPS / "pep3333.wsgi")) + STATUS + LOGIN + \
         "LimitRequestBody 100000\nThreadsPerChild 4\n"
 
     def test_libpython_mapped_with_wsgi(self):
@@ -144,8 +157,11 @@ class Embedded(h.ServerTestCase):
         self.assertEqual(request(self.port, "GET", "/../t/hello")[0], 400)
 
     def test_environ_authorization_only_when_passed(self):
-        e = get_json_h(self.port, "/t/environ", {"Authorization": "Basic eDp5", "X-Under_Score": "1",
-                                                   "X-Ok": "a"})
+        login = "Basic " + base64.b64encode(b"reader:open sesame").decode()
+        self.assertEqual(request(self.port, "GET", "/login/environ")[0], 401)
+        e = get_json_h(self.port, "/login/environ", {"Authorization": login, "X-Under_Score": "1",
+                                                       "X-Ok": "a"})
+        self.assertEqual((e["REMOTE_USER"], e["AUTH_TYPE"]), ("reader", "Basic"))
         self.assertNotIn("HTTP_AUTHORIZATION", e)
         self.assertNotIn("HTTP_X_UNDER_SCORE", e)
         self.assertEqual(e["HTTP_X_OK"], "a")
