@@ -100,6 +100,9 @@ struct AliasRule {
       target;      // Alias: the directory, absolute; Redirect: the URL ("" for 410 and the like)
   int status = 0;  // Redirect: the status (302 unless said); ScriptAlias: 403; 0 = an Alias
   std::string origin;  // "file:line"
+  // AliasMatch, RedirectMatch, ScriptAliasMatch: `url` is the pattern,
+  // matched against the whole URL-path, and `target` may hold $N.
+  std::optional<util::Regex> regex;
 };
 
 struct StaticFiles {

@@ -4,15 +4,22 @@
 // Redirect before any Alias, as in Apache.
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
 #include "config/directive.hpp"
 #include "http/handler.hpp"
 
+namespace mpmd::static_files {
+class StaticFiles;  // handlers/static_files/static_files.hpp
+}  // namespace mpmd::static_files
+
 namespace mpmd::handlers {
 
-// Alias, Redirect, RedirectPermanent, RedirectTemp (server and <VirtualHost>).
+// Alias, Redirect, RedirectPermanent, RedirectTemp, ScriptAlias and their
+// *Match forms (server and <VirtualHost>).
 std::vector<config::Directive> alias_directives();
 
 // A Redirect rule's answer: its status; for a 3xx, Location is the rule's URL
@@ -24,6 +31,24 @@ class RedirectHandler final : public http::Handler {
 
  private:
   const config::AliasRule& rule_;
+};
+
+// AliasMatch's directory: the target up to its last '/' before any $N
+// ("/srv/x/$1" -> "/srv/x/"); "" when the target starts with none.
+std::string alias_match_root(std::string_view target);
+
+// AliasMatch: the file the rule's target names for the request's path,
+// served by `files` (static files rooted at alias_match_root(target)).
+class AliasMatchHandler final : public http::Handler {
+ public:
+  AliasMatchHandler(const config::AliasRule& rule, static_files::StaticFiles& files)
+      : rule_(rule), files_(files), root_(alias_match_root(rule.target)) {}
+  void handle(const http::Request& request, http::Response& response) override;
+
+ private:
+  const config::AliasRule& rule_;
+  static_files::StaticFiles& files_;
+  std::string root_;
 };
 
 }  // namespace mpmd::handlers

@@ -80,14 +80,16 @@ http::Handler& Router::mounted_or_fallback(std::string_view path) const {
     }
   }
   if (best) return *best->second;
-  for (const auto& a : aliases_) {
-    if (location_matches(a.first, path)) return *a.second;
+  for (const auto& [rule, handler] : aliases_) {
+    if (rule->regex ? rule->regex->search(path) : location_matches(rule->url, path)) {
+      return *handler;
+    }
   }
   return fallback_;
 }
 
-void Router::alias(const std::string& prefix, http::Handler* handler) {
-  aliases_.emplace_back(prefix, handler);
+void Router::alias(const config::AliasRule& rule, http::Handler* handler) {
+  aliases_.emplace_back(&rule, handler);
 }
 
 std::vector<std::string> Router::unknown_handlers() const {

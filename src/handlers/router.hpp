@@ -24,7 +24,7 @@ class Router final : public http::Handler {
   // Makes `handler` answer below URL-path `prefix` (Alias, Redirect) where no
   // mount or SetHandler does; these are tried in the order added, the first
   // that matches wins. Not owned.
-  void alias(const std::string& prefix, http::Handler* handler);
+  void alias(const config::AliasRule& rule, http::Handler* handler);
   // The SetHandler names used in the config that have no handler.
   std::vector<std::string> unknown_handlers() const;
 
@@ -47,7 +47,7 @@ class Router final : public http::Handler {
   http::Handler& fallback_;
   std::map<std::string, http::Handler*, std::less<>> named_;
   std::vector<std::pair<std::string, http::Handler*>> mounts_;
-  std::vector<std::pair<std::string, http::Handler*>> aliases_;
+  std::vector<std::pair<const config::AliasRule*, http::Handler*>> aliases_;
 };
 
 // Apache's <Location> rule: "/a" matches "/a", "/a/", "/a/b" but not "/ab".

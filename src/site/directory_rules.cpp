@@ -64,9 +64,9 @@ std::vector<config::Location> effective_locations(const config::StaticFiles& fil
     // URLs all fall below an Alias tried before it serves nothing: skipped.
     for (size_t i = aliases.size(); i-- > 0;) {
       const config::AliasRule& a = aliases[i];
-      if (a.status != 0) continue;
+      if (a.status != 0 || a.regex) continue;  // AliasMatch: no prefix to give the rules
       bool shadowed = std::any_of(aliases.begin(), aliases.begin() + long(i), [&](const auto& b) {
-        return b.status == 0 && is_under(without_trailing_slash(b.url), a.url);
+        return b.status == 0 && !b.regex && is_under(without_trailing_slash(b.url), a.url);
       });
       if (!shadowed) add_tree(without_trailing_slash(a.target), a.url, sorted, out);
     }

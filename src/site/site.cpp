@@ -170,8 +170,9 @@ class ChildSite final : public mpm::Site {
  private:
   friend class ThreadSite;
 
-  // What a thread routes by in a host: URL-path prefix -> handler.
-  using AliasHandlers = std::vector<std::pair<std::string, std::unique_ptr<http::Handler>>>;
+  // What a thread routes by in a host: mod_alias's rule -> handler.
+  using AliasHandlers =
+      std::vector<std::pair<const config::AliasRule*, std::unique_ptr<http::Handler>>>;
 
   std::unique_ptr<static_files::StaticFiles> make_files(const config::StaticFiles& settings,
                                                         const std::string& where) {
@@ -193,13 +194,22 @@ class ChildSite final : public mpm::Site {
       for (const config::AliasRule& rule : rules) {
         if ((rule.status != 0) != redirects) continue;
         if (redirects) {
-          handlers.emplace_back(rule.url, std::make_unique<handlers::RedirectHandler>(rule));
+          handlers.emplace_back(&rule, std::make_unique<handlers::RedirectHandler>(rule));
           continue;
         }
         config::StaticFiles aliased = settings;
-        aliased.document_root = rule.target;
-        aliased.url_prefix = rule.url;
-        handlers.emplace_back(rule.url, make_files(aliased, " (Alias at " + rule.origin + ")"));
+        std::string where =
+            " (" + std::string(rule.regex ? "AliasMatch" : "Alias") + " at " + rule.origin + ")";
+        if (!rule.regex) {
+          aliased.document_root = rule.target;
+          aliased.url_prefix = rule.url;
+          handlers.emplace_back(&rule, make_files(aliased, where));
+          continue;
+        }
+        aliased.document_root = handlers::alias_match_root(rule.target);
+        match_files_.push_back(make_files(aliased, where));
+        handlers.emplace_back(
+            &rule, std::make_unique<handlers::AliasMatchHandler>(rule, *match_files_.back()));
       }
     }
     aliases_.push_back(std::move(handlers));
@@ -217,6 +227,9 @@ class ChildSite final : public mpm::Site {
   // [0] the main server's, [1 + v] vhost v's; each thread-safe.
   std::vector<std::unique_ptr<static_files::StaticFiles>> files_;
   std::vector<AliasHandlers> aliases_;  // per host, as files_
+  // The files of the AliasMatch rules (of every host): the directory before
+  // any $N of each target.
+  std::vector<std::unique_ptr<static_files::StaticFiles>> match_files_;
   // Per host, as files_: its <Directory> rules as URL prefixes, then its <Location>s.
   std::vector<std::vector<config::Location>> locations_;
 };
@@ -266,7 +279,7 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
     if (wsgi_) {
       for (const auto& a : site.python_->wsgi().aliases) host.router.mount(a.url, wsgi_.get());
     }
-    for (const auto& [prefix, handler] : site.aliases_[h]) host.router.alias(prefix, handler.get());
+    for (const auto& [rule, handler] : site.aliases_[h]) host.router.alias(*rule, handler.get());
     const std::vector<config::CustomLog>& logs =
         h == 0 ? config.logs.custom_logs : config.virtual_hosts[h - 1].site.custom_logs;
     if (std::string error = host.access.add_all(logs); !error.empty()) {

@@ -77,6 +77,10 @@ SITES = """\
     Alias /both "{root}/a"
     Redirect seeother /both http://r.test/
     Redirect 307 /t307 http://r.test/307
+    RedirectMatch 301 ^/rm/(.*)\\.html$ http://r.test/new/$1.php
+    RedirectMatch ^/rq/(.*)$ /target?x=$1
+    RedirectMatch gone ^/gm/
+    AliasMatch ^/am/([a-z]+)/(.*)$ "{root}/extra/$1-$2"
     ErrorDocument 403 http://errors.test/forbidden
 </VirtualHost>
 
@@ -176,6 +180,20 @@ REQUESTS = [
     ("127.0.0.1", "port", "a.test", "/sub/.htaccess"),
     ("127.0.0.1", "port", "a.test", "/sub/open.txt"),
     ("127.0.0.1", "port", "b.test", "/x.bak"),
+    # RedirectMatch and AliasMatch (vhost b).
+    ("127.0.0.1", "port", "b.test", "/rm/a.html"),
+    ("127.0.0.1", "port", "b.test", "/rm/a/b.html?q=1"),
+    ("127.0.0.1", "port", "b.test", "/rm/a.txt"),
+    ("127.0.0.1", "port", "b.test", "/rm/a%20b.html"),
+    ("127.0.0.1", "port", "b.test", "/rm/a%0d%0aSet-Cookie:%20x=1.html"),
+    ("127.0.0.1", "port", "b.test", "/rm/q%3Fx=1%23f%25;%C3%A9.html"),
+    ("127.0.0.1", "port", "b.test", "/rq/x?y=2"),
+    ("127.0.0.1", "port", "b.test", "/gm/anything"),
+    ("127.0.0.1", "port", "b.test", "/am/foo/bar.txt"),
+    ("127.0.0.1", "port", "b.test", "/am/foo/missing.txt"),
+    ("127.0.0.1", "port", "b.test", "/am/FOO/bar.txt"),
+    ("127.0.0.1", "port", "b.test", "/am/foo/x/../bar.txt"),
+    ("127.0.0.1", "port", "a.test", "/am/foo/bar.txt"),
 ]
 
 
@@ -192,6 +210,7 @@ def make_sites(root):
         (d / "private" / "x.txt").write_text("private of %s\n" % name)
         (d / "errors").mkdir()
         (d / "errors" / "404.html").write_text("custom 404 of %s\n" % name)
+        (d / "foo-bar.txt").write_text("foo-bar of %s\n" % name)
         for f in (".htaccess", ".htpasswd", "x.bak", "x.bak.txt", "secret.txt", "sub/secret.txt",
                   "sub/x.bak", "sub/.htaccess", "sub/open.txt"):
             # A comment: Apache reads .htaccess files (AllowOverride), mpmd not yet.

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "handlers/alias.hpp"
 #include "util/unique_fd.hpp"
 
 namespace mpmd::static_files {
@@ -44,7 +45,8 @@ void each_root(const config::StaticFiles& files, const std::vector<config::Alias
                Visit visit) {
   visit(files.document_root, files);
   for (const config::AliasRule& rule : aliases) {
-    if (rule.status == 0) visit(rule.target, files);
+    if (rule.status == 0)
+      visit(rule.regex ? handlers::alias_match_root(rule.target) : rule.target, files);
   }
 }
 

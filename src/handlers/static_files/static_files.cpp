@@ -156,6 +156,11 @@ std::unique_ptr<StaticFiles> StaticFiles::create(const config::StaticFiles& sett
 }
 
 void StaticFiles::handle(const http::Request& request, http::Response& response) {
+  handle_at(request, response, request.path);
+}
+
+void StaticFiles::handle_at(const http::Request& request, http::Response& response,
+                            std::string_view path) {
   switch (request.method) {
     case http::Method::get:
       break;
@@ -180,7 +185,7 @@ void StaticFiles::handle(const http::Request& request, http::Response& response)
     if (!entry->referenced.load(std::memory_order_relaxed))
       entry->referenced.store(true, std::memory_order_relaxed);
   } else {
-    entry = resolve(request, request.path, response, now, entry);
+    entry = resolve(request, path, response, now, entry);
     if (!entry) return;
   }
   serve(request, entry, response, now);

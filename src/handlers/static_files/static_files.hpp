@@ -49,6 +49,9 @@ class StaticFiles final : public http::Handler {
   const std::string& root_error() const { return root_error_; }
 
   void handle(const http::Request& request, http::Response& response) override;
+  // The same for the file at URL-path `path` below the root instead of the
+  // request's own (AliasMatch); cached under the request's path.
+  void handle_at(const http::Request& request, http::Response& response, std::string_view path);
 
   const FileCache& cache() const { return cache_; }
   // Valid when ok(); shared with the other handlers of the process that use

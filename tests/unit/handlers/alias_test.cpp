@@ -62,5 +62,12 @@ TEST(AliasDirectives, ScriptAliasAnswers403WithAWarning) {
   EXPECT_NE(r.warnings[0].find("CGI is not supported"), std::string::npos);
 }
 
+TEST(AliasMatch, RootIsTheDirectoryBeforeAnyGroup) {
+  EXPECT_EQ(alias_match_root("/srv/x/$1"), "/srv/x/");
+  EXPECT_EQ(alias_match_root("/srv/x/a$1b/c"), "/srv/x/");
+  EXPECT_EQ(alias_match_root("/srv/file.txt"), "/srv/");
+  EXPECT_EQ(alias_match_root("$1/x"), "");
+}
+
 }  // namespace
 }  // namespace mpmd::handlers
