@@ -37,6 +37,8 @@ constexpr std::string_view kBuiltinModules[] = {
     "alias_module",         "mod_alias.c",
     "wsgi_module",          "mod_wsgi.c",
     "reqtimeout_module",    "mod_reqtimeout.c",
+    "proxy_module",         "mod_proxy.c",
+    "proxy_http_module",    "mod_proxy_http.c",
 };
 
 // Sections mpmd skips with a warning, so that Apache configs still load.
@@ -554,6 +556,7 @@ class Run {
                                                           : std::move(scratch.logs.custom_logs);
       site.directories = std::move(scratch.directories);
       site.error_documents = std::move(scratch.error_documents);
+      site.proxy = std::move(scratch.proxy);
       site.aliases = std::move(scratch.aliases);
       site.aliases.insert(site.aliases.end(), cfg_.aliases.begin(), cfg_.aliases.end());
     }

@@ -88,4 +88,21 @@ inline constexpr std::string_view kErrorLogWriteFailed =
     "MPMD0046";  // the error log cannot be written: its lines go to stderr or syslog until it
                  // works again, then how many did (util)
 
+// proxy (MPMD0300-MPMD0339 reserved)
+inline constexpr std::string_view kProxyConnectFailed =
+    "MPMD0300";  // a ProxyPass backend refused or did not accept a connection: 503, the backend
+                 // is in error state for retry= seconds (proxy)
+inline constexpr std::string_view kProxyBackendDown =
+    "MPMD0301";  // a backend in error state (retry=) was skipped: 503 at once (proxy)
+inline constexpr std::string_view kProxyBadResponse =
+    "MPMD0302";  // a backend sent no valid response head or closed before it: 502 (proxy)
+inline constexpr std::string_view kProxyTimeout =
+    "MPMD0303";  // a backend did not answer within ProxyTimeout / timeout=: 504 (proxy)
+inline constexpr std::string_view kProxyBodyFailed =
+    "MPMD0304";  // a backend failed within the response body: the client's response is cut
+                 // (proxy)
+inline constexpr std::string_view kProxyRetry =
+    "MPMD0305";  // a reused backend connection failed before any response byte; an idempotent
+                 // request without a streamed body was sent again on a new one (proxy, info)
+
 }  // namespace mpmd::log::ids
