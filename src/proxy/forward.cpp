@@ -217,10 +217,21 @@ class Forwarding {
       if (is_hop_by_hop(f.name, connection) || util::iequals(f.name, "content-length")) continue;
       if (util::iequals(f.name, "location") || util::iequals(f.name, "content-location") ||
           util::iequals(f.name, "uri")) {
-        if (auto mapped = reverse_map(f.value, settings_.reverse)) f.value = std::move(*mapped);
+        if (auto mapped = reverse_map(f.value, settings_.reverse)) {
+          f.value = this_server(*mapped);
+        }
       }
       response_.headers.push_back({std::move(f.name), std::move(f.value)});
     }
+  }
+
+  // `path` as an absolute URL of this server, as Apache's ProxyPassReverse
+  // writes it (UseCanonicalName Off: the client's Host, else ServerName).
+  std::string this_server(const std::string& path) const {
+    std::string_view host = request_.headers.get("host");
+    if (host.empty()) host = server_name_;
+    const bool tls = request_.peer && request_.peer->tls;
+    return log::cat(tls ? "https://" : "http://", host, path);
   }
 
   // The response head is in head_, the first body bytes in in_.

@@ -91,7 +91,7 @@ class Backend:
         self.upload_sizes = []  # (decoded length, md5) of /upload bodies
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
-        self.open_socks = set()
+        self.open_socks = {}  # socket -> connection number
         outer = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -112,6 +112,11 @@ class Backend:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def open_conns(self):
+        """Numbers of the connections still open."""
+        with self.lock:
+            return set(self.open_socks.values())
+
     def stop(self):
         """Stops listening and cuts every open connection (as a killed backend)."""
         self.stop_event.set()
@@ -130,7 +135,7 @@ class Backend:
         with self.lock:
             self.connections += 1
             conn_no = self.connections
-            self.open_socks.add(sock)
+            self.open_socks[sock] = conn_no
         conn = _Conn(sock)
         index = 0
         try:
@@ -153,7 +158,7 @@ class Backend:
             return
         finally:
             with self.lock:
-                self.open_socks.discard(sock)
+                self.open_socks.pop(sock, None)
             try:
                 sock.close()
             except OSError:

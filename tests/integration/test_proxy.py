@@ -195,8 +195,11 @@ ProxyPass /preserve {b}/echo retry=0
     def test_proxy_pass_reverse_rewrites_location(self):
         status, headers, _ = request(self.port, "GET", "/app/redirect")
         self.assertEqual(status, 302)
-        self.assertEqual(headers["location"], "/app/back/there?q=1")
-        self.assertEqual(headers["content-location"], "/app/back/cl")
+        # Absolute, with the client's Host, as Apache writes it.
+        self.assertEqual(headers["location"], "http://%s:%d/app/back/there?q=1"
+                         % (h.HOST, self.port))
+        self.assertEqual(headers["content-location"], "http://%s:%d/app/back/cl"
+                         % (h.HOST, self.port))
 
     def test_garbage_is_502(self):
         status, _, _ = request(self.port, "GET", "/app/garbage")
@@ -226,6 +229,30 @@ ProxyPass /preserve {b}/echo retry=0
         self.assertEqual(r.status, 403)
 
 
+class VirtualHostRoutes(unittest.TestCase):
+    def test_each_vhost_has_its_routes_and_the_servers(self):
+        backend, server = serve(self, lambda b: f"""
+ProxyPass /s {b}/echo/s retry=0
+<VirtualHost *:*>
+    ServerName main.test
+</VirtualHost>
+<VirtualHost *:*>
+    ServerName v.test
+    ProxyPass /v {b}/echo/v retry=0
+    ProxyPreserveHost On
+</VirtualHost>
+""")
+        def get(host, path):
+            r = raw(server.port, b"GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path, host))
+            return r.status, r.body
+        self.assertEqual(get(b"v.test", b"/v/x"), (200, b"GET /echo/v/x 0"))
+        self.assertEqual(backend.records[-1].header("host"), "v.test")
+        self.assertEqual(get(b"v.test", b"/s"), (200, b"GET /echo/s 0"))
+        self.assertEqual(get(b"main.test", b"/v/x")[0], 404)
+        self.assertEqual(get(b"main.test", b"/s"), (200, b"GET /echo/s 0"))
+        self.assertEqual(backend.records[-1].header("host"), "127.0.0.1:%d" % backend.port)
+
+
 class KeepAliveRace(unittest.TestCase):
     """The backend closes a kept-alive connection when the proxy reuses it."""
 
@@ -251,6 +278,18 @@ class KeepAliveRace(unittest.TestCase):
         status, _, _ = request(self.server.port, "POST", "/echo/p", body=b"once")
         self.assertEqual(status, 502)
         self.assertEqual(len([r for r in self.backend.records if r.target == "/echo/p"]), 1)
+
+    def test_client_abort_closes_the_backend_connection(self):
+        self.backend.close_on_reuse = False
+        s = socket.create_connection((h.HOST, self.server.port), 10)
+        s.sendall(b"GET /big?%d HTTP/1.1\r\nHost: a\r\n\r\n" % (200 << 20))
+        self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200"))
+        big = self.backend.records[-1].conn_no
+        s.close()  # gone mid-body
+        # The backend sees its connection closed, and the next request a new one.
+        self.assertTrue(h.wait_until(lambda: big not in self.backend.open_conns(), 10))
+        self.assertEqual(request(self.server.port, "GET", "/echo/after")[0], 200)
+        self.assertNotEqual(self.backend.records[-1].conn_no, big)
 
     def test_connections_are_reused(self):
         for i in range(5):
@@ -340,6 +379,95 @@ class Streaming(unittest.TestCase):
         finally:
             conn.close()
         self.assertEqual(self.backend.records[-1].header("transfer-encoding"), "chunked")
+
+
+APACHE = "/usr/sbin/apache2"
+MODULES = "/usr/lib/apache2/modules"
+
+# Requests whose forwarding mpmd and Apache agree on.
+SAME_AS_APACHE = [
+    b"GET /app/echo/a%20b?x=1&y=2 HTTP/1.1\r\nHost: front.test\r\n\r\n",
+    b"GET /app/echo/x/../y HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /app/echo/%7euser/caf%C3%A9 HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /app/echo/a;b=c/d+e HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /app/echo HTTP/1.1\r\nHost: a:81\r\nX-Forwarded-For: 10.0.0.1\r\n"
+    b"X-Forwarded-Host: b\r\nConnection: X-Drop\r\nX-Drop: 1\r\nKeep-Alive: 1\r\n\r\n",
+    b"POST /app/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
+    b"DELETE /loc/x HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /app/redirect HTTP/1.1\r\nHost: front.test:8080\r\n\r\n",
+    b"GET /app/nobody HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /app/chunked HTTP/1.1\r\nHost: a\r\n\r\n",
+]
+
+
+@unittest.skipUnless(os.access(APACHE, os.X_OK), "Debian's apache2 is not installed")
+class SameAsApache(unittest.TestCase):
+    """Debian's Apache (mod_proxy_http) and mpmd on the same ProxyPass lines,
+    in front of the same test backend: the same answers, and the backend
+    receives the same request line, Host, X-Forwarded-* and body."""
+
+    ROUTES = """
+ServerName proxy.test
+ProxyPass /app/ {b}/ timeout=5 retry=0
+ProxyPassReverse /app/ {b}/
+<Location /loc>
+    ProxyPass {b}/echo retry=0
+</Location>
+"""
+
+    def setUp(self):
+        self.backend, self.mpmd = serve(self, lambda b: self.ROUTES.format(b=b))
+        tmp = self.mpmd.tmp / "apache"
+        tmp.mkdir()
+        self.apache_port = h.free_port()
+        (tmp / "apache2.conf").write_text(f"""\
+ServerRoot "{tmp}"
+Listen 127.0.0.1:{self.apache_port}
+PidFile "{tmp}/apache2.pid"
+DefaultRuntimeDir "{tmp}"
+Mutex file:{tmp} default
+ErrorLog "{tmp}/error.log"
+LogLevel warn
+LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
+LoadModule authz_core_module {MODULES}/mod_authz_core.so
+LoadModule proxy_module {MODULES}/mod_proxy.so
+LoadModule proxy_http_module {MODULES}/mod_proxy_http.so
+User www-data
+Group www-data
+DocumentRoot "{tmp}"
+""" + self.ROUTES.format(b="http://127.0.0.1:%d" % self.backend.port))
+        self.apache = subprocess.Popen([APACHE, "-f", str(tmp / "apache2.conf"), "-DFOREGROUND"],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL, start_new_session=True)
+        self.addCleanup(self.stop_apache)
+        self.assertTrue(wait_port(self.apache_port), "apache2 did not start")
+
+    def stop_apache(self):
+        if self.apache.poll() is None:
+            os.killpg(self.apache.pid, signal.SIGTERM)
+            try:
+                self.apache.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.apache.pid, signal.SIGKILL)
+                self.apache.wait()
+
+    def answer(self, port, data):
+        n = len(self.backend.records)
+        r = raw(port, data)
+        rec = self.backend.records[n] if len(self.backend.records) > n else None
+        seen = None
+        if rec is not None:
+            seen = (rec.request_line, rec.raw_body) + tuple(
+                rec.header(f) for f in ("host", "x-forwarded-for", "x-forwarded-host",
+                                        "x-forwarded-server", "content-length", "x-drop"))
+        fields = tuple(r.header(f) for f in ("location", "content-location", "content-type"))
+        return r.status, r.body, fields, seen
+
+    def test_forwarding_matches_apache(self):
+        for data in SAME_AS_APACHE:
+            with self.subTest(request=data.split(b"\r\n")[0]):
+                self.assertEqual(self.answer(self.mpmd.port, data),
+                                 self.answer(self.apache_port, data))
 
 
 @unittest.skipUnless(GUNICORN, "gunicorn is not installed")
