@@ -247,6 +247,7 @@ struct ProxyRoute {
   std::string path;       // the URL-path prefix (ProxyPass's first argument or the <Location>)
   bool excluded = false;  // ProxyPass PATH !
   std::string url;        // the backend URL as written ("http://h:p/x", "unix:/s|http://h/")
+  std::string balancer;   // balancer://NAME: NAME, whose members answer ("" = one backend)
   std::string host;       // backend host (for Host and the connection)
   uint16_t port = 80;     // backend port
   std::string unix_path;  // unix:PATH ("" = TCP)
@@ -258,7 +259,17 @@ struct ProxyRoute {
   bool keepalive = false;        // keepalive=On: SO_KEEPALIVE on backend connections
   bool disable_reuse = false;    // disablereuse=On: a new connection per request
   uint32_t max = 0;              // max=: idle connections pooled per child (0: 16)
-  std::string origin;            // "file:line"
+  // BalancerMember's own keys.
+  int loadfactor = 1;        // loadfactor=: share of requests (1-100)
+  bool hot_standby = false;  // status=+H: used only while every other member is in error
+  std::string member_route;  // route=
+  std::string origin;        // "file:line"
+};
+// <Proxy balancer://NAME> with its BalancerMembers and ProxySet.
+struct ProxyBalancer {
+  std::string name;
+  std::vector<ProxyRoute> members;
+  std::string lbmethod = "byrequests";  // ProxySet lbmethod=byrequests|bybusyness
 };
 struct ProxyReverse {
   std::string path;  // the local URL-path prefix
@@ -267,10 +278,11 @@ struct ProxyReverse {
 struct Proxy {
   std::vector<ProxyRoute> routes;     // first match wins, as mod_proxy
   std::vector<ProxyReverse> reverse;  // ProxyPassReverse
-  bool preserve_host = false;         // ProxyPreserveHost
-  bool add_headers = true;            // ProxyAddHeaders
-  Millis timeout{0};                  // ProxyTimeout (0: Timeout)
-  uint64_t io_buffer_size = 65536;    // ProxyIOBufferSize: bytes moved per read/write
+  std::vector<ProxyBalancer> balancers;
+  bool preserve_host = false;       // ProxyPreserveHost
+  bool add_headers = true;          // ProxyAddHeaders
+  Millis timeout{0};                // ProxyTimeout (0: Timeout)
+  uint64_t io_buffer_size = 65536;  // ProxyIOBufferSize: bytes moved per read/write
 };
 
 // What a <VirtualHost> gives the requests it serves. Each field is the main

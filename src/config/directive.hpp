@@ -26,6 +26,9 @@ enum Context : unsigned {
   // Inside <VirtualHost>, the setter files the value under
   // DirectiveCall::virtual_host itself (ServerName, the SSL rows).
   kVhostAware = 1u << 4,
+  // Inside <Proxy balancer://NAME> (BalancerMember, ProxySet): the setter
+  // finds NAME in DirectiveCall::proxy.
+  kProxy = 1u << 5,
 };
 
 // One use of a directive in a file.
@@ -37,6 +40,7 @@ struct DirectiveCall {
   Location* location = nullptr;          // the enclosing <Location>, if any
   std::string directory;                 // the enclosing <Directory>'s path, absolute ("" = none)
   std::string section;                   // "file:line" of the enclosing <Directory>
+  std::string proxy;                     // the enclosing <Proxy>'s URL ("" = none)
   int virtual_host = -1;                 // the enclosing <VirtualHost> (Config::virtual_hosts)
   std::string server_root;               // ServerRoot in force at this point
   std::span<const std::string> engines;  // the MPM names the parser was given

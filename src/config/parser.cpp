@@ -43,7 +43,7 @@ constexpr std::string_view kBuiltinModules[] = {
 
 // Sections mpmd skips with a warning, so that Apache configs still load.
 constexpr std::string_view kIgnoredSections[] = {
-    "files", "filesmatch", "locationmatch", "directorymatch", "proxy",       "proxymatch",
+    "files", "filesmatch", "locationmatch", "directorymatch", "proxymatch",
     "if",    "elseif",     "else",          "limit",          "limitexcept",
 };
 
@@ -91,6 +91,7 @@ struct Scope {
   std::string directory_path;    // <Directory>'s, absolute
   std::string directory_origin;  // "file:line" of <Directory>
   int virtual_host = -1;         // index in Config::virtual_hosts
+  std::string proxy;             // <Proxy balancer://NAME>'s URL (src/proxy/)
 };
 
 // A call inside a <VirtualHost> to a kVirtualHost row, or a <Location> opened
@@ -106,6 +107,7 @@ struct VhostCall {
   std::string server_root;
   std::string directory;  // the enclosing <Directory>, as DirectiveCall's
   std::string section;
+  std::string proxy;  // the enclosing <Proxy>, as DirectiveCall's
 };
 
 struct Section {
@@ -290,6 +292,13 @@ class Run {
     } else if (kind == "location") {
       cfg_.locations.push_back(Location{.path = args[0]});
       s.scope.location = int(cfg_.locations.size()) - 1;
+    } else if (kind == "proxy") {  // <Proxy balancer://NAME>: BalancerMember, ProxySet
+      if (!util::istarts_with(args[0], "balancer://")) {
+        warning(display, line, shown,
+                "only <Proxy balancer://NAME> sections are supported; its contents are ignored");
+        return false;
+      }
+      s.scope.proxy = args[0];
     } else if (kind == "directory") {
       if (args[0].starts_with("~")) {
         warning(display, line, shown,
@@ -332,9 +341,17 @@ class Run {
     DirectiveCall call;
     call.name = name;
     if (!arguments(t.substr(end), display, line, name, call.args)) return;
-    unsigned need = scope.location >= 0 ? kLocation : scope.directory ? kDirectory : kServer;
+    unsigned need = !scope.proxy.empty()  ? kProxy
+                    : scope.location >= 0 ? kLocation
+                    : scope.directory     ? kDirectory
+                                          : kServer;
+    if (need == kProxy && lower(name) == "require" && call.args.size() == 2 &&
+        lower(call.args[0]) == "all" && lower(call.args[1]) == "granted") {
+      return;  // what every proxied request gets anyway
+    }
     if ((row->contexts & need) == 0) {
-      std::string msg = need == kLocation    ? "not allowed inside <Location>"
+      std::string msg = need == kProxy       ? "not allowed inside <Proxy>"
+                        : need == kLocation  ? "not allowed inside <Location>"
                         : need == kDirectory ? "not allowed inside <Directory>"
                         : (row->contexts & kDirectory) != 0
                             ? "only allowed inside <Location> or <Directory>"
@@ -381,7 +398,8 @@ class Run {
                       .location = scope.location,
                       .server_root = cfg_.server_root,
                       .directory = scope.directory_path,
-                      .section = scope.directory_origin});
+                      .section = scope.directory_origin,
+                      .proxy = scope.proxy});
         return;
       }
       if (scope.location >= 0 && (row->contexts & kVhostAware) == 0) {
@@ -405,6 +423,7 @@ class Run {
     call.virtual_host = scope.virtual_host;
     call.directory = scope.directory_path;
     call.section = scope.directory_origin;
+    call.proxy = scope.proxy;
     call.server_root = cfg_.server_root;
     call.engines = parser_.engines();
     call.warn = [this, &display, line, name](std::string msg) {
@@ -542,6 +561,7 @@ class Run {
         call.server_root = vc.server_root;
         call.directory = vc.directory;
         call.section = vc.section;
+        call.proxy = vc.proxy;
         call.engines = parser_.engines();
         call.warn = [this, &vc](std::string msg) {
           warning(vc.display, vc.line, vc.row->name, msg);

@@ -3,6 +3,7 @@
 // child's threads, and the backend's error state (retry=).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -62,6 +63,10 @@ class Backend {
   void mark_error(util::Usec now);
   void mark_ok();
 
+  // Requests in flight to it now (lbmethod=bybusyness).
+  int busy() const { return busy_.load(std::memory_order_relaxed); }
+  void add_busy(int n) { busy_.fetch_add(n, std::memory_order_relaxed); }
+
   // An idle pooled connection that is still open, or none.
   Conn take_idle(util::Usec now);
   // A new connection; an error message on failure (refused, no route, timeout).
@@ -83,6 +88,7 @@ class Backend {
   mutable std::mutex mutex_;
   std::deque<Idle> idle_;  // most recently used at the back
   util::Usec error_until_ = 0;
+  std::atomic<int> busy_{0};
 };
 
 }  // namespace mpmd::proxy

@@ -87,6 +87,83 @@ std::string proxy_pass_reverse(Config& c, const DirectiveCall& call) {
   return "";
 }
 
+// The balancer named by `url` (balancer://NAME), created on first use.
+config::ProxyBalancer* balancer_of(Config& c, const std::string& url, std::string& error) {
+  if (!util::istarts_with(url, "balancer://") || url.size() == 11) {
+    error = "'" + url + "' is not balancer://NAME";
+    return nullptr;
+  }
+  std::string name = url.substr(11);
+  while (!name.empty() && name.back() == '/') name.pop_back();
+  for (auto& b : c.proxy.balancers) {
+    if (util::iequals(b.name, name)) return &b;
+  }
+  config::ProxyBalancer b;
+  b.name = std::move(name);
+  c.proxy.balancers.push_back(std::move(b));
+  return &c.proxy.balancers.back();
+}
+
+// BalancerMember [balancer://NAME] URL [key=value...] (NAME from <Proxy> inside it).
+std::string balancer_member(Config& c, const DirectiveCall& call) {
+  size_t i = 0;
+  std::string error;
+  const std::string& name = call.proxy.empty() ? call.args[i++] : call.proxy;
+  config::ProxyBalancer* b = balancer_of(c, name, error);
+  if (!b) return error;
+  if (i >= call.args.size()) return "takes the member's URL";
+  config::ProxyRoute m;
+  if (std::string e = parse_backend_url(call.args[i++], m); !e.empty()) return e;
+  if (!m.balancer.empty()) return "a member cannot be a balancer";
+  for (; i < call.args.size(); ++i) {
+    const std::string& arg = call.args[i];
+    std::string key = util::to_lower(arg.substr(0, arg.find('=')));
+    std::string value = arg.find('=') == std::string::npos ? "" : arg.substr(arg.find('=') + 1);
+    std::string e;
+    if (key == "loadfactor") {
+      e = config::parse_int(value, 1, 100, m.loadfactor);
+    } else if (key == "status") {
+      // +H hot standby; -H (or nothing) a normal member. Other flags are not supported.
+      std::string v = util::to_lower(value);
+      if (v == "+h" || v == "h") {
+        m.hot_standby = true;
+      } else if (v != "-h") {
+        e = "only status=+H (hot standby) is supported, not '" + value + "'";
+      }
+    } else if (key == "route") {
+      m.member_route = value;
+    } else if (std::string k = set_key(m, arg); !k.empty()) {
+      return k;
+    }
+    if (!e.empty()) return key + ": " + e;
+  }
+  m.origin = call.file + ":" + std::to_string(call.line);
+  b->members.push_back(std::move(m));
+  return "";
+}
+
+// ProxySet [balancer://NAME] key=value... (NAME from <Proxy> inside it).
+std::string proxy_set(Config& c, const DirectiveCall& call) {
+  size_t i = 0;
+  std::string error;
+  const std::string& name = call.proxy.empty() ? call.args[i++] : call.proxy;
+  config::ProxyBalancer* b = balancer_of(c, name, error);
+  if (!b) return error;
+  for (; i < call.args.size(); ++i) {
+    const std::string& arg = call.args[i];
+    if (!util::istarts_with(arg, "lbmethod=")) {
+      return "only lbmethod= is supported (stickysession, nofailover, ... are not yet), not '" +
+             arg + "'";
+    }
+    std::string method = util::to_lower(arg.substr(9));
+    if (method != "byrequests" && method != "bybusyness") {
+      return "lbmethod is byrequests or bybusyness (bytraffic, heartbeat are not supported)";
+    }
+    b->lbmethod = method;
+  }
+  return "";
+}
+
 std::string proxy_requests(Config&, const DirectiveCall& call) {
   bool on = false;
   if (std::string e = config::parse_flag(call.args[0], on); !e.empty()) return e;
@@ -118,6 +195,16 @@ const config::Directive kDirectives[] = {
        return config::parse_seconds(call.args[0], c.proxy.timeout);
      },
      "ProxyTimeout SECONDS: wait this long for a backend's bytes (default: Timeout); past it 504"},
+    {"<Proxy", 1, 1, kContexts, nullptr,
+     "<Proxy balancer://NAME> ... </Proxy> - a load balancer: BalancerMember and ProxySet "
+     "inside; ProxyPass PATH balancer://NAME/ sends requests to its members"},
+    {"BalancerMember", 1, -1, kContexts | config::kProxy, balancer_member,
+     "BalancerMember [balancer://NAME] URL [key=value...]: a member of the balancer (inside "
+     "<Proxy balancer://NAME> without NAME); keys loadfactor=1-100, status=+H (hot standby), "
+     "route=, and ProxyPass's"},
+    {"ProxySet", 1, -1, kContexts | config::kProxy, proxy_set,
+     "ProxySet [balancer://NAME] lbmethod=byrequests|bybusyness: how the balancer picks a "
+     "member (default byrequests: by loadfactor)"},
     {"ProxyRequests", 1, 1, kContexts, proxy_requests,
      "ProxyRequests Off: no forward proxying (an absolute-form request for another host is "
      "refused); On is not supported"},

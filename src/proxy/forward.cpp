@@ -31,20 +31,35 @@ class Forwarding {
   Forwarding(const http::Request& request, http::Response& response, const Target& target)
       : request_(request),
         response_(response),
-        backend_(*target.backend),
+        backend_(target.backend),
+        balancer_(target.balancer),
         settings_(target.proxy->settings()),
         target_(target.path),
         server_name_(target.proxy->server_name()),
         buf_(settings_.io_buffer_size, '\0') {}
 
+  ~Forwarding() { backend_->add_busy(-1); }
+
   bool run() {
-    const std::string head = make_head();
+    backend_->add_busy(1);
     Outcome o = Outcome::unavailable;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      o = exchange_head(head, attempt == 0);
-      if (o != Outcome::retry) break;
-      log(log::LogLevel::info, log::ids::kProxyRetry,
-          "the reused connection failed before any response byte; retrying on a new one");
+    std::vector<Backend*> tried;
+    for (;;) {
+      const std::string head = make_head();
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        o = exchange_head(head, attempt == 0);
+        if (o != Outcome::retry) break;
+        log(log::LogLevel::info, log::ids::kProxyRetry,
+            "the reused connection failed before any response byte; retrying on a new one");
+      }
+      // A member that cannot be reached: the balancer's next one (nothing was sent).
+      if (o != Outcome::unavailable || !balancer_) break;
+      tried.push_back(backend_);
+      Backend* next = balancer_->pick(util::monotonic_usec(), tried);
+      if (!next) break;
+      backend_->add_busy(-1);
+      backend_ = next;
+      backend_->add_busy(1);
     }
     switch (o) {
       case Outcome::ok:
@@ -59,20 +74,22 @@ class Forwarding {
       case Outcome::client:
         return fail(client_error_ >= 400 ? client_error_ : 400);
     }
-    backend_.mark_ok();
+    backend_->mark_ok();
     return respond();
   }
 
  private:
   std::string make_head() {
     RequestFacts facts;
-    facts.target = target_;
+    std::string member_path;
+    if (balancer_) member_path = member_target(backend_->route(), target_);
+    facts.target = balancer_ ? std::string_view(member_path) : std::string_view(target_);
     std::string host;
     std::string_view client_host = request_.headers.get("host");
     if (settings_.preserve_host && !client_host.empty()) {
       host = std::string(client_host);
     } else {
-      const config::ProxyRoute& r = backend_.route();
+      const config::ProxyRoute& r = backend_->route();
       host = r.host.find(':') != std::string::npos ? "[" + r.host + "]" : r.host;
       if (r.port != 80) host += ":" + std::to_string(r.port);
     }
@@ -90,23 +107,23 @@ class Forwarding {
   // Sends the request and reads the response head into head_.
   Outcome exchange_head(const std::string& head, bool may_reuse) {
     const util::Usec now = util::monotonic_usec();
-    conn_ = may_reuse ? backend_.take_idle(now) : Conn();
+    conn_ = may_reuse ? backend_->take_idle(now) : Conn();
     if (!conn_.open()) {
       std::string error;
       bool timed_out = false;
-      util::UniqueFd fd = backend_.connect(error, timed_out);
+      util::UniqueFd fd = backend_->connect(error, timed_out);
       if (!fd) {
-        backend_.mark_error(now);
+        backend_->mark_error(now);
         log(log::LogLevel::error, log::ids::kProxyConnectFailed,
             "cannot connect: " + error + "; answered 503 (retry in " +
-                std::to_string(backend_.route().retry.count() / 1000) + " s)");
+                std::to_string(backend_->route().retry.count() / 1000) + " s)");
         return Outcome::unavailable;
       }
       conn_ = Conn(std::move(fd), false);
     }
     const bool retryable = conn_.reused() && idempotent(request_.method) &&
                            (!request_.body || request_.body->consumed() == 0);
-    IoError e = conn_.write_all(head, backend_.timeout());
+    IoError e = conn_.write_all(head, backend_->timeout());
     bool body_sent = false;
     if (e == IoError::none && request_.body) {
       body_sent = true;
@@ -123,7 +140,7 @@ class Forwarding {
     in_.clear();
     for (;;) {
       size_t got = 0;
-      IoError r = conn_.read_some(buf_, got, backend_.timeout());
+      IoError r = conn_.read_some(buf_, got, backend_->timeout());
       if (r == IoError::timeout) return timed_out("waiting for the response");
       if (r != IoError::none) {
         if (in_.empty() && retryable && !body_sent) return Outcome::retry;
@@ -160,9 +177,9 @@ class Forwarding {
           frame.assign(size, size_t(n));
           frame.append(buf_.data(), r.size);
           frame += "\r\n";
-          e = conn_.write_all(frame, backend_.timeout());
+          e = conn_.write_all(frame, backend_->timeout());
         } else {
-          e = conn_.write_all({buf_.data(), r.size}, backend_.timeout());
+          e = conn_.write_all({buf_.data(), r.size}, backend_->timeout());
         }
         if (e != IoError::none) return e;
         continue;
@@ -179,7 +196,7 @@ class Forwarding {
           frame += "\r\n";
         }
         frame += "\r\n";
-        return conn_.write_all(frame, backend_.timeout());
+        return conn_.write_all(frame, backend_->timeout());
       }
       client_error_ = r.status == http::RequestBody::Status::error ? r.error : 400;
       if (client_error_ == 0) client_error_ = 400;  // the client is gone: nobody reads it
@@ -189,7 +206,7 @@ class Forwarding {
 
   Outcome timed_out(const char* when) {
     log(log::LogLevel::error, log::ids::kProxyTimeout,
-        std::string("no answer within ") + std::to_string(backend_.timeout().count() / 1000) +
+        std::string("no answer within ") + std::to_string(backend_->timeout().count() / 1000) +
             " s " + when + "; answered 504");
     return Outcome::timeout;
   }
@@ -303,7 +320,7 @@ class Forwarding {
   // the close that ends a close-delimited body (`close_ends_body`).
   IoError read_more(bool close_ends_body = false) {
     size_t got = 0;
-    IoError r = conn_.read_some(buf_, got, backend_.timeout());
+    IoError r = conn_.read_some(buf_, got, backend_->timeout());
     if (r == IoError::none) {
       in_.append(buf_.data(), got);
     } else if (r != IoError::closed || !close_ends_body) {
@@ -358,7 +375,7 @@ class Forwarding {
   // The connection back to the pool when `reusable`, else closed.
   void release(bool reusable) {
     if (reusable && conn_.open()) {
-      backend_.give_back(std::move(conn_), util::monotonic_usec());
+      backend_->give_back(std::move(conn_), util::monotonic_usec());
     } else {
       conn_.close();
     }
@@ -367,12 +384,13 @@ class Forwarding {
   void log(log::LogLevel level, std::string_view id, const std::string& text) {
     if (!log::error_log().enabled(level)) return;
     std::string client = request_.peer ? request_.peer->address : std::string("-");
-    log::emit(level, id, log::cat("[client ", client, "] proxy to ", backend_.name(), ": ", text));
+    log::emit(level, id, log::cat("[client ", client, "] proxy to ", backend_->name(), ": ", text));
   }
 
   const http::Request& request_;
   http::Response& response_;
-  Backend& backend_;
+  Backend* backend_;
+  Balancer* balancer_;
   const config::Proxy& settings_;
   const std::string& target_;
   const std::string& server_name_;

@@ -7,6 +7,7 @@
 
 #include "http/handler.hpp"
 #include "proxy/backend.hpp"
+#include "proxy/balancer.hpp"
 
 namespace mpmd::proxy {
 
@@ -14,8 +15,9 @@ class HostProxy;  // proxy/handler.hpp
 
 struct Target {
   const HostProxy* proxy = nullptr;
-  Backend* backend = nullptr;
-  std::string path;  // the backend's request-target
+  Backend* backend = nullptr;    // the backend, or the balancer's first pick
+  Balancer* balancer = nullptr;  // the next member comes from here when one cannot connect
+  std::string path;              // the request-target (below the balancer's members' paths)
 };
 
 // Forwards `request` and answers `response`. True when `response` is whole

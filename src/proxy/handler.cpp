@@ -14,8 +14,22 @@ namespace mpmd::proxy {
 HostProxy::HostProxy(const config::Proxy& settings, config::Millis timeout, std::string server_name)
     : settings_(settings), server_name_(std::move(server_name)) {
   const config::Millis t = settings.timeout.count() > 0 ? settings.timeout : timeout;
+  for (const config::ProxyBalancer& b : settings.balancers) {
+    balancers_.push_back(std::make_unique<Balancer>(b, t));
+  }
   for (const config::ProxyRoute& r : settings.routes) {
-    backends_.push_back(r.excluded ? nullptr : std::make_unique<Backend>(r, t));
+    Balancer* balancer = nullptr;
+    for (auto& b : balancers_) {
+      if (!r.balancer.empty() && util::iequals(b->name(), r.balancer)) balancer = b.get();
+    }
+    if (!r.balancer.empty() && (!balancer || balancer->empty())) {
+      log::emit(log::LogLevel::error, log::ids::kConfigError,
+                "ProxyPass " + r.path + " at " + r.origin + ": balancer://" + r.balancer +
+                    " has no BalancerMember; answering 503");
+    }
+    route_balancers_.push_back(balancer);
+    bool single = !r.excluded && r.balancer.empty();
+    backends_.push_back(single ? std::make_unique<Backend>(r, t) : nullptr);
   }
 }
 
@@ -68,13 +82,22 @@ class ProxyHandler final : public http::Handler {
       http::error_page(response, 403);
       return;
     }
-    Target target{&proxy_, proxy_.backend(i), backend_target(routes[i], path, request.query)};
-    if (target.backend->in_error(util::monotonic_usec())) {
+    Target target{&proxy_, proxy_.backend(i), proxy_.balancer(i),
+                  backend_target(routes[i], path, request.query)};
+    const util::Usec now = util::monotonic_usec();
+    if (!routes[i].balancer.empty()) {
+      target.backend = target.balancer ? target.balancer->pick(now, {}) : nullptr;
+    } else if (target.backend->in_error(now)) {
+      target.backend = nullptr;
+    }
+    if (!target.backend) {
       // retry=: a backend that failed is not tried again before then.
       if (log::error_log().enabled(log::LogLevel::error)) {
         std::string client = request.peer ? request.peer->address : std::string("-");
+        std::string what = routes[i].balancer.empty() ? proxy_.backend(i)->name()
+                                                      : "balancer://" + routes[i].balancer;
         log::emit(log::LogLevel::error, log::ids::kProxyBackendDown,
-                  log::cat("[client ", client, "] proxy to ", target.backend->name(),
+                  log::cat("[client ", client, "] proxy to ", what,
                            ": in error state (retry=); answered 503"));
       }
       http::error_page(response, 503);

@@ -19,6 +19,7 @@
 #include "config/config.hpp"
 #include "http/handler.hpp"
 #include "proxy/backend.hpp"
+#include "proxy/balancer.hpp"
 #include "util/executor.hpp"
 
 namespace mpmd::proxy {
@@ -34,8 +35,10 @@ class HostProxy {
 
   const config::Proxy& settings() const { return settings_; }
   const std::string& server_name() const { return server_name_; }
-  // Backend of routes()[i]; null for an exclusion (ProxyPass PATH !).
+  // Backend of routes()[i]; null for an exclusion (ProxyPass PATH !) and a balancer.
   Backend* backend(size_t i) const { return backends_[i].get(); }
+  // Balancer of routes()[i] (ProxyPass PATH balancer://NAME), else null.
+  Balancer* balancer(size_t i) const { return route_balancers_[i]; }
   // The URL-path prefixes to mount the handler at.
   std::vector<std::string> mount_points() const;
 
@@ -43,6 +46,8 @@ class HostProxy {
   const config::Proxy& settings_;
   std::string server_name_;
   std::vector<std::unique_ptr<Backend>> backends_;  // as settings_.routes
+  std::vector<std::unique_ptr<Balancer>> balancers_;
+  std::vector<Balancer*> route_balancers_;  // as settings_.routes
 };
 
 // `fallback` answers excluded paths (ProxyPass PATH !): the host's static

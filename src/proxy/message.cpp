@@ -41,8 +41,18 @@ std::string parse_backend_url(std::string_view url, config::ProxyRoute& route) {
     }
     rest = rest.substr(bar + 1);
   }
+  if (util::istarts_with(rest, "balancer://")) {
+    rest.remove_prefix(11);
+    size_t slash = rest.find('/');
+    route.balancer = std::string(rest.substr(0, slash));
+    if (route.balancer.empty()) return "'" + std::string(url) + "' names no balancer";
+    route.base_path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    route.url = std::string(url);
+    return "";
+  }
   if (!util::istarts_with(rest, "http://")) {
-    return "only http:// backends are supported (https://, ws://, balancer:// are not yet), not '" +
+    return "only http:// and balancer:// backends are supported (https://, ws:// are not yet), "
+           "not '" +
            std::string(url) + "'";
   }
   rest.remove_prefix(7);

@@ -15,8 +15,9 @@
 
 namespace mpmd::proxy {
 
-// Parses a ProxyPass URL ("http://host[:port]/path", "unix:/path|http://host/path")
-// into `route` (host, port, unix_path, base_path). "" or an error.
+// Parses a ProxyPass URL ("http://host[:port]/path", "unix:/path|http://host/path",
+// "balancer://name/path") into `route` (host, port, unix_path, balancer,
+// base_path). "" or an error.
 std::string parse_backend_url(std::string_view url, config::ProxyRoute& route);
 
 // RFC 9110 7.6.1: fields a proxy never forwards (Connection, Keep-Alive, TE,

@@ -297,6 +297,78 @@ class KeepAliveRace(unittest.TestCase):
         self.assertEqual(self.backend.connections, 1)
 
 
+class Balancer(unittest.TestCase):
+    """<Proxy balancer://NAME>: loadfactor shares, failover to the next member,
+    a hot standby used only when the others are down, bybusyness."""
+
+    def setUp(self):
+        self.members = []
+        for _ in range(3):
+            b = Backend()
+            self.addCleanup(b.stop)
+            self.members.append(b)
+
+    def start(self, text):
+        if h.ENGINE == "prefork":
+            one_child = "ServerLimit 1\nMaxRequestWorkers 1\n"
+        else:
+            one_child = "ServerLimit 1\nThreadsPerChild 4\nMaxRequestWorkers 4\n"
+        urls = ["http://127.0.0.1:%d" % m.port for m in self.members]
+        server = h.Server(one_child + text.format(*urls), start_servers=1)
+        self.addCleanup(server.stop)
+        server.start()
+        return server
+
+    def counts(self):
+        return [len(m.records) for m in self.members]
+
+    def test_loadfactor_failover_and_hot_standby(self):
+        server = self.start("""
+<Proxy balancer://pool>
+    BalancerMember {0}/m0 loadfactor=3 retry=30
+    BalancerMember {1}/m1 retry=30
+    BalancerMember {2}/m2 status=+H retry=30
+</Proxy>
+ProxyPass /lb balancer://pool/echo
+""")
+        for i in range(40):
+            status, _, body = request(server.port, "GET", "/lb/%d" % i)
+            self.assertEqual(status, 200)
+            self.assertTrue(body.startswith(b"GET /m"), body)
+        self.assertEqual(self.counts(), [30, 10, 0])
+        self.members[0].stop()
+        for i in range(4):  # the first finds m0 down and goes on to m1
+            self.assertEqual(request(server.port, "GET", "/lb/x")[0], 200)
+        self.assertEqual(self.counts()[1:], [14, 0])
+        self.members[1].stop()
+        status, _, body = request(server.port, "GET", "/lb/y")
+        self.assertEqual((status, body), (200, b"GET /m2/echo/y 0"))
+        self.members[2].stop()
+        self.assertEqual(request(server.port, "GET", "/lb/z")[0], 503)
+        self.assertEqual(request(server.port, "GET", "/lb/z", timeout=5)[0], 503)
+        self.assertTrue(h.wait_until(lambda: "balancer://pool" in log_text(server), 5))
+
+    def test_bybusyness_avoids_the_busy_member(self):
+        if h.ENGINE == "prefork":
+            self.skipTest("one connection per child: nothing is busy beside the request")
+        server = self.start("""
+BalancerMember balancer://pool {0} retry=0
+BalancerMember balancer://pool {1} retry=0
+ProxySet balancer://pool lbmethod=bybusyness
+ProxyPass /lb balancer://pool/ timeout=5
+""")
+        import threading
+        stalled = threading.Thread(target=request, args=(server.port, "GET", "/lb/stall"),
+                                   kwargs={"timeout": 20}, daemon=True)
+        stalled.start()
+        self.assertTrue(h.wait_until(lambda: sum(self.counts()) == 1, 5))
+        busy = 0 if self.counts()[0] == 1 else 1
+        for _ in range(4):
+            self.assertEqual(request(server.port, "GET", "/lb/echo")[0], 200)
+        self.assertEqual(len(self.members[busy].records), 1)
+        self.assertEqual(len(self.members[1 - busy].records), 4)
+
+
 class KilledBackend(unittest.TestCase):
     def test_killed_backend_gives_503_at_once(self):
         backend, server = serve(self, lambda b: "ProxyPass /b %s/echo retry=30\n" % b)
