@@ -87,8 +87,12 @@ std::string proxy_pass_reverse(Config& c, const DirectiveCall& call) {
   return "";
 }
 
-// The balancer named by `url` (balancer://NAME), created on first use.
-config::ProxyBalancer* balancer_of(Config& c, const std::string& url, std::string& error) {
+// The balancer a BalancerMember or ProxySet is about: the enclosing <Proxy>'s,
+// else its first argument (balancer://NAME, moving `i` past it); created on
+// first use. Null with `error` set when that is not a balancer URL.
+config::ProxyBalancer* balancer_of(Config& c, const DirectiveCall& call, size_t& i,
+                                   std::string& error) {
+  const std::string& url = call.proxy.empty() ? call.args[i++] : call.proxy;
   if (!util::istarts_with(url, "balancer://") || url.size() == 11) {
     error = "'" + url + "' is not balancer://NAME";
     return nullptr;
@@ -108,8 +112,7 @@ config::ProxyBalancer* balancer_of(Config& c, const std::string& url, std::strin
 std::string balancer_member(Config& c, const DirectiveCall& call) {
   size_t i = 0;
   std::string error;
-  const std::string& name = call.proxy.empty() ? call.args[i++] : call.proxy;
-  config::ProxyBalancer* b = balancer_of(c, name, error);
+  config::ProxyBalancer* b = balancer_of(c, call, i, error);
   if (!b) return error;
   if (i >= call.args.size()) return "takes the member's URL";
   config::ProxyRoute m;
@@ -146,8 +149,7 @@ std::string balancer_member(Config& c, const DirectiveCall& call) {
 std::string proxy_set(Config& c, const DirectiveCall& call) {
   size_t i = 0;
   std::string error;
-  const std::string& name = call.proxy.empty() ? call.args[i++] : call.proxy;
-  config::ProxyBalancer* b = balancer_of(c, name, error);
+  config::ProxyBalancer* b = balancer_of(c, call, i, error);
   if (!b) return error;
   for (; i < call.args.size(); ++i) {
     const std::string& arg = call.args[i];
