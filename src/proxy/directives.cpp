@@ -207,6 +207,14 @@ const config::Directive kDirectives[] = {
     {"ProxySet", 1, -1, kContexts | config::kProxy, proxy_set,
      "ProxySet [balancer://NAME] lbmethod=byrequests|bybusyness: how the balancer picks a "
      "member (default byrequests: by loadfactor)"},
+    {"ProxyStatus", 1, 1, kContexts,
+     [](Config&, const DirectiveCall& call) {
+       std::string v = util::to_lower(call.args[0]);
+       if (v != "on" && v != "off" && v != "full") return "takes On, Off or Full, not '" + v + "'";
+       if (v != "off") call.warn("balancer members are not shown on /server-status yet");
+       return std::string();
+     },
+     "ProxyStatus On|Off|Full: accepted; balancer members are not on /server-status yet"},
     {"ProxyRequests", 1, 1, kContexts, proxy_requests,
      "ProxyRequests Off: no forward proxying (an absolute-form request for another host is "
      "refused); On is not supported"},
