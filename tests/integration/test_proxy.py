@@ -93,8 +93,9 @@ class ProxyToTestBackend(unittest.TestCase):
         cls.server = h.Server(f"""
 ServerName proxy.test
 ProxyRequests Off
+ProxyTimeout 2
 ProxyPass /static !
-ProxyPass /app/ {b}/ timeout=2 retry=0
+ProxyPass /app/ {b}/ retry=0
 ProxyPassReverse /app/ {b}/
 ProxyPass /keep {b}/echo retry=0
 <Location /loc>
@@ -388,7 +389,8 @@ class Streaming(unittest.TestCase):
 
     def setUp(self):
         self.backend, self.server = serve(
-            self, lambda b: "ProxyPass / %s/ retry=0\nLimitRequestBody 0\n" % b)
+            self, lambda b: "ProxyPass / %s/ retry=0\nLimitRequestBody 0\n"
+                            "ProxyIOBufferSize 16384\n" % b)
 
     def test_large_download_streams_with_bounded_memory(self):
         request(self.server.port, "GET", "/echo")
