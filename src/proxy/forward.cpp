@@ -115,8 +115,9 @@ class Forwarding {
       if (!fd) {
         backend_->mark_error(now);
         log(log::LogLevel::error, log::ids::kProxyConnectFailed,
-            "cannot connect: " + error + "; answered 503 (retry in " +
-                std::to_string(backend_->route().retry.count() / 1000) + " s)");
+            "cannot connect: " + error + "; in error state for " +
+                std::to_string(backend_->route().retry.count() / 1000) + " s (retry=)" +
+                (balancer_ ? "; trying another member" : "; answered 503"));
         return Outcome::unavailable;
       }
       conn_ = Conn(std::move(fd), false);

@@ -90,8 +90,8 @@ inline constexpr std::string_view kErrorLogWriteFailed =
 
 // proxy (MPMD0300-MPMD0339 reserved)
 inline constexpr std::string_view kProxyConnectFailed =
-    "MPMD0300";  // a ProxyPass backend refused or did not accept a connection: 503, the backend
-                 // is in error state for retry= seconds (proxy)
+    "MPMD0300";  // a ProxyPass backend refused or did not accept a connection: 503 (a balancer
+                 // tries its next member); it is in error state for retry= seconds (proxy)
 inline constexpr std::string_view kProxyBackendDown =
     "MPMD0301";  // a backend in error state (retry=) was skipped: 503 at once (proxy)
 inline constexpr std::string_view kProxyBadResponse =
