@@ -22,6 +22,9 @@ import socket
 import socketserver
 import threading
 import time
+from pathlib import Path
+
+from raw_http import Reader
 
 
 class Record:
@@ -255,3 +258,35 @@ def wait_port(port, timeout=10.0):
         except OSError:
             time.sleep(0.05)
     return False
+
+
+# Helpers for the suite.
+
+
+def raw(port, data, timeout=20.0):
+    """Sends raw bytes, returns the first response (raw_http.Response)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout)
+    try:
+        s.sendall(data)
+        return Reader(s).read_response()
+    finally:
+        s.close()
+
+
+def log_text(server):
+    try:
+        return server.error_log.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def children_rss_kb(server):
+    total = 0
+    for pid in server.children():
+        try:
+            for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total

@@ -20,14 +20,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 from pathlib import Path
 
 import mpmd_harness as h
-from proxy_backend import Backend, wait_port
+from proxy_backend import Backend, children_rss_kb, log_text, raw, wait_port
 
 GUNICORN = shutil.which("gunicorn")
 
@@ -45,16 +44,6 @@ def request(port, method, path, body=None, headers=None, timeout=20.0):
     return h.http_request(port, method, path, body=body, headers=headers, timeout=timeout)
 
 
-def raw(port, data, timeout=20.0):
-    """Sends raw bytes, returns the first response (raw_http.Response)."""
-    s = socket.create_connection((h.HOST, port), timeout)
-    try:
-        s.sendall(data)
-        return h.Reader(s).read_response()
-    finally:
-        s.close()
-
-
 def serve(testcase, extra, **kw):
     """A test backend and an mpmd whose config is extra(backend URL); both
     stopped when the test ends, also on failure."""
@@ -64,25 +53,6 @@ def serve(testcase, extra, **kw):
     testcase.addCleanup(server.stop)
     server.start()
     return backend, server
-
-
-def log_text(server):
-    try:
-        return server.error_log.read_text(errors="replace")
-    except OSError:
-        return ""
-
-
-def children_rss_kb(server):
-    total = 0
-    for pid in server.children():
-        try:
-            for line in Path("/proc/%d/status" % pid).read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
 
 
 class ProxyToTestBackend(unittest.TestCase):
