@@ -273,6 +273,50 @@ struct Wsgi {
   bool used() const { return !aliases.empty() || !imports.empty() || !daemons.empty(); }
 };
 
+// Reverse proxy (src/proxy/), as mod_proxy's and mod_proxy_http's directives.
+// Rows in proxy/directives.cpp; the handler and the connection pools in proxy/.
+struct ProxyRoute {
+  std::string path;       // the URL-path prefix (ProxyPass's first argument or the <Location>)
+  bool excluded = false;  // ProxyPass PATH !
+  std::string url;        // the backend URL as written ("http://h:p/x", "unix:/s|http://h/")
+  std::string balancer;   // balancer://NAME: NAME, whose members answer ("" = one backend)
+  std::string host;       // backend host (for Host and the connection)
+  uint16_t port = 80;     // backend port
+  std::string unix_path;  // unix:PATH ("" = TCP)
+  std::string base_path;  // the backend URL's path as written ("/" when it has none)
+  Millis timeout{0};      // timeout= (0: ProxyTimeout)
+  Millis connection_timeout{0};  // connectiontimeout= (0: the timeout)
+  Millis retry{60000};           // retry=: a failed backend is skipped this long (Apache's 60 s)
+  Millis ttl{0};                 // ttl=: idle pooled connections kept at most (0: ours, 1 s)
+  bool keepalive = false;        // keepalive=On: SO_KEEPALIVE on backend connections
+  bool disable_reuse = false;    // disablereuse=On: a new connection per request
+  uint32_t max = 0;              // max=: idle connections pooled per child (0: 16)
+  // BalancerMember's own keys.
+  int loadfactor = 1;        // loadfactor=: share of requests (1-100)
+  bool hot_standby = false;  // status=+H: used only while every other member is in error
+  std::string member_route;  // route=
+  std::string origin;        // "file:line"
+};
+// <Proxy balancer://NAME> with its BalancerMembers and ProxySet.
+struct ProxyBalancer {
+  std::string name;
+  std::vector<ProxyRoute> members;
+  std::string lbmethod = "byrequests";  // ProxySet lbmethod=byrequests|bybusyness
+};
+struct ProxyReverse {
+  std::string path;  // the local URL-path prefix
+  std::string url;   // the backend URL prefix found in Location, Content-Location, URI
+};
+struct Proxy {
+  std::vector<ProxyRoute> routes;     // first match wins, as mod_proxy
+  std::vector<ProxyReverse> reverse;  // ProxyPassReverse
+  std::vector<ProxyBalancer> balancers;
+  bool preserve_host = false;       // ProxyPreserveHost
+  bool add_headers = true;          // ProxyAddHeaders
+  Millis timeout{0};                // ProxyTimeout (0: Timeout)
+  uint64_t io_buffer_size = 65536;  // ProxyIOBufferSize: bytes moved per read/write
+};
+
 // What a <VirtualHost> gives the requests it serves. Each field is the main
 // server's unless a directive inside the block sets it (Apache's merge: the
 // server level counts wherever it is written, before or after the block).
@@ -283,6 +327,7 @@ struct VhostSite {
   std::vector<AliasRule> aliases;          // the vhost's, then the server's (mod_alias's merge)
   std::vector<DirectoryRule> directories;  // the server's, then the vhost's
   std::map<int, std::string> error_documents;  // the server's, each status overridable
+  Proxy proxy;                                 // the server's routes, then the vhost's
 };
 
 // One <VirtualHost ADDR...> block.
@@ -328,6 +373,7 @@ struct Config {
   Sessions sessions;
   Offload offload;
   Wsgi wsgi;
+  Proxy proxy;                             // ProxyPass, ProxyPassReverse, ... (src/proxy/)
   std::vector<VirtualHost> virtual_hosts;  // in file order
   Tls tls;                                 // SSL* directives (src/tls/)
   RunAs run_as;                            // User, Group

@@ -30,6 +30,9 @@ enum Context : unsigned {
   // Inside <Files>/<FilesMatch> (alone or in a <Directory>): Require and the
   // Auth rows. Other rows there are skipped with a warning.
   kFiles = 1u << 5,
+  // Inside <Proxy balancer://NAME> (BalancerMember, ProxySet): the setter
+  // finds NAME in DirectiveCall::proxy.
+  kProxy = 1u << 6,
 };
 
 // One use of a directive in a file.
@@ -42,6 +45,7 @@ struct DirectiveCall {
   std::string directory;          // the enclosing <Directory>'s path, absolute ("" = none)
   std::string section;            // "file:line" of the enclosing <Directory> or <Files>
   std::shared_ptr<const FilesMatch> files;  // the enclosing <Files>/<FilesMatch>, if any
+  std::string proxy;                        // the enclosing <Proxy>'s URL ("" = none)
   int virtual_host = -1;                    // the enclosing <VirtualHost> (Config::virtual_hosts)
   std::string server_root;                  // ServerRoot in force at this point
   std::span<const std::string> engines;     // the MPM names the parser was given

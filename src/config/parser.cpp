@@ -43,13 +43,15 @@ constexpr std::string_view kBuiltinModules[] = {
     "authn_file_module",      "mod_authn_file.c",
     "authz_user_module",      "mod_authz_user.c",
     "authz_groupfile_module", "mod_authz_groupfile.c",
+    "proxy_module",           "mod_proxy.c",
+    "proxy_http_module",      "mod_proxy_http.c",
+    "proxy_balancer_module",  "mod_proxy_balancer.c",
 };
 // clang-format on
 
 // Sections mpmd skips with a warning, so that Apache configs still load.
 constexpr std::string_view kIgnoredSections[] = {
-    "locationmatch", "directorymatch", "proxy", "proxymatch",  "if",
-    "elseif",        "else",           "limit", "limitexcept",
+    "locationmatch", "directorymatch", "proxymatch", "if", "elseif", "else", "limit", "limitexcept",
 };
 
 bool is_blank(char c) {
@@ -98,6 +100,7 @@ struct Scope {
   int virtual_host = -1;                    // index in Config::virtual_hosts
   std::shared_ptr<const FilesMatch> files;  // inside <Files>/<FilesMatch>
   std::string files_origin;                 // "file:line" of <Files>/<FilesMatch>
+  std::string proxy;                        // <Proxy balancer://NAME>'s URL (src/proxy/)
 };
 
 // A call inside a <VirtualHost> to a kVirtualHost row, or a <Location> opened
@@ -114,6 +117,7 @@ struct VhostCall {
   std::string directory;  // the enclosing <Directory>, as DirectiveCall's
   std::string section;
   std::shared_ptr<const FilesMatch> files;
+  std::string proxy;  // the enclosing <Proxy>, as DirectiveCall's
 };
 
 struct Section {
@@ -285,10 +289,11 @@ class Run {
       return present != negate;
     }
     if (kind == "files" || kind == "filesmatch") return open_files(s, args, display, line, shown);
-    if (s.scope.location >= 0 || s.scope.directory || s.scope.files) {
-      std::string outer = s.scope.files           ? "Files"
-                          : s.scope.location >= 0 ? "Location"
-                                                  : "Directory";
+    if (s.scope.location >= 0 || s.scope.directory || s.scope.files || !s.scope.proxy.empty()) {
+      std::string outer = s.scope.files            ? "Files"
+                          : !s.scope.proxy.empty() ? "Proxy"
+                          : s.scope.location >= 0  ? "Location"
+                                                   : "Directory";
       error(display, line, shown, "cannot occur within <" + outer + "> section");
       return false;
     }
@@ -300,6 +305,13 @@ class Run {
     } else if (kind == "location") {
       cfg_.locations.push_back(Location{.path = args[0]});
       s.scope.location = int(cfg_.locations.size()) - 1;
+    } else if (kind == "proxy") {  // <Proxy balancer://NAME>: BalancerMember, ProxySet
+      if (!util::istarts_with(args[0], "balancer://")) {
+        warning(display, line, shown,
+                "only <Proxy balancer://NAME> sections are supported; its contents are ignored");
+        return false;
+      }
+      s.scope.proxy = args[0];
     } else if (kind == "directory") {
       if (args[0].starts_with("~")) {
         warning(display, line, shown,
@@ -336,9 +348,12 @@ class Run {
   // level or inside a <Directory>, as in Apache.
   bool open_files(Section& s, const std::vector<std::string>& args, const std::string& display,
                   int line, const std::string& shown) {
-    if (s.scope.location >= 0 || s.scope.files) {
+    if (s.scope.location >= 0 || s.scope.files || !s.scope.proxy.empty()) {
       error(display, line, shown,
-            std::string("cannot occur within <") + (s.scope.files ? "Files" : "Location") +
+            std::string("cannot occur within <") +
+                (s.scope.files           ? "Files"
+                 : s.scope.proxy.empty() ? "Location"
+                                         : "Proxy") +
                 "> section");
       return false;
     }
@@ -388,12 +403,18 @@ class Run {
       }
       return;
     }
-    unsigned need = scope.files           ? kDirectory
+    unsigned need = !scope.proxy.empty()  ? kProxy
+                    : scope.files         ? kDirectory
                     : scope.location >= 0 ? kLocation
                     : scope.directory     ? kDirectory
                                           : kServer;
+    if (need == kProxy && lower(name) == "require" && call.args.size() == 2 &&
+        lower(call.args[0]) == "all" && lower(call.args[1]) == "granted") {
+      return;  // what every proxied request gets anyway
+    }
     if ((row->contexts & need) == 0) {
-      std::string msg = need == kLocation    ? "not allowed inside <Location>"
+      std::string msg = need == kProxy       ? "not allowed inside <Proxy>"
+                        : need == kLocation  ? "not allowed inside <Location>"
                         : need == kDirectory ? "not allowed inside <Directory>"
                         : (row->contexts & kDirectory) != 0
                             ? "only allowed inside <Location> or <Directory>"
@@ -441,7 +462,8 @@ class Run {
                       .server_root = cfg_.server_root,
                       .directory = scope.directory_path,
                       .section = scope.files ? scope.files_origin : scope.directory_origin,
-                      .files = scope.files});
+                      .files = scope.files,
+                      .proxy = scope.proxy});
         return;
       }
       if (scope.location >= 0 && (row->contexts & kVhostAware) == 0) {
@@ -466,6 +488,7 @@ class Run {
     call.directory = scope.directory_path;
     call.section = scope.files ? scope.files_origin : scope.directory_origin;
     call.files = scope.files;
+    call.proxy = scope.proxy;
     call.server_root = cfg_.server_root;
     call.engines = parser_.engines();
     call.warn = [this, &display, line, name](std::string msg) {
@@ -605,6 +628,7 @@ class Run {
         call.directory = vc.directory;
         call.section = vc.section;
         call.files = vc.files;
+        call.proxy = vc.proxy;
         call.engines = parser_.engines();
         call.warn = [this, &vc](std::string msg) {
           warning(vc.display, vc.line, vc.row->name, msg);
@@ -619,6 +643,7 @@ class Run {
                                                           : std::move(scratch.logs.custom_logs);
       site.directories = std::move(scratch.directories);
       site.error_documents = std::move(scratch.error_documents);
+      site.proxy = std::move(scratch.proxy);
       site.aliases = std::move(scratch.aliases);
       site.aliases.insert(site.aliases.end(), cfg_.aliases.begin(), cfg_.aliases.end());
     }

@@ -21,6 +21,7 @@
 #include "http/error_page.hpp"
 #include "http/tls_session.hpp"
 #include "log/access_log.hpp"
+#include "proxy/handler.hpp"
 #include "python/hosting.hpp"
 #include "python/wsgi_handler.hpp"
 #include "site/directory_rules.hpp"
@@ -127,7 +128,8 @@ class ThreadSite final : public mpm::SiteThread,
   scoreboard::Worker* worker_ = nullptr;            // this thread's scoreboard slot, if any
   std::optional<handlers::status::StatusHandler> status_;
   std::optional<handlers::status::MetricsHandler> metrics_;
-  std::unique_ptr<http::Handler> wsgi_;  // WSGIScriptAlias
+  std::unique_ptr<http::Handler> wsgi_;                // WSGIScriptAlias
+  std::vector<std::unique_ptr<http::Handler>> proxy_;  // ProxyPass, one per host that has one
   std::optional<ScoreboardRecorder> recorder_;
   std::optional<RecordingHandler> recording_;
   util::Usec last_flush_ = 0;
@@ -156,6 +158,12 @@ class ChildSite final : public mpm::Site {
       add_host(vh.site.files, vh.site.aliases, " (" + vh.origin + ")");
       locations_.push_back(effective_locations(vh.site.files, vh.site.aliases, vh.site.directories,
                                                vh.site.locations));
+    }
+    for (size_t h = 0; h < files_.size(); ++h) {  // the reverse proxy (ProxyPass)
+      const config::Proxy& p = h == 0 ? config_.proxy : config_.virtual_hosts[h - 1].site.proxy;
+      proxies_.push_back(p.routes.empty() ? nullptr
+                                          : std::make_unique<proxy::HostProxy>(
+                                                p, config_.http.timeout, vhosts_.name(int(h) - 1)));
     }
   }
 
@@ -230,6 +238,8 @@ class ChildSite final : public mpm::Site {
   // The files of the AliasMatch rules (of every host): the directory before
   // any $N of each target.
   std::vector<std::unique_ptr<static_files::StaticFiles>> match_files_;
+  // Per host, as files_: its ProxyPass backends and their pools; null = none.
+  std::vector<std::unique_ptr<proxy::HostProxy>> proxies_;
   // Per host, as files_: its <Directory> rules as URL prefixes, then its <Location>s.
   std::vector<std::vector<config::Location>> locations_;
 };
@@ -278,6 +288,12 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
     }
     if (wsgi_) {
       for (const auto& a : site.python_->wsgi().aliases) host.router.mount(a.url, wsgi_.get());
+    }
+    if (site.proxies_[h]) {
+      proxy_.push_back(proxy::make_handler(*site.proxies_[h], host.files, blocking_pool));
+      for (const auto& p : site.proxies_[h]->mount_points()) {
+        host.router.mount(p, proxy_.back().get());
+      }
     }
     for (const auto& [rule, handler] : site.aliases_[h]) host.router.alias(*rule, handler.get());
     const std::vector<config::CustomLog>& logs =

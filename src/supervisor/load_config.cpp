@@ -17,6 +17,7 @@
 #include "log/directives.hpp"
 #include "mpm/engines.hpp"
 #include "offload/directives.hpp"
+#include "proxy/directives.hpp"
 #include "python/directives.hpp"
 #include "session/directives.hpp"
 #include "supervisor/directives.hpp"
@@ -27,11 +28,12 @@ namespace mpmd::supervisor {
 config::Parser make_parser() {
   std::vector<std::string> engines;
   for (const mpm::Engine& e : mpm::engines()) engines.emplace_back(e.name);
-  return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
-                         handlers::alias_directives(), supervisor::directives(), app::directives(),
-                         session::directives(), offload::directives(), python::directives(),
-                         tls::directives(), auth::directives(), config::accepted_directives()},
-                        std::move(engines));
+  return config::Parser(
+      {config::core_directives(), log::directives(), static_files::directives(),
+       handlers::alias_directives(), supervisor::directives(), app::directives(),
+       session::directives(), offload::directives(), python::directives(), tls::directives(),
+       auth::directives(), proxy::directives(), config::accepted_directives()},
+      std::move(engines));
 }
 
 void apply_defaults(config::Config& config) {

@@ -93,4 +93,21 @@ inline constexpr std::string_view kAuthMisconfigured =
     "MPMD0048";  // Require names users but AuthType, AuthName or AuthUserFile is missing or the
                  // password file cannot be read: 500 (auth)
 
+// proxy (MPMD0300-MPMD0339 reserved)
+inline constexpr std::string_view kProxyConnectFailed =
+    "MPMD0300";  // a ProxyPass backend refused or did not accept a connection: 503 (a balancer
+                 // tries its next member); it is in error state for retry= seconds (proxy)
+inline constexpr std::string_view kProxyBackendDown =
+    "MPMD0301";  // a backend in error state (retry=) was skipped: 503 at once (proxy)
+inline constexpr std::string_view kProxyBadResponse =
+    "MPMD0302";  // a backend sent no valid response head or closed before it: 502 (proxy)
+inline constexpr std::string_view kProxyTimeout =
+    "MPMD0303";  // a backend did not answer within ProxyTimeout / timeout=: 504 (proxy)
+inline constexpr std::string_view kProxyBodyFailed =
+    "MPMD0304";  // a backend failed within the response body: the client's response is cut
+                 // (proxy)
+inline constexpr std::string_view kProxyRetry =
+    "MPMD0305";  // a reused backend connection failed before any response byte; an idempotent
+                 // request without a streamed body was sent again on a new one (proxy, info)
+
 }  // namespace mpmd::log::ids
