@@ -252,6 +252,16 @@ class NoUser(Identity):
         for pid in h.wait_until(lambda: self.serving_children(server), 10):
             self.assert_runs_as(pid, WWW.pw_uid, WWW.pw_gid)
 
+    def test_mpmd_serve_as_root_drops_to_www_data(self):
+        server = h.Server("", start_servers=1)
+        self.addCleanup(server.stop)
+        os.chmod(server.tmp, 0o700)
+        server.start(["serve", str(server.docroot), "--port", str(server.port),
+                      "--mpm", server.engine])
+        self.assertEqual(h.http_get(server.port, "/4k.txt")[0], 200)
+        for pid in h.wait_until(lambda: self.serving_children(server), 10):
+            self.assert_runs_as(pid, WWW.pw_uid, WWW.pw_gid)
+
 
 def main():
     global BUILD
