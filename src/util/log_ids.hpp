@@ -88,4 +88,11 @@ inline constexpr std::string_view kErrorLogWriteFailed =
     "MPMD0046";  // the error log cannot be written: its lines go to stderr or syslog until it
                  // works again, then how many did (util)
 
+// event engine backends (mpm/event; MPMD0400-MPMD0419)
+inline constexpr std::string_view kEventBackendCap =
+    "MPMD0400";  // EventBackend select: WorkerConnections capped below FD_SETSIZE (mpm)
+inline constexpr std::string_view kEventBackendRefused =
+    "MPMD0401";  // the backend cannot wait for a connection's descriptor (select: at or above
+                 // FD_SETSIZE): the connection is closed, logged once a minute (mpm)
+
 }  // namespace mpmd::log::ids
