@@ -18,9 +18,12 @@ constexpr int kMaxEvents = 256;
 
 uint32_t epoll_events(uint32_t interest) {
   uint32_t ev = 0;
-  if (interest & kReadable) ev |= EPOLLIN | EPOLLRDHUP;
   if (interest & kWritable) ev |= EPOLLOUT;
-  return ev | ((interest & kExclusive) ? uint32_t(EPOLLEXCLUSIVE) : uint32_t(EPOLLET));
+  // EPOLLEXCLUSIVE takes EPOLLIN, EPOLLOUT and EPOLLET only (EINVAL otherwise).
+  if (interest & kExclusive)
+    return ev | ((interest & kReadable) ? uint32_t(EPOLLIN) : 0u) | EPOLLEXCLUSIVE;
+  if (interest & kReadable) ev |= EPOLLIN | EPOLLRDHUP;
+  return ev | EPOLLET;
 }
 
 class EpollBackend final : public Backend {

@@ -40,9 +40,10 @@ struct Entry {
 
 uint32_t poll_mask(uint32_t interest) {
   uint32_t m = 0;
-  if (interest & kReadable) m |= POLLIN | POLLRDHUP;
   if (interest & kWritable) m |= POLLOUT;
-  if (interest & kExclusive) m |= EPOLLEXCLUSIVE;
+  // As epoll's: an exclusive wait takes no POLLRDHUP (a listener has no peer).
+  if (interest & kExclusive) return m | ((interest & kReadable) ? POLLIN : 0) | EPOLLEXCLUSIVE;
+  if (interest & kReadable) m |= POLLIN | POLLRDHUP;
   return m;
 }
 

@@ -1,7 +1,9 @@
 #include "mpm/event/backend.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -139,6 +141,30 @@ TEST_P(BackendTest, ADescriptorNumberReusedAfterCloseBelongsToItsNewOwner) {
   EXPECT_EQ(events_of(got, &tag1), 0u);
   EXPECT_TRUE(events_of(got, &tag2) & kReadable);
   backend->before_close(number);
+}
+
+// A listening socket shared by the children, as the loop registers it.
+TEST_P(BackendTest, ReportsASharedListenerWhenAConnectionWaits) {
+  UniqueFd listener(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener.get(), 16), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  util::Status s = backend->add(listener.get(), kReadable | kExclusive, &tag1);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(events_of(wait_for(*backend, 0), &tag1), 0u);
+  UniqueFd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_EQ(connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_TRUE(events_of(wait_for(*backend), &tag1) & kReadable);
+  // Not accepted yet: reported again (level-triggered, in every backend).
+  EXPECT_TRUE(events_of(wait_for(*backend), &tag1) & kReadable);
+  UniqueFd accepted(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(events_of(wait_for(*backend, 50), &tag1), 0u);
+  backend->remove(listener.get());
 }
 
 TEST_P(BackendTest, AddingTwiceFails) {
