@@ -28,6 +28,13 @@ std::vector<config::Directive> directives() {
        [](Config& c, const DirectiveCall& call) {
          for (std::string_view n : backend_names()) {
            if (util::iequals(call.args[0], n)) {
+             // A kernel or seccomp policy may refuse io_uring: say so at -t
+             // and start, not in every child.
+             if (n == "io_uring") {
+               if (auto b = make_backend(n); !b) {
+                 return "io_uring is not available here (" + b.error().message + "); use epoll";
+               }
+             }
              c.event_loop.backend = std::string(n);
              if (c.mpm.name != "event" && call.warn) {
                call.warn("applies to the event engine only; the " + c.mpm.name +
@@ -40,7 +47,8 @@ std::vector<config::Directive> directives() {
        },
        "EventBackend select|poll|epoll|io_uring - event: how each child waits for its "
        "connections: select (below FD_SETSIZE descriptors, WorkerConnections capped to fit), "
-       "poll, epoll (default) or io_uring (multishot poll, one system call per loop turn)"},
+       "poll, epoll (default) or io_uring (multishot poll; a loop turn's interest changes go "
+       "with its wait in one io_uring_enter)"},
   };
 }
 
