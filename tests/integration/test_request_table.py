@@ -163,6 +163,16 @@ class Backend(h.ServerTestCase):
         status, _, body = h.http_get(self.port, "/server-status")
         self.assertIn(b"Event Backend: " + (h.EVENT_BACKEND or "epoll").encode(), body)
 
+    def test_select_caps_worker_connections_below_fd_setsize(self):
+        if h.ENGINE != "event" or h.EVENT_BACKEND != "select":
+            self.skipTest("EventBackend select only")
+        log = h.wait_until(lambda: "MPMD0400" in self.server.error_log.read_text() and
+                           self.server.error_log.read_text(), 5)
+        self.assertTrue(log, "no MPMD0400 at start-up")
+        self.assertRegex(log, r"MPMD0400: EventBackend select cannot wait for descriptors at or "
+                              r"above 1024 \(FD_SETSIZE\): WorkerConnections .* capped at \d+ "
+                              r"per child")
+
 
 def _make_test(row):
     def test(self):
