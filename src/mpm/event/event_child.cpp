@@ -562,8 +562,8 @@ class Loop {
   void close_connection(Conn& c) {
     if (c.queue) c.queue->remove(&c);
     if (c.http && c.http->busy()) {
-      // A handler still has the request: the socket goes now (closing it
-      // removes it from the epoll set), the Conn when the handler lets go.
+      // A handler still has the request: the socket goes now (out of the
+      // backend's set first), the Conn when the handler lets go.
       unregister(c);
       c.transport->close();
       c.state = ConnState::released;
@@ -573,7 +573,7 @@ class Loop {
       std::lock_guard lock(completed_mutex_);
       if (c.wake_queued) completed_.erase(std::find(completed_.begin(), completed_.end(), &c));
     }
-    // Closing the descriptor (with the Conn) removes it from the epoll set.
+    // The backend forgets the descriptor (unregister()), then it closes with the Conn.
     size_t index = c.index;
     std::unique_ptr<Conn> closing = std::move(all_[index]);
     if (index + 1 != all_.size()) {
@@ -600,7 +600,7 @@ class Loop {
     unwatch_listeners();  // all of them, also where watching them failed half-way
   }
 
-  // Puts the listeners in the epoll set, or takes them out, as the reasons
+  // Puts the listeners in the backend's set, or takes them out, as the reasons
   // not to accept (stopping, out of descriptors, WorkerConnections, above its
   // share) say. Where putting them back fails, tries again in 100 ms.
   void update_listening() {
@@ -621,7 +621,8 @@ class Loop {
   }
 
   util::Status watch(ListenSource& l) {
-    // EPOLLEXCLUSIVE: one connection wakes one child, not all of them.
+    // Exclusive (epoll, io_uring): one connection wakes one child, not all
+    // of them. select and poll wake every child; the losers' accept4 says EAGAIN.
     util::Status s = backend_->add(l.acceptor.fd(), kReadable | kExclusive, &l);
     if (!s && s.error().code != EEXIST) return util::Error{"listener: " + s.error().message};
     return {};
@@ -695,7 +696,7 @@ class Loop {
   bool at_capacity_ = false;
   util::Usec last_capacity_log_ = -60'000'000;
   util::Usec last_refused_log_ = -60'000'000;
-  // Accepting: the listeners are in the epoll set while none of the reasons
+  // Accepting: the listeners are in the backend's set while none of the reasons
   // below holds (update_listening()).
   bool watching_ = false;
   bool accepting_ = true;       // false once stopping
