@@ -24,6 +24,7 @@
 #include "log/configure.hpp"
 #include "mpm/common/child.hpp"
 #include "mpm/engines.hpp"
+#include "mpm/event/backend.hpp"
 #include "site/vhosts.hpp"
 #include "supervisor/config_checks.hpp"
 #include "supervisor/load_config.hpp"
@@ -43,6 +44,7 @@ constexpr const char* kUsage =
     R"(Usage: mpmd [-f FILE] [-d DIR] [-D NAME] [-k start|stop|restart|graceful|graceful-stop]
             [-t] [-S] [-M] [-X] [-L] [-v] [-h]
        mpmd serve [DIR] [--port N] [--listen ADDR] [--mpm event] [--tls]
+                  [--event-backend select|poll|epoll|io_uring]
 
 Options:
   -f FILE          configuration file (Apache syntax; default conf/mpmd.conf)
@@ -81,7 +83,8 @@ serve: serves DIR (default: the current directory) with no config file, like
 `python3 -m http.server` but fast: port 8080 on all addresses unless --port /
 --listen say otherwise, directory listings on, access log on standard output.
 --tls serves HTTPS with a self-signed certificate for localhost made in memory
-(for local use: browsers warn about it).
+(for local use: browsers warn about it). --event-backend chooses how the event
+engine waits (EventBackend; default epoll).
 
 Run as root, mpmd keeps root in its master only (to bind, open logs, read keys):
 children, WSGI daemons and offload helpers run as User/Group; `User root` is
@@ -269,6 +272,15 @@ int serve(int argc, char** argv) {
       cfg.mpm.name = value("--mpm");
     } else if (a == "--tls") {
       cfg.tls.self_signed = true;
+    } else if (a == "--event-backend") {
+      cfg.event_loop.backend = value("--event-backend");
+      if (!mpm::event::known_backend(cfg.event_loop.backend)) {
+        std::fprintf(stderr,
+                     "mpmd serve: unknown event backend '%s': must be select, poll, epoll or "
+                     "io_uring\n",
+                     cfg.event_loop.backend.c_str());
+        return 1;
+      }
     } else if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -304,8 +316,9 @@ int serve(int argc, char** argv) {
                  "trust it); Ctrl-C stops\n",
                  resolved, port, cfg.mpm.name.c_str());
   } else {
-    std::fprintf(stderr, "mpmd: serving %s on port %ld (%s engine); Ctrl-C stops\n", resolved, port,
-                 cfg.mpm.name.c_str());
+    std::fprintf(stderr, "mpmd: serving %s on port %ld (%s engine%s%s); Ctrl-C stops\n", resolved,
+                 port, cfg.mpm.name.c_str(), cfg.mpm.name == "event" ? ", backend " : "",
+                 cfg.mpm.name == "event" ? cfg.event_loop.backend.c_str() : "");
   }
   return supervisor::run_master(std::move(cfg), nullptr);
 }

@@ -351,6 +351,12 @@ struct RunAs {
   util::Identity identity;      // the result, with supplementary groups (apply_defaults)
 };
 
+// EventBackend (src/mpm/event/backend.hpp, directives.cpp): how the event
+// engine's children wait for their descriptors.
+struct EventLoop {
+  std::string backend = "epoll";  // select | poll | epoll | io_uring
+};
+
 struct Config {
   std::string file;          // the main config file, absolute
   std::string server_root;   // ServerRoot, absolute (default: directory of the main file's parent)
@@ -360,6 +366,7 @@ struct Config {
   std::vector<ListenAddress> listen;
   std::vector<std::string> defines;  // -D names, for <IfDefine>
   Mpm mpm;
+  EventLoop event_loop;  // EventBackend
   Http http;
   StaticFiles files;
   Logs logs;

@@ -46,6 +46,7 @@ handlers::status::StatusFacts status_facts(const mpm::ChildEnv& env, bool async)
   f.server_name = env.config->server_name;
   f.server_version = std::string(kName) + "/" + std::string(kVersion);
   f.mpm = env.config->mpm.name;
+  if (f.mpm == "event") f.event_backend = env.config->event_loop.backend;  // EventBackend
   f.server_limit = env.server_limit;
   f.threads_per_child = env.threads_per_child;
   f.max_request_workers = env.max_request_workers;

@@ -16,6 +16,7 @@
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
 #include "mpm/engines.hpp"
+#include "mpm/event/directives.hpp"
 #include "offload/directives.hpp"
 #include "proxy/directives.hpp"
 #include "python/directives.hpp"
@@ -28,12 +29,12 @@ namespace mpmd::supervisor {
 config::Parser make_parser() {
   std::vector<std::string> engines;
   for (const mpm::Engine& e : mpm::engines()) engines.emplace_back(e.name);
-  return config::Parser(
-      {config::core_directives(), log::directives(), static_files::directives(),
-       handlers::alias_directives(), supervisor::directives(), app::directives(),
-       session::directives(), offload::directives(), python::directives(), tls::directives(),
-       auth::directives(), proxy::directives(), config::accepted_directives()},
-      std::move(engines));
+  return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
+                         handlers::alias_directives(), supervisor::directives(), app::directives(),
+                         session::directives(), offload::directives(), python::directives(),
+                         tls::directives(), auth::directives(), proxy::directives(),
+                         mpm::event::directives(), config::accepted_directives()},
+                        std::move(engines));
 }
 
 void apply_defaults(config::Config& config) {

@@ -110,4 +110,11 @@ inline constexpr std::string_view kProxyRetry =
     "MPMD0305";  // a reused backend connection failed before any response byte; an idempotent
                  // request without a streamed body was sent again on a new one (proxy, info)
 
+// event engine backends (mpm/event; MPMD0400-MPMD0419)
+inline constexpr std::string_view kEventBackendCap =
+    "MPMD0400";  // EventBackend select: WorkerConnections capped below FD_SETSIZE (mpm)
+inline constexpr std::string_view kEventBackendRefused =
+    "MPMD0401";  // the backend cannot wait for a connection's descriptor (select: at or above
+                 // FD_SETSIZE): the connection is closed, logged once a minute (mpm)
+
 }  // namespace mpmd::log::ids

@@ -1,7 +1,7 @@
 """Shared harness for mpmd's integration suites.
 
 Every suite is a plain unittest script run as
-    python3 <suite>.py --mpmd PATH/TO/mpmd --engine event [unittest args]
+    python3 <suite>.py --mpmd PATH/TO/mpmd --engine event [--event-backend poll] [unittest args]
 and uses only the standard library.  The harness:
 
 * builds a document root with known content (see `make_docroot`),
@@ -37,6 +37,8 @@ REPO = Path(__file__).resolve().parents[2]
 # Filled in by main() from the command line (or MPMD_BIN / MPMD_ENGINE).
 MPMD = os.environ.get("MPMD_BIN", str(REPO / "build" / "mpmd"))
 ENGINE = os.environ.get("MPMD_ENGINE", "event")
+# --event-backend NAME: EventBackend for the event engine's servers ("" = the default, epoll).
+EVENT_BACKEND = os.environ.get("MPMD_EVENT_BACKEND", "")
 
 START_TIMEOUT = 10.0  # seconds until the port must accept
 STOP_TIMEOUT = 5.0  # seconds after SIGTERM before SIGKILL
@@ -228,7 +230,7 @@ class Server:
 ServerRoot "{t}"
 Listen {HOST}:{self.port}
 MPM {self.engine}
-StartServers {start_servers}
+{self.backend_line()}StartServers {start_servers}
 DocumentRoot "{self.docroot}"
 DirectoryIndex index.html
 ErrorLog "{self.error_log}"
@@ -241,6 +243,12 @@ Timeout {timeout}
 TypesConfig "{mime_types_path(t)}"
 {extra}
 """
+
+    def backend_line(self):
+        """EventBackend NAME for the event engine under --event-backend NAME."""
+        if self.engine == "event" and EVENT_BACKEND:
+            return "EventBackend %s\n" % EVENT_BACKEND
+        return ""
 
     @property
     def url(self):
@@ -629,17 +637,21 @@ def _at_exit():
 
 
 def main():
-    """Parses --mpmd/--engine, runs unittest, prints logs of servers on failure."""
-    global MPMD, ENGINE
+    """Parses --mpmd/--engine/--event-backend, runs unittest, prints logs of servers on
+    failure."""
+    global MPMD, ENGINE, EVENT_BACKEND
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--mpmd", default=MPMD)
     parser.add_argument("--engine", default=ENGINE)
+    parser.add_argument("--event-backend", default=EVENT_BACKEND)
     args, rest = parser.parse_known_args()
     MPMD = os.path.abspath(args.mpmd)
     ENGINE = args.engine
+    EVENT_BACKEND = args.event_backend
     atexit.register(_at_exit)
     signal.signal(signal.SIGTERM, _on_signal)
-    print("mpmd integration: binary %s, engine %s" % (MPMD, ENGINE), flush=True)
+    print("mpmd integration: binary %s, engine %s%s" % (
+        MPMD, ENGINE, (", event backend " + EVENT_BACKEND) if EVENT_BACKEND else ""), flush=True)
     if not os.environ.get("MPMD_STANDIN") and not os.access(MPMD, os.X_OK):
         print("mpmd binary not found: %s" % MPMD, file=sys.stderr)
         sys.exit(1)

@@ -61,6 +61,18 @@ class ConfigTest(PerTestServer):
         self.assertEqual(rc, 1, out)
         self.assertRegex(out, re.escape(str(self.server.conf)) + ":%d: StartServers" % line)
 
+    def test_unknown_event_backend(self):
+        self.require_mpmd()
+        line = self.write_with("EventBackend kqueue")
+        rc, out = run_mpmd("-t", "-f", str(self.server.conf))
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, re.escape(str(self.server.conf)) + ":%d: EventBackend" % line)
+        self.assertIn("unknown event backend 'kqueue': must be one of select, poll, epoll, "
+                      "io_uring", out)
+        rc, out = run_mpmd("serve", "--event-backend", "kqueue")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("unknown event backend 'kqueue'", out)
+
     def test_bad_config_refuses_to_start(self):
         self.require_mpmd()
         self.write_with("NoSuchDirective on")
@@ -200,6 +212,24 @@ class Control(PerTestServer):
         resp, _ = h.exchange(self.server.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         self.assertEqual(resp.status, 200)
         self.assertEqual(resp.body, h.INDEX_HTML)
+
+    def test_serve_with_each_event_backend(self):
+        self.require_mpmd()
+        if self.server.engine != "event":
+            self.skipTest("EventBackend is the event engine's")
+        for backend in ["select", "poll", "io_uring"]:
+            with self.subTest(backend=backend):
+                server = h.Server()
+                try:
+                    server.start(["serve", str(server.docroot), "--port", str(server.port),
+                                  "--listen", h.HOST, "--event-backend", backend])
+                    resp, _ = h.exchange(server.port,
+                                         b"GET /4k.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+                    self.assertEqual(resp.status, 200)
+                    self.assertEqual(resp.body, h.content_4k())
+                    self.assertIn("backend " + backend, server.output.read_text())
+                finally:
+                    server.stop()
 
 
 class Logs(h.ServerTestCase):

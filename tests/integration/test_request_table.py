@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Suite request_table: every row of request_table.py over a raw socket, one test per row."""
 
+import json
 import re
 import time
 
@@ -144,6 +145,33 @@ class RequestTable(h.ServerTestCase):
         transcript.append("(follow-up) " + probe.describe(80))
         if probe.status != 200:
             raise AssertionError("follow-up request on the same connection got %d" % probe.status)
+
+
+class Backend(h.ServerTestCase):
+    """The rows above ran under the backend asked for (--event-backend), not the default."""
+    EXTRA = h.STATUS_LOCATIONS
+
+    def test_status_page_names_the_backend_in_use(self):
+        auto = h.status_auto(self.port)
+        if h.ENGINE != "event":
+            self.assertNotIn("EventBackend", auto)
+            return
+        self.assertEqual(auto.get("EventBackend"), h.EVENT_BACKEND or "epoll", auto)
+        status, _, body = h.http_get(self.port, "/server-status?json")
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["event_backend"], h.EVENT_BACKEND or "epoll")
+        status, _, body = h.http_get(self.port, "/server-status")
+        self.assertIn(b"Event Backend: " + (h.EVENT_BACKEND or "epoll").encode(), body)
+
+    def test_select_caps_worker_connections_below_fd_setsize(self):
+        if h.ENGINE != "event" or h.EVENT_BACKEND != "select":
+            self.skipTest("EventBackend select only")
+        log = h.wait_until(lambda: "MPMD0400" in self.server.error_log.read_text() and
+                           self.server.error_log.read_text(), 5)
+        self.assertTrue(log, "no MPMD0400 at start-up")
+        self.assertRegex(log, r"MPMD0400: EventBackend select cannot wait for descriptors at or "
+                              r"above 1024 \(FD_SETSIZE\): WorkerConnections .* capped at \d+ "
+                              r"per child")
 
 
 def _make_test(row):

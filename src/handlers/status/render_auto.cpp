@@ -42,6 +42,8 @@ std::string render_auto(const Report& r) {
   out += '\n';
   line(out, "ServerVersion", f.server_version);
   line(out, "ServerMPM", f.mpm);
+  // Not Apache's: a string key, which Apache's readers skip as they skip ServerMPM's value.
+  if (!f.event_backend.empty()) line(out, "EventBackend", f.event_backend);
   line(out, "Server Built", f.server_built.empty() ? server_built_text() : f.server_built);
   line(out, "CurrentTime", apache_time(r.now));
   line(out, "RestartTime", apache_time(r.restart));

@@ -58,6 +58,7 @@ void head(std::string& out, const Report& r, std::string_view via) {
   out += ")</h1>\n\n<dl>";
   dt(out, "Server Version: ", f.server_version);
   dt(out, "Server MPM: ", f.mpm);
+  if (!f.event_backend.empty()) dt(out, "Event Backend: ", f.event_backend);
   dt(out, "Server Built: ", f.server_built.empty() ? server_built_text() : f.server_built);
   out += "</dl><hr /><dl>\n";
   dt(out, "Current Time: ", apache_time(r.now));

@@ -96,6 +96,7 @@ void facts(Json& j, const Report& r) {
   j.field("server_name", r.host);
   j.field("server_version", f.server_version);
   j.field("server_mpm", f.mpm);
+  if (!f.event_backend.empty()) j.field("event_backend", f.event_backend);
   j.field("server_built", f.server_built.empty() ? server_built_text() : f.server_built);
   j.field("current_time", apache_time(r.now));
   j.field("current_time_unix", uint64_t(r.now < 0 ? 0 : r.now / 1'000'000));

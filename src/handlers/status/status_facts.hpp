@@ -13,6 +13,7 @@ struct StatusFacts {
   std::string server_name;                    // ServerName; empty = this host's name
   std::string server_version = "mpmd/0.1.0";  // ServerVersion (NAME/X.Y.Z, as exporters parse it)
   std::string mpm = "event";                  // ServerMPM: prefork, worker or event
+  std::string event_backend;                  // event: EventBackend (epoll, ...); "" otherwise
   std::string server_built;                   // empty = this binary's build date
   int server_limit = 1;
   int threads_per_child = 1;  // 1 for prefork

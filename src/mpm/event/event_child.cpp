@@ -1,6 +1,5 @@
 #include "mpm/event/event_child.hpp"
 
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "mpm/common/driver.hpp"
 #include "mpm/common/read_timeout.hpp"
 #include "mpm/common/services.hpp"
+#include "mpm/event/backend.hpp"
 #include "mpm/event/fair_share.hpp"
 #include "mpm/event/timeout_queue.hpp"
 #include "net/transport.hpp"
@@ -94,7 +94,28 @@ struct Conn : Source, QueueLink {
   util::Usec read_deadline = 0;  // RequestReadTimeout; 0 = none
   ConnPort port;
   bool wake_queued = false;  // in Loop::completed_ (guarded by its mutex)
+  bool registered = false;   // its socket is in the backend's interest set
+  uint32_t interest = 0;     // what it waits for (level-triggered backends)
 };
+
+// What a connection waiting for `w` waits for (level-triggered backends).
+uint32_t interest_for(Wait w) {
+  switch (w) {
+    case Wait::read:
+      return kReadable;
+    case Wait::write:
+      return kWritable;
+    case Wait::handler:
+    case Wait::done:
+      break;
+  }
+  return 0;
+}
+
+// Descriptors the child keeps besides connections (listeners, logs, files
+// being sent, the loop's own): select's FD_SETSIZE less these is the most
+// connections it can wait for.
+constexpr size_t kDescriptorReserve = 64;
 
 // WorkerConnections, or what the open-file limit leaves after a reserve for
 // files being sent, logs and listeners.
@@ -129,18 +150,19 @@ class Loop {
   ~Loop() = default;
 
   util::Status init() {
-    epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
-    if (!epfd_) return util::Error::from_errno("epoll_create1");
+    const std::string& name = env_.config->event_loop.backend;
+    util::Result<std::unique_ptr<Backend>> backend = make_backend(name);
+    if (!backend) return util::Error{"EventBackend " + name + ": " + backend.error().message};
+    backend_ = std::move(*backend);
+    cap_for_backend();
     signal_.kind = Source::Kind::signal;
     sigfd_.reset(open_child_signalfd());
-    if (!sigfd_ || !add(sigfd_.get(), EPOLLIN, &signal_)) {
-      return util::Error::from_errno("signalfd");
-    }
+    if (!sigfd_) return util::Error::from_errno("signalfd");
+    if (util::Status s = backend_->add(sigfd_.get(), kReadable, &signal_); !s) return s;
     wake_.kind = Source::Kind::wake;
     wakefd_.reset(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    if (!wakefd_ || !add(wakefd_.get(), EPOLLIN, &wake_)) {
-      return util::Error::from_errno("eventfd");
-    }
+    if (!wakefd_) return util::Error::from_errno("eventfd");
+    if (util::Status s = backend_->add(wakefd_.get(), kReadable, &wake_); !s) return s;
     for (size_t i = 0; i < env_.listeners.size(); ++i) {
       listeners_.push_back(std::make_unique<ListenSource>(env_.listeners[i], i));
       if (!listeners_.back()->acceptor.ok()) return util::Error::from_errno("dup(listener)");
@@ -152,21 +174,21 @@ class Loop {
   }
 
   int run() {
-    epoll_event events[kMaxEvents];
+    Ready events[kMaxEvents];
     publish();  // the other children count this one from now on
     while (!done()) {
       const int wait = wait_ms();  // at most a second
       scoreboard::report_progress(worker_, util::monotonic_usec(), util::Usec(wait) * 1000);
-      int n = epoll_wait(epfd_.get(), events, kMaxEvents, wait);
-      if (n < 0 && errno != EINTR) {
-        log::emit(LogLevel::crit, log::ids::kEventLoopFailed,
-                  std::string("epoll_wait: ") + std::strerror(errno));
+      util::Result<size_t> ready = backend_->wait(events, wait);
+      if (!ready) {
+        log::emit(LogLevel::crit, log::ids::kEventLoopFailed, ready.error().message);
         return 1;
       }
+      const size_t n = *ready;
       now_ = util::monotonic_usec();
       scoreboard::report_progress(worker_, now_);
       set_state(scoreboard::State::write);
-      for (int i = 0; i < n; ++i) dispatch(events[i]);
+      for (size_t i = 0; i < n; ++i) dispatch(events[i]);
       closed_.clear();
       expire();
       closed_.clear();
@@ -194,11 +216,52 @@ class Loop {
     process_->accepted.store(accepted_, std::memory_order_relaxed);
   }
 
-  bool add(int fd, uint32_t events, Source* src) {
-    epoll_event ev;
-    ev.events = events;
-    ev.data.ptr = src;
-    return epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
+  // select: connections are capped below FD_SETSIZE (WorkerConnections),
+  // and a connection that still gets a descriptor past it (files being sent
+  // hold low ones) is closed at once (open_connection()).
+  void cap_for_backend() {
+    const size_t limit = size_t(backend_->fd_limit());
+    const size_t cap = limit - kDescriptorReserve - env_.listeners.size();
+    if (max_open_ <= cap) return;
+    const uint32_t configured = env_.config->mpm.worker_connections;
+    if (env_.slot == 0) {  // once per start, not once per child
+      log::emit(LogLevel::warn, log::ids::kEventBackendCap,
+                "EventBackend " + std::string(backend_->name()) + " cannot wait for descriptors " +
+                    "at or above " + std::to_string(limit) + " (FD_SETSIZE): WorkerConnections " +
+                    (configured ? std::to_string(configured)
+                                : std::string("(from the open-file limit)")) +
+                    " capped at " + std::to_string(cap) + " per child");
+    }
+    max_open_ = cap;
+  }
+
+  // Level-triggered backends wait for what the connection waits for now;
+  // edge-triggered ones have it registered for both, once.
+  void want(Conn& c, uint32_t interest) {
+    if (backend_->edge_triggered() || !c.registered || c.interest == interest) return;
+    if (backend_->modify(c.transport->fd(), interest, &c)) c.interest = interest;
+  }
+
+  // The backend cannot wait for this connection's socket (select: a
+  // descriptor past FD_SETSIZE): it is closed unanswered, as at
+  // WorkerConnections, and logged once a minute.
+  void refuse_connection(const util::Error& why) {
+    if (env_.scoreboard) {
+      env_.scoreboard->global().connections_refused.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (now_ - last_refused_log_ >= 60'000'000) {
+      last_refused_log_ = now_;
+      log::emit(LogLevel::error, log::ids::kEventBackendRefused,
+                "EventBackend " + std::string(backend_->name()) + ": " + why.message +
+                    "; connection closed (lower WorkerConnections, or use EventBackend epoll)");
+    }
+  }
+
+  // Before the connection's socket closes.
+  void unregister(Conn& c) {
+    if (!c.registered) return;
+    backend_->before_close(c.transport->fd());
+    c.registered = false;
   }
 
   bool done() const { return stop_now_ || (stopping_ && connections_ == 0); }
@@ -214,8 +277,8 @@ class Loop {
     return wait <= 0 ? 0 : int((wait + 999) / 1000);
   }
 
-  void dispatch(const epoll_event& ev) {
-    auto* src = static_cast<Source*>(ev.data.ptr);
+  void dispatch(const Ready& ev) {
+    auto* src = static_cast<Source*>(ev.tag);
     switch (src->kind) {
       case Source::Kind::listener:
         on_listener_ready(*static_cast<ListenSource*>(src));
@@ -354,7 +417,14 @@ class Loop {
     c->http.emplace(services_.settings(), services_.handler(), services_.observer(),
                     services_.clock(), services_.dates(), c->peer, &c->port);
     c->read_timer = ReadTimer(&env_.config->http);
-    if (!add(c->transport->fd(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c)) return;
+    // Edge-triggered: registered once for both directions. Level-triggered:
+    // for the request, then for what the connection waits for (want()).
+    c->interest = backend_->edge_triggered() ? kReadable | kWritable : kReadable;
+    if (util::Status s = backend_->add(c->transport->fd(), c->interest, c); !s) {
+      refuse_connection(s.error());
+      return;
+    }
+    c->registered = true;
     c->index = all_.size();
     all_.push_back(std::move(owned));
     ++connections_;
@@ -364,7 +434,11 @@ class Loop {
 
   void drive(Conn& c) {
     if (c.state == ConnState::lingering) {
-      if (discard_input(*c.transport)) close_connection(c);
+      if (discard_input(*c.transport)) {
+        close_connection(c);
+      } else {
+        want(c, kReadable);
+      }
       return;
     }
     Wait w = pump(*c.transport, *c.http);
@@ -378,8 +452,10 @@ class Loop {
       // brings it back (resume_completed()).
       if (c.queue) c.queue->remove(&c);
       if (c.state != ConnState::timed_out) c.state = ConnState::deferred;
+      want(c, 0);
       return;
     }
+    want(c, interest_for(w));
     if (c.state == ConnState::timed_out) return;  // keeps its grace deadline
     c.read_deadline = c.read_timer.update(*c.http, now_, c.transport->handshake_pending());
     if (c.http->idle() && !c.transport->handshake_pending()) {
@@ -452,6 +528,7 @@ class Loop {
     if (w == Wait::done) {
       linger(c);
     } else {
+      want(c, interest_for(w));
       grace_q_.push(&c, now_);
     }
   }
@@ -463,6 +540,7 @@ class Loop {
       return;
     }
     c.state = ConnState::lingering;
+    want(c, kReadable);
     linger_q_.push(&c, now_);
   }
 
@@ -484,8 +562,9 @@ class Loop {
   void close_connection(Conn& c) {
     if (c.queue) c.queue->remove(&c);
     if (c.http && c.http->busy()) {
-      // A handler still has the request: the socket goes now (closing it
-      // removes it from the epoll set), the Conn when the handler lets go.
+      // A handler still has the request: the socket goes now (out of the
+      // backend's set first), the Conn when the handler lets go.
+      unregister(c);
       c.transport->close();
       c.state = ConnState::released;
       return;
@@ -494,7 +573,7 @@ class Loop {
       std::lock_guard lock(completed_mutex_);
       if (c.wake_queued) completed_.erase(std::find(completed_.begin(), completed_.end(), &c));
     }
-    // Closing the descriptor (with the Conn) removes it from the epoll set.
+    // The backend forgets the descriptor (unregister()), then it closes with the Conn.
     size_t index = c.index;
     std::unique_ptr<Conn> closing = std::move(all_[index]);
     if (index + 1 != all_.size()) {
@@ -504,6 +583,7 @@ class Loop {
     all_.pop_back();
     --connections_;
     closing->state = ConnState::closed;
+    unregister(*closing);
     closing->transport->close();
     closed_.push_back(std::move(closing));
     if (at_capacity_ && connections_ * 10 < size_t(max_open_) * 9) {
@@ -520,7 +600,7 @@ class Loop {
     unwatch_listeners();  // all of them, also where watching them failed half-way
   }
 
-  // Puts the listeners in the epoll set, or takes them out, as the reasons
+  // Puts the listeners in the backend's set, or takes them out, as the reasons
   // not to accept (stopping, out of descriptors, WorkerConnections, above its
   // share) say. Where putting them back fails, tries again in 100 ms.
   void update_listening() {
@@ -541,10 +621,10 @@ class Loop {
   }
 
   util::Status watch(ListenSource& l) {
-    // EPOLLEXCLUSIVE: one connection wakes one child, not all of them.
-    if (!add(l.acceptor.fd(), EPOLLIN | EPOLLEXCLUSIVE, &l) && errno != EEXIST) {
-      return util::Error::from_errno("epoll_ctl(listener)");
-    }
+    // Exclusive (epoll, io_uring): one connection wakes one child, not all
+    // of them. select and poll wake every child; the losers' accept4 says EAGAIN.
+    util::Status s = backend_->add(l.acceptor.fd(), kReadable | kExclusive, &l);
+    if (!s && s.error().code != EEXIST) return util::Error{"listener: " + s.error().message};
     return {};
   }
 
@@ -553,7 +633,8 @@ class Loop {
   // connection wakes another idle child, if there is one.
   void requeue(ListenSource& l) {
     requeued_at_ = now_;
-    epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l.acceptor.fd(), nullptr);
+    if (!backend_->requeues_on_readd()) return;
+    backend_->remove(l.acceptor.fd());
     if (util::Status s = watch(l); !s) {
       log::emit(LogLevel::error, log::ids::kAcceptFailed, s.error().message);
       pause_accepting();
@@ -563,7 +644,7 @@ class Loop {
   void unwatch_listeners() {
     watching_ = false;
     for (auto& l : listeners_) {
-      if (l->acceptor.ok()) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, l->acceptor.fd(), nullptr);
+      if (l->acceptor.ok()) backend_->remove(l->acceptor.fd());
     }
   }
 
@@ -588,7 +669,7 @@ class Loop {
 
   const ChildEnv& env_;
   Services& services_;
-  util::UniqueFd epfd_;
+  std::unique_ptr<Backend> backend_;  // EventBackend: epoll, select, poll or io_uring
   util::UniqueFd sigfd_;
   Source signal_{};
   util::UniqueFd wakefd_;  // eventfd: deferred responses completed
@@ -614,7 +695,8 @@ class Loop {
   size_t max_open_ = 0;
   bool at_capacity_ = false;
   util::Usec last_capacity_log_ = -60'000'000;
-  // Accepting: the listeners are in the epoll set while none of the reasons
+  util::Usec last_refused_log_ = -60'000'000;
+  // Accepting: the listeners are in the backend's set while none of the reasons
   // below holds (update_listening()).
   bool watching_ = false;
   bool accepting_ = true;       // false once stopping

@@ -1,5 +1,6 @@
-// The event engine's child process: one non-blocking epoll loop that accepts,
-// reads, parses, handles and writes for every connection it owns.
+// The event engine's child process: one non-blocking loop that accepts,
+// reads, parses, handles and writes for every connection it owns, waiting
+// with the EventBackend (epoll by default; mpm/event/backend.hpp).
 #pragma once
 
 #include "mpm/common/child.hpp"

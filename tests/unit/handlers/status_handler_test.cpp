@@ -137,6 +137,22 @@ TEST(StatusAuto, NonAsyncMpmHasNoConnectionKeys) {
   EXPECT_NE(body.find("ServerMPM: worker\n"), std::string::npos);
 }
 
+TEST(StatusPages, ShowTheEventBackendOnlyWhenThereIsOne) {
+  Board b;
+  EXPECT_EQ(serve(b, "auto").body().find("EventBackend"), std::string::npos);
+  EXPECT_EQ(serve(b, "json").body().find("event_backend"), std::string::npos);
+  b.facts.event_backend = "io_uring";
+  const std::string body = serve(b, "auto").body();
+  const auto lines = auto_lines(body);
+  EXPECT_EQ(value_of(lines, "EventBackend"), "io_uring");
+  // Right after ServerMPM; Apache's keys keep their order around it.
+  EXPECT_NE(body.find("ServerMPM: event\nEventBackend: io_uring\nServer Built:"), std::string::npos)
+      << body;
+  EXPECT_NE(serve(b, "json").body().find("\"server_mpm\":\"event\",\"event_backend\":\"io_uring\""),
+            std::string::npos);
+  EXPECT_NE(serve(b, "").body().find("Event Backend: io_uring"), std::string::npos);
+}
+
 // Lines an access log lost, and a child the master found stuck (pid 1000, slot 0).
 void lose_lines_and_stop_a_child(Board& b) {
   b.board->global().log_loss[1].dropped = 17;
