@@ -31,8 +31,25 @@ struct ListenAddress {
 using LogLevel = log::LogLevel;
 
 struct CustomLog {
-  std::string path;    // resolved against ServerRoot; "-" or "/dev/stdout" = stdout
-  std::string format;  // the LogFormat string (nickname already resolved)
+  std::string path;          // resolved against ServerRoot; "-" or "/dev/stdout" = stdout
+  std::string format;        // the LogFormat string (nickname already resolved)
+  std::string env;           // env=VAR: only requests with VAR set ("" = every request)
+  bool env_negated = false;  // env=!VAR: only requests without it
+};
+
+// mod_setenvif's and mod_env's rows, in file order: the request's
+// environment variables (CustomLog env=, %{VAR}e, WSGI's environ).
+struct EnvRule {
+  enum class Kind { set_if, set, unset };
+  Kind kind = Kind::set_if;
+  // set_if: the request attribute (Remote_Addr, Request_URI, a header...)
+  // and the pattern it must match.
+  std::string attribute;
+  std::optional<util::Regex> regex;
+  // set_if: "VAR", "VAR=VALUE" (VALUE may hold $N), "!VAR"; set: {VAR}
+  // (SetEnv, and PassEnv with mpmd's own value); unset: the names.
+  std::vector<std::string> assignments;
+  std::string value;  // set: the value
 };
 
 enum class Access { unset, granted, denied, ip_list };
@@ -328,6 +345,7 @@ struct VhostSite {
   std::vector<DirectoryRule> directories;  // the server's, then the vhost's
   std::map<int, std::string> error_documents;  // the server's, each status overridable
   Proxy proxy;                                 // the server's routes, then the vhost's
+  std::vector<EnvRule> env_rules;              // the server's, then the vhost's
 };
 
 // One <VirtualHost ADDR...> block.
@@ -382,6 +400,7 @@ struct Config {
   Wsgi wsgi;
   Proxy proxy;                             // ProxyPass, ProxyPassReverse, ... (src/proxy/)
   std::vector<VirtualHost> virtual_hosts;  // in file order
+  std::vector<EnvRule> env_rules;          // SetEnvIf, BrowserMatch, SetEnv, UnsetEnv, PassEnv
   Tls tls;                                 // SSL* directives (src/tls/)
   RunAs run_as;                            // User, Group
   // Modules whose directives were accepted but are not enforced (warned once

@@ -46,6 +46,8 @@ constexpr std::string_view kBuiltinModules[] = {
     "proxy_module",           "mod_proxy.c",
     "proxy_http_module",      "mod_proxy_http.c",
     "proxy_balancer_module",  "mod_proxy_balancer.c",
+    "setenvif_module",        "mod_setenvif.c",
+    "env_module",             "mod_env.c",
 };
 // clang-format on
 
@@ -644,6 +646,7 @@ class Run {
       site.directories = std::move(scratch.directories);
       site.error_documents = std::move(scratch.error_documents);
       site.proxy = std::move(scratch.proxy);
+      site.env_rules = std::move(scratch.env_rules);
       site.aliases = std::move(scratch.aliases);
       site.aliases.insert(site.aliases.end(), cfg_.aliases.begin(), cfg_.aliases.end());
     }

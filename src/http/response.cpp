@@ -123,6 +123,7 @@ void Response::clear() {
   close = false;
   deferred = false;
   remote_user.reset();
+  environment.clear();
 }
 
 void Response::release_memory() {
@@ -224,6 +225,13 @@ std::string_view reason_phrase(int status) {
     default:
       return "Unknown";
   }
+}
+
+const std::string* Response::env(std::string_view name) const {
+  for (const auto& [k, v] : environment) {
+    if (k == name) return &v;
+  }
+  return nullptr;
 }
 
 }  // namespace mpmd::http

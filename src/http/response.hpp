@@ -153,6 +153,11 @@ struct Response {
   // access log's %u ("-" when unset, "\"\"" when empty, as Apache's),
   // REMOTE_USER once admitted.
   std::optional<std::string> remote_user;
+  // The request's environment variables (SetEnvIf, SetEnv): CustomLog
+  // env=VAR, %{VAR}e, WSGI's environ. Apache's r->subprocess_env.
+  std::vector<std::pair<std::string, std::string>> environment;
+  // The value of `name` in environment, if set.
+  const std::string* env(std::string_view name) const;
 
   void set_header(std::string_view name, std::string value);
   void add_header(std::string_view name, std::string value);

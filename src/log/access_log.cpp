@@ -109,9 +109,12 @@ std::string AccessLog::open_sink(Sink& sink) {
   return "";
 }
 
-std::string AccessLog::add(std::string_view path, std::string_view format) {
+std::string AccessLog::add(std::string_view path, std::string_view format, std::string_view env,
+                           bool env_negated) {
   Sink sink;
   sink.path = std::string(path);
+  sink.env = std::string(env);
+  sink.env_negated = env_negated;
   std::string error;
   if (!CompiledFormat::compile(format, sink.format, error)) {
     return "LogFormat \"" + std::string(format) + "\": " + error;
@@ -126,7 +129,7 @@ std::string AccessLog::add(std::string_view path, std::string_view format) {
 
 std::string AccessLog::add_all(const std::vector<config::CustomLog>& logs) {
   for (const config::CustomLog& c : logs) {
-    if (std::string e = add(c.path, c.format); !e.empty()) return e;
+    if (std::string e = add(c.path, c.format, c.env, c.env_negated); !e.empty()) return e;
   }
   return "";
 }
@@ -146,6 +149,7 @@ void AccessLog::set_server_name(const std::string& name) {
 void AccessLog::on_exchange(const http::Request& request, const http::Response& response,
                             const http::Exchange& exchange) {
   for (Sink& s : sinks_) {
+    if (!s.env.empty() && (response.env(s.env) != nullptr) == s.env_negated) continue;
     s.format.render(request, response, exchange, s.buffer);
     if (s.buffer.size() >= buffer_size_) write_out(s);
   }

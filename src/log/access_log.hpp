@@ -43,8 +43,11 @@ class AccessLog final : public http::ExchangeObserver {
   AccessLog& operator=(const AccessLog&) = delete;
 
   // Adds a sink: `path` ("-" or "/dev/stdout" = standard output) and a LogFormat
-  // string (nicknames already resolved). Returns "" or an error message.
-  std::string add(std::string_view path, std::string_view format);
+  // string (nicknames already resolved); with `env`, only the requests that
+  // have that environment variable (CustomLog env=VAR), or that lack it when
+  // `env_negated` (env=!VAR). Returns "" or an error message.
+  std::string add(std::string_view path, std::string_view format, std::string_view env = {},
+                  bool env_negated = false);
   // Adds every CustomLog / TransferLog of a host; "" or the first error.
   std::string add_all(const std::vector<config::CustomLog>& logs);
 
@@ -89,6 +92,8 @@ class AccessLog final : public http::ExchangeObserver {
     size_t max_write = 0;  // 0 = unlimited (regular file), else PIPE_BUF
     std::string buffer;
     util::LogLoss* loss = nullptr;  // this file's entry in losses_
+    std::string env;                // CustomLog env=[!]VAR: log only with (without) VAR
+    bool env_negated = false;
   };
 
   static std::string open_sink(Sink& sink);

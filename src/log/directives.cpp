@@ -94,15 +94,25 @@ std::string add_log(Config& c, const DirectiveCall& call, std::string format) {
 std::string set_custom_log(Config& c, const DirectiveCall& call) {
   std::string format;
   if (std::string e = resolve_format(c, call.args[1], format); !e.empty()) return e;
+  std::string env;
+  bool negated = false;
   if (call.args.size() > 2) {
     const std::string& cond = call.args[2];
-    if (cond.starts_with("env=") || cond.starts_with("expr=")) {
+    if (cond.starts_with("env=")) {
+      env = cond.substr(4);
+      negated = env.starts_with('!');
+      if (negated) env.erase(0, 1);
+      if (env.empty()) return "env= needs a variable name: env=VAR or env=!VAR";
+    } else if (cond.starts_with("expr=")) {
       warn(call, "condition \"" + cond + "\" is not supported; every request is logged");
     } else {
       return "third argument must be env=[!]VAR or expr=EXPRESSION, not \"" + cond + "\"";
     }
   }
-  return add_log(c, call, std::move(format));
+  if (std::string e = add_log(c, call, std::move(format)); !e.empty()) return e;
+  c.logs.custom_logs.back().env = std::move(env);
+  c.logs.custom_logs.back().env_negated = negated;
+  return "";
 }
 
 std::string set_transfer_log(Config& c, const DirectiveCall& call) {

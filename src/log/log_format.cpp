@@ -75,6 +75,8 @@ std::string plan(const Directive& d, detail::Op& op) {
         return "%{" + arg + "}T: unit must be s, ms or us";
       return "";
     case 'e':
+      op.kind = uint8_t(arg.empty() ? OpKind::dash : OpKind::env_var);  // bare %e: "-", as Apache
+      return "";
     case 'f':
     case 'L':
     case 'n':

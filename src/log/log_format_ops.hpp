@@ -34,6 +34,7 @@ enum class OpKind : uint8_t {
   conn_status,
   time,  // sub: TimeForm
   remote_user,
+  env_var,  // %{VAR}e
 };
 
 enum class TimeForm : uint8_t { clf, sec, msec, usec, msec_frac, usec_frac, strftime };

@@ -220,6 +220,11 @@ void CompiledFormat::render(const http::Request& request, const http::Response& 
       case OpKind::dash:
         out.push_back('-');
         break;
+      case OpKind::env_var: {
+        const std::string* v = response.env(arg);
+        append_or_dash(out, v ? std::string_view(*v) : std::string_view());
+        break;
+      }
       case OpKind::remote_user:
         if (response.remote_user && response.remote_user->empty()) {
           out.append("\"\"");

@@ -69,6 +69,9 @@ class WsgiHandler final : public http::Handler {
       call.environ.emplace_back("REMOTE_USER", *response.remote_user);
       call.environ.emplace_back("AUTH_TYPE", "Basic");
     }
+    for (const auto& [name, value] : response.environment) {  // SetEnv, SetEnvIf (as mod_wsgi)
+      call.environ.emplace_back(name, value);
+    }
     api::Stats stats;
     bool whole;
     if (!route.process_group.empty()) {

@@ -25,6 +25,7 @@
 #include "python/hosting.hpp"
 #include "python/wsgi_handler.hpp"
 #include "site/directory_rules.hpp"
+#include "site/environment.hpp"
 #include "site/recorders.hpp"
 #include "site/vhosts.hpp"
 #include "util/error_log.hpp"
@@ -61,11 +62,16 @@ class ChildSite;
 // access log.
 struct HostThread {
   HostThread(const std::vector<config::Location>& locations, http::Handler& files,
-             const std::map<int, std::string>& error_documents)
-      : router(locations, files), files(files), error_documents(error_documents) {}
+             const std::map<int, std::string>& error_documents,
+             const std::vector<config::EnvRule>& env_rules)
+      : router(locations, files),
+        files(files),
+        error_documents(error_documents),
+        env_rules(env_rules) {}
   handlers::Router router;
   http::Handler& files;                                // the host's static files (DocumentRoot)
   const std::map<int, std::string>& error_documents;   // ErrorDocument
+  const std::vector<config::EnvRule>& env_rules;       // SetEnvIf, SetEnv, ...
   std::vector<std::unique_ptr<app::Dispatcher>> apps;  // one per LoadApplication
   log::AccessLog access;
 };
@@ -102,6 +108,7 @@ class ThreadSite final : public mpm::SiteThread,
     size_t h = host_index(request);
     if (worker_) show_vhost(h, request);
     HostThread& host = *hosts_[h];
+    if (!host.env_rules.empty()) apply_environment(host.env_rules, request, response.environment);
     host.router.handle(request, response);
     if (!host.error_documents.empty() && response.status >= 400 && !response.deferred) {
       error_document(host, request, response);
@@ -251,7 +258,9 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
   for (size_t h = 0; h < site.files_.size(); ++h) {
     const auto& documents =
         h == 0 ? config.error_documents : config.virtual_hosts[h - 1].site.error_documents;
-    hosts_.push_back(std::make_unique<HostThread>(site.locations_[h], *site.files_[h], documents));
+    const auto& env_rules = h == 0 ? config.env_rules : config.virtual_hosts[h - 1].site.env_rules;
+    hosts_.push_back(
+        std::make_unique<HostThread>(site.locations_[h], *site.files_[h], documents, env_rules));
   }
   if (site.scoreboard_) {
     scoreboard::Worker& worker = site.scoreboard_->worker(site.slot_, thread);

@@ -21,6 +21,7 @@
 #include "proxy/directives.hpp"
 #include "python/directives.hpp"
 #include "session/directives.hpp"
+#include "site/environment.hpp"
 #include "supervisor/directives.hpp"
 #include "tls/directives.hpp"
 
@@ -29,12 +30,13 @@ namespace mpmd::supervisor {
 config::Parser make_parser() {
   std::vector<std::string> engines;
   for (const mpm::Engine& e : mpm::engines()) engines.emplace_back(e.name);
-  return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
-                         handlers::alias_directives(), supervisor::directives(), app::directives(),
-                         session::directives(), offload::directives(), python::directives(),
-                         tls::directives(), auth::directives(), proxy::directives(),
-                         mpm::event::directives(), config::accepted_directives()},
-                        std::move(engines));
+  return config::Parser(
+      {config::core_directives(), log::directives(), static_files::directives(),
+       handlers::alias_directives(), supervisor::directives(), app::directives(),
+       session::directives(), offload::directives(), python::directives(), tls::directives(),
+       auth::directives(), proxy::directives(), mpm::event::directives(),
+       site::environment_directives(), config::accepted_directives()},
+      std::move(engines));
 }
 
 void apply_defaults(config::Config& config) {

@@ -156,8 +156,7 @@ class ApacheTree(unittest.TestCase):
         accepted = re.findall(r"accepted, not enforced \((\w+)\)", out)
         self.assertTrue(accepted, out)
         self.assertEqual(len(accepted), len(set(accepted)), out)  # once per module
-        for module in ("autoindex_module", "mime_module", "negotiation_module",
-                       "setenvif_module"):
+        for module in ("autoindex_module", "mime_module", "negotiation_module"):
             self.assertIn(module, accepted)
 
     def test_modules(self):

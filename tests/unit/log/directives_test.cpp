@@ -101,14 +101,20 @@ TEST(LogDirectives, BadFormatsAreErrorsAtConfigTime) {
   EXPECT_NE(r.errors[1].find("unterminated"), std::string::npos) << r.errors[1];
 }
 
-TEST(LogDirectives, EnvConditionWarns) {
-  auto r = parse("CustomLog a.log common env=!dontlog\n");
+TEST(LogDirectives, EnvConditions) {
+  auto r = parse("CustomLog a.log common env=!dontlog\nCustomLog b.log common env=bot\n");
   ASSERT_TRUE(r.ok) << joined(r.errors);
-  ASSERT_EQ(r.warnings.size(), 1u);
-  EXPECT_NE(r.warnings[0].find("env=!dontlog"), std::string::npos) << r.warnings[0];
-  EXPECT_EQ(r.config.logs.custom_logs.size(), 1u);
-  r = parse("CustomLog a.log common when=always\n");
-  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.warnings.empty());
+  ASSERT_EQ(r.config.logs.custom_logs.size(), 2u);
+  EXPECT_EQ(r.config.logs.custom_logs[0].env, "dontlog");
+  EXPECT_TRUE(r.config.logs.custom_logs[0].env_negated);
+  EXPECT_EQ(r.config.logs.custom_logs[1].env, "bot");
+  EXPECT_FALSE(r.config.logs.custom_logs[1].env_negated);
+  r = parse("CustomLog a.log common expr=%{HTTPS}\n");
+  ASSERT_TRUE(r.ok) << joined(r.errors);
+  ASSERT_EQ(r.warnings.size(), 1u);  // every request is logged
+  EXPECT_FALSE(parse("CustomLog a.log common when=always\n").ok);
+  EXPECT_FALSE(parse("CustomLog a.log common env=!\n").ok);
 }
 
 TEST(LogDirectives, PipedLogsAndSyslog) {

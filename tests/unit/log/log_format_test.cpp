@@ -91,6 +91,12 @@ TEST(LogFormat, CommonAndOtherNicknames) {
   EXPECT_EQ(predefined_format("nosuch"), "");
 }
 
+TEST(LogFormat, EnvironmentVariables) {
+  Fixture f;
+  f.resp.environment = {{"image", "1"}, {"who", "a b\n"}};
+  EXPECT_EQ(f.render("%{image}e|%{who}e|%{none}e|%e"), "1|a b\\n|-|-");
+}
+
 TEST(LogFormat, EveryLetter) {
   Fixture f;
   EXPECT_EQ(f.render("%h|%a|%{c}a|%A|%l|%u"), "192.0.2.7|192.0.2.7|192.0.2.7|127.0.0.1|-|-");
