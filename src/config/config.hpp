@@ -14,6 +14,10 @@
 #include "util/log_level.hpp"
 #include "util/privileges.hpp"
 
+namespace mpmd::rewrite {
+struct Settings;  // rewrite/rules.hpp: RewriteEngine, RewriteCond, RewriteRule, ...
+}  // namespace mpmd::rewrite
+
 namespace mpmd::config {
 
 using Millis = std::chrono::milliseconds;
@@ -303,6 +307,9 @@ struct Config {
   // Modules whose directives were accepted but are not enforced (warned once
   // each at -t; config/accepted_directives.hpp).
   std::vector<std::string> unenforced_modules;
+  // mod_rewrite's directives, patterns compiled (rewrite/directives.cpp);
+  // null when none is used. Shared by copies of the configuration.
+  std::shared_ptr<rewrite::Settings> rewrite;
 };
 
 // Every CustomLog: the server's, then each <VirtualHost>'s (a path may repeat).

@@ -37,6 +37,7 @@ constexpr std::string_view kBuiltinModules[] = {
     "alias_module",         "mod_alias.c",
     "wsgi_module",          "mod_wsgi.c",
     "reqtimeout_module",    "mod_reqtimeout.c",
+    "rewrite_module",       "mod_rewrite.c",
 };
 
 // Sections mpmd skips with a warning, so that Apache configs still load.

@@ -149,6 +149,11 @@ struct Response {
   // The handler answers later through Request::completion (see Completion in
   // http/handler.hpp).
   bool deferred = false;
+  // What the handler's request points into when the site handed it a copy
+  // (mod_rewrite's internal rewrite: src/rewrite/): kept while the response
+  // may still be answered, replaced by the next such copy, freed with
+  // release_memory().
+  std::shared_ptr<const void> keep;
 
   void set_header(std::string_view name, std::string value);
   void add_header(std::string_view name, std::string value);

@@ -17,6 +17,7 @@
 #include "mpm/engines.hpp"
 #include "offload/directives.hpp"
 #include "python/directives.hpp"
+#include "rewrite/directives.hpp"
 #include "session/directives.hpp"
 #include "supervisor/directives.hpp"
 #include "tls/directives.hpp"
@@ -29,7 +30,7 @@ config::Parser make_parser() {
   return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
                          handlers::alias_directives(), supervisor::directives(), app::directives(),
                          session::directives(), offload::directives(), python::directives(),
-                         tls::directives(), config::accepted_directives()},
+                         tls::directives(), rewrite::directives(), config::accepted_directives()},
                         std::move(engines));
 }
 

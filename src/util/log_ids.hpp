@@ -88,4 +88,14 @@ inline constexpr std::string_view kErrorLogWriteFailed =
     "MPMD0046";  // the error log cannot be written: its lines go to stderr or syslog until it
                  // works again, then how many did (util)
 
+// mod_rewrite (src/rewrite/): MPMD0340-MPMD0369.
+inline constexpr std::string_view kRewriteRecursion =
+    "MPMD0340";  // more internal redirects than LimitInternalRecursion, an [N] loop over its
+                 // limit, per-directory rewriting without FollowSymLinks: 500/403 (rewrite)
+inline constexpr std::string_view kRewriteOutsideRoot =
+    "MPMD0341";  // a RewriteRule built a file path outside DocumentRoot: refused with 403 (rewrite)
+inline constexpr std::string_view kRewriteBadLocation =
+    "MPMD0342";  // a RewriteRule redirect's Location would hold control characters (a decoded
+                 // newline under NE): 500 instead of a header injection (rewrite)
+
 }  // namespace mpmd::log::ids

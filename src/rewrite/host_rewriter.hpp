@@ -1,0 +1,49 @@
+// mod_rewrite for one host (the main server or a <VirtualHost>): its
+// per-server rules, then the per-directory rules of the <Directory> that
+// holds the file, then the internal redirect a per-directory rewrite makes
+// (bounded by LimitInternalRecursion). Built once per child from the
+// configuration's shared, precompiled rules; const and thread-safe after.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "http/handler.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "rewrite/engine.hpp"
+
+namespace mpmd::rewrite {
+
+class HostRewriter {
+ public:
+  // `vhost`: index in config.virtual_hosts, -1 for the main server.
+  HostRewriter(const config::Config& config, int vhost);
+
+  // Whether any rewriting can happen for this host (else: call `next` directly).
+  bool active() const { return active_; }
+
+  // Rewrites `request` and answers it: a redirect or status itself, else
+  // `next` with the (possibly rewritten) request.
+  void handle(const http::Request& request, http::Response& response, http::Handler& next) const;
+
+ private:
+  struct Step;  // host_rewriter.cpp
+  Facts facts_for(const http::Request& request, std::string_view uri) const;
+  const DirectoryRuleset* directory_for(const std::string& filename) const;
+
+  Ruleset server_;
+  std::vector<DirectoryRuleset> directories_;  // shortest first
+  std::string document_root_;                  // no trailing '/'
+  std::string server_name_;
+  std::string server_admin_;
+  bool follow_symlinks_ = false;
+  int limit_internal_recursion_ = 10;
+  bool active_ = false;
+};
+
+// The file tests of RewriteCond (-f -d -s -l -x) on the real file system.
+FileInfo stat_file(const std::string& path);
+
+}  // namespace mpmd::rewrite
