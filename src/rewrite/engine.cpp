@@ -212,26 +212,29 @@ void reduce(std::string& uri, const Facts& f) {
   uri = path == std::string::npos ? "/" : uri.substr(path);
 }
 
-std::string cookie_value(const std::string& spec) {
-  // NAME:VALUE:DOMAIN[:lifetime[:path[:secure[:httponly]]]]
+bool yes(std::string_view v, std::string_view word) {
+  return util::iequals(v, word) || util::iequals(v, "true") || v == "1";
+}
+
+// CO=NAME:VALUE:DOMAIN[:lifetime[:path[:secure[:httponly]]]] as the Set-Cookie
+// value Apache writes (lifetime in minutes, as an expires date).
+std::string cookie_value(const std::string& spec, std::time_t now) {
   auto parts = util::split(spec, ':');
-  std::string out = std::string(parts[0]) + "=" + std::string(parts[1]);
-  if (parts.size() > 4 && !parts[4].empty())
-    out += "; path=" + std::string(parts[4]);
-  else
-    out += "; path=/";
-  if (parts.size() > 2 && !parts[2].empty()) out += "; domain=" + std::string(parts[2]);
-  if (parts.size() > 3 && !parts[3].empty() && parts[3] != "0") {
-    out += "; max-age=" + std::to_string(to_int(parts[3]) * 60);
+  auto part = [&](size_t i) { return i < parts.size() ? parts[i] : std::string_view(); };
+  std::string out = std::string(part(0)) + "=" + std::string(part(1));
+  out += "; path=" + std::string(part(4).empty() ? "/" : part(4));
+  out += "; domain=" + std::string(part(2));
+  if (long minutes = to_int(part(3)); minutes > 0) {
+    std::time_t when = now + minutes * 60;
+    std::tm tm{};
+    gmtime_r(&when, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d-%b-%Y %H:%M:%S GMT", &tm);
+    out += "; expires=";
+    out += buf;
   }
-  if (parts.size() > 5 &&
-      (util::iequals(parts[5], "secure") || parts[5] == "true" || parts[5] == "1")) {
-    out += "; secure";
-  }
-  if (parts.size() > 6 &&
-      (util::iequals(parts[6], "httponly") || parts[6] == "true" || parts[6] == "1")) {
-    out += "; HttpOnly";
-  }
+  if (yes(part(5), "secure")) out += "; secure";
+  if (yes(part(6), "HttpOnly")) out += "; HttpOnly";
   return out;
 }
 
@@ -268,7 +271,7 @@ Action apply_rule(const Rule& rule, State& s, Outcome& out, const PerDir* dir) {
     }
   }
   for (const auto& c : rule.cookies)
-    out.set_cookies.push_back(cookie_value(detail::expand(c, s, false)));
+    out.set_cookies.push_back(cookie_value(detail::expand(c, s, false), s.facts.now));
   if (rule.status != 0) {
     out.status = rule.status;
     return Action::status;

@@ -93,7 +93,6 @@ HostRewriter::HostRewriter(const config::Config& config, int vhost) {
                      ? config.server_name
                      : config.virtual_hosts[size_t(vhost)].server_name;
   server_admin_ = config.server_admin;
-  follow_symlinks_ = files.follow_symlinks;
   limit_internal_recursion_ = s.limit_internal_recursion;
   active_ = (server_.on() && !server_.rules.empty());
   for (const auto& d : directories_) active_ = active_ || (d.rules.on() && !d.rules.rules.empty());
@@ -212,13 +211,6 @@ void HostRewriter::handle(const http::Request& request, http::Response& response
     // Per-directory rules of the <Directory> holding the file.
     const DirectoryRuleset* dir = end ? nullptr : directory_for(filename);
     if (dir == nullptr || !dir->rules.on() || dir->rules.rules.empty()) break;
-    if (!follow_symlinks_) {
-      log_rewrite(log::ids::kRewriteRecursion,
-                  "RewriteRule in <Directory " + dir->dir +
-                      ">: Options FollowSymLinks is off there, so per-directory rewriting is "
-                      "forbidden (as Apache); answering 403");
-      return http::error_page(response, 403);
-    }
     PerDir per{dir->dir == "/" ? "/" : dir->dir + "/"};
     std::string original = filename;
     Facts dir_facts = facts_for(request, uri);

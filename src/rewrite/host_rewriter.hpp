@@ -38,7 +38,6 @@ class HostRewriter {
   std::string document_root_;                  // no trailing '/'
   std::string server_name_;
   std::string server_admin_;
-  bool follow_symlinks_ = false;
   int limit_internal_recursion_ = 10;
   bool active_ = false;
 };

@@ -90,8 +90,8 @@ inline constexpr std::string_view kErrorLogWriteFailed =
 
 // mod_rewrite (src/rewrite/): MPMD0340-MPMD0369.
 inline constexpr std::string_view kRewriteRecursion =
-    "MPMD0340";  // more internal redirects than LimitInternalRecursion, an [N] loop over its
-                 // limit, per-directory rewriting without FollowSymLinks: 500/403 (rewrite)
+    "MPMD0340";  // more internal redirects than LimitInternalRecursion, or an [N] loop over
+                 // its limit: 500 (rewrite)
 inline constexpr std::string_view kRewriteOutsideRoot =
     "MPMD0341";  // a RewriteRule built a file path outside DocumentRoot: refused with 403 (rewrite)
 inline constexpr std::string_view kRewriteBadLocation =

@@ -65,10 +65,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (o.kind == rewrite::Outcome::Kind::redirect) {
     check(o.status >= 300 && o.status < 400, "a redirect has a 3xx status");
     if (!o.noescape) {
-      // Escaped from the path on (the authority is as written, as in Apache;
-      // the site refuses a Location with control characters).
+      // Escaped from the path to the query (the authority is as written, as
+      // in Apache, and so is a query the rules left as received; the site
+      // refuses a Location with control characters).
       size_t path = o.value.find('/', rewrite::absolute_url_prefix(o.value));
-      for (size_t i = path == std::string::npos ? o.value.size() : path; i < o.value.size(); ++i) {
+      size_t end = std::min(o.value.find('?'), o.value.size());
+      for (size_t i = path; i < end; ++i) {
         auto c = static_cast<unsigned char>(o.value[i]);
         check(c > 0x20 && c < 0x7f, "an escaped Location path is clean");
       }

@@ -164,6 +164,9 @@ DirectoryIndex index.html index.php
     RewriteRule ^/unsized$ /c.html [L]
     RewriteRule ^/bflag/(.*)$ /new.html?v=$1 [B,R,L]
     RewriteRule ^/dash$ - [L]
+    RewriteRule ^/co$ /b.html [CO=flavor:choc:rules.test,L]
+    RewriteRule ^/co2$ /b.html [CO=k:v:.rules.test:0:/sub:secure:httponly,L]
+    RewriteRule ^/co3$ - [F,CO=k:v:rules.test]
     RewriteRule ^/notfound$ /nothing-here.html [L]
 </VirtualHost>
 """
@@ -280,6 +283,9 @@ REQUESTS = [
     (R, "/unsized"),
     (R, "/bflag/a%20b&c"),
     (R, "/dash"),
+    (R, "/co"),
+    (R, "/co2"),
+    (R, "/co3"),
     (R, "/notfound"),
     (R, "/abc.html"),
 ]
