@@ -257,6 +257,26 @@ struct VhostSite {
   std::map<int, std::string> error_documents;  // the server's, each status overridable
 };
 
+// AllowOverride and AccessFileName: which .htaccess files are read, and what
+// they may say (read by src/rewrite/htaccess.*).
+struct Overrides {
+  enum Class : unsigned {
+    kAuthConfig = 1u << 0,
+    kFileInfo = 1u << 1,
+    kIndexes = 1u << 2,
+    kLimit = 1u << 3,
+    kOptions = 1u << 4,
+    kAll = (1u << 5) - 1,
+  };
+  struct Rule {
+    int vhost = -1;        // the <VirtualHost> it is written in (-1: every host)
+    std::string dir;       // the <Directory>, absolute, no trailing '/' ("/" for the root)
+    unsigned classes = 0;  // Class bits; 0 = None
+  };
+  std::vector<Rule> allow;                           // in file order
+  std::vector<std::string> file_names{".htaccess"};  // AccessFileName
+};
+
 // One <VirtualHost ADDR...> block.
 struct VirtualHost {
   std::vector<std::string> addresses;  // as written: "*:443", "_default_:443", "[::1]:8443"
@@ -310,6 +330,7 @@ struct Config {
   // mod_rewrite's directives, patterns compiled (rewrite/directives.cpp);
   // null when none is used. Shared by copies of the configuration.
   std::shared_ptr<rewrite::Settings> rewrite;
+  Overrides overrides;  // AllowOverride, AccessFileName
 };
 
 // Every CustomLog: the server's, then each <VirtualHost>'s (a path may repeat).

@@ -45,6 +45,13 @@ std::pair<std::string_view, uint16_t> host_and_port(std::string_view host) {
   return {host, port};
 }
 
+// Apache's stock <Files ".ht*"> Require all denied, wherever .htaccess files
+// are read: they are never served.
+bool is_htaccess_name(std::string_view uri) {
+  size_t slash = uri.rfind('/');
+  return uri.substr(slash == std::string_view::npos ? 0 : slash + 1).starts_with(".ht");
+}
+
 void log_rewrite(std::string_view id, const std::string& message) {
   log::emit(log::LogLevel::error, id, message);
 }
@@ -81,8 +88,8 @@ FileInfo stat_file(const std::string& path) {
 }
 
 HostRewriter::HostRewriter(const config::Config& config, int vhost) {
-  if (!config.rewrite) return;
-  const Settings& s = *config.rewrite;
+  static const Settings kNone;
+  const Settings& s = config.rewrite ? *config.rewrite : kNone;
   const config::StaticFiles& files =
       vhost < 0 ? config.files : config.virtual_hosts[size_t(vhost)].site.files;
   server_ = s.for_host(vhost);
@@ -94,7 +101,10 @@ HostRewriter::HostRewriter(const config::Config& config, int vhost) {
                      : config.virtual_hosts[size_t(vhost)].server_name;
   server_admin_ = config.server_admin;
   limit_internal_recursion_ = s.limit_internal_recursion;
-  active_ = (server_.on() && !server_.rules.empty());
+  if (HtaccessFiles files(config.overrides, vhost); files.enabled()) {
+    htaccess_ = std::make_unique<HtaccessFiles>(config.overrides, vhost);
+  }
+  active_ = (server_.on() && !server_.rules.empty()) || htaccess_ != nullptr;
   for (const auto& d : directories_) active_ = active_ || (d.rules.on() && !d.rules.rules.empty());
 }
 
@@ -125,12 +135,47 @@ Facts HostRewriter::facts_for(const http::Request& request, std::string_view uri
   return f;
 }
 
-const DirectoryRuleset* HostRewriter::directory_for(const std::string& filename) const {
-  const DirectoryRuleset* best = nullptr;
-  for (const auto& d : directories_) {
-    if (under(d.dir == "/" ? "" : d.dir, filename)) best = &d;
+void HostRewriter::directory_rules(const std::string& filename, DirRules& out) const {
+  for (const auto& d : directories_) {  // shortest first: the deepest wins
+    if (under(d.dir == "/" ? "" : d.dir, filename) && d.rules.used()) {
+      out.rules = &d.rules;
+      out.dir = d.dir;
+    }
   }
-  return best;
+  if (!htaccess_) return;
+  auto depth = [](const std::string& d) {
+    return d == "/" ? 0 : std::count(d.begin(), d.end(), '/');
+  };
+  // Every directory from the root down to the file's (the file itself when
+  // it is a directory), as Apache's directory walk reads them.
+  for (size_t end = 0; end != std::string::npos; end = filename.find('/', end + 1)) {
+    std::string dir = end == 0 ? "/" : filename.substr(0, end);
+    Htaccess h = htaccess_->lookup(dir);
+    if (!h.error.empty()) {
+      out.error = h.error;
+      return;
+    }
+    if (!h.rules || (out.rules != nullptr && depth(dir) < depth(out.dir))) continue;
+    if (h.rules->engine != -1 && !h.rules->inherit) {
+      out.hold = h.rules;
+      out.rules = h.rules.get();
+    } else {  // RewriteEngine or the rules come from the enclosing context too
+      Ruleset merged = *h.rules;
+      if (out.rules != nullptr) {
+        if (merged.engine == -1) merged.engine = out.rules->engine;
+        if (merged.inherit) {
+          merged.rules.insert(merged.rules.end(), out.rules->rules.begin(), out.rules->rules.end());
+        }
+      }
+      out.merged = std::move(merged);
+      out.rules = &out.merged;
+    }
+    out.dir = dir;
+  }
+  if (filename.size() > 1 && !filename.ends_with('/')) {
+    Htaccess h = htaccess_->lookup(filename);  // a directory named without its '/'
+    if (!h.error.empty()) out.error = h.error;
+  }
 }
 
 void HostRewriter::handle(const http::Request& request, http::Response& response,
@@ -209,13 +254,16 @@ void HostRewriter::handle(const http::Request& request, http::Response& response
     uri = filename.substr(document_root_ == "/" ? 0 : document_root_.size());
     if (uri.empty()) uri = "/";
     // Per-directory rules of the <Directory> holding the file.
-    const DirectoryRuleset* dir = end ? nullptr : directory_for(filename);
-    if (dir == nullptr || !dir->rules.on() || dir->rules.rules.empty()) break;
-    PerDir per{dir->dir == "/" ? "/" : dir->dir + "/"};
+    if (htaccess_ && is_htaccess_name(uri)) return http::error_page(response, 403);
+    DirRules dir;
+    if (!end) directory_rules(filename, dir);
+    if (!dir.error.empty()) return http::error_page(response, 500);  // logged when read
+    if (dir.rules == nullptr || !dir.rules->on() || dir.rules->rules.empty()) break;
+    PerDir per{dir.dir == "/" ? "/" : dir.dir + "/"};
     std::string original = filename;
     Facts dir_facts = facts_for(request, uri);
     dir_facts.query = url_query;
-    Outcome o = apply(dir->rules, dir_facts, stat_file, &per, filename);
+    Outcome o = apply(*dir.rules, dir_facts, stat_file, &per, filename);
     finish(o);
     end = end || o.end;
     if (!o.error.empty()) log_rewrite(log::ids::kRewriteRecursion, o.error);
@@ -225,13 +273,13 @@ void HostRewriter::handle(const http::Request& request, http::Response& response
     }
     if (o.kind == Outcome::Kind::redirect) {
       std::string location = o.value;
-      if (!dir->rules.base.empty()) {
+      if (!dir.rules->base.empty()) {
         size_t scheme = absolute_url_prefix(location);
         size_t path = location.find('/', scheme);
         std::string_view dir_part = std::string_view(per.prefix).substr(1);
         if (path != std::string::npos &&
             std::string_view(location).substr(path + 1).starts_with(dir_part)) {
-          std::string base = dir->rules.base;
+          std::string base = dir.rules->base;
           if (!base.ends_with('/')) base += '/';
           location = location.substr(0, path) + base + location.substr(path + 1 + dir_part.size());
         }
@@ -241,8 +289,8 @@ void HostRewriter::handle(const http::Request& request, http::Response& response
     }
     if (o.kind != Outcome::Kind::rewritten) break;
     std::string target = o.value;
-    if (!dir->rules.base.empty() && target.starts_with(per.prefix)) {
-      std::string base = dir->rules.base;
+    if (!dir.rules->base.empty() && target.starts_with(per.prefix)) {
+      std::string base = dir.rules->base;
       if (!base.ends_with('/')) base += '/';
       target = base + target.substr(per.prefix.size());
     } else if (under(document_root_, target) && document_root_ != "/") {

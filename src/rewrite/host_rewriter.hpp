@@ -5,6 +5,7 @@
 // configuration's shared, precompiled rules; const and thread-safe after.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "http/request.hpp"
 #include "http/response.hpp"
 #include "rewrite/engine.hpp"
+#include "rewrite/htaccess.hpp"
 
 namespace mpmd::rewrite {
 
@@ -29,9 +31,17 @@ class HostRewriter {
   void handle(const http::Request& request, http::Response& response, http::Handler& next) const;
 
  private:
-  struct Step;  // host_rewriter.cpp
+  // The per-directory rules for a file: the deepest <Directory> or
+  // .htaccess with rewrite directives, merged as Apache merges.
+  struct DirRules {
+    const Ruleset* rules = nullptr;
+    std::string dir;                      // where they are, no trailing '/'
+    std::shared_ptr<const Ruleset> hold;  // a cached .htaccess's rules
+    Ruleset merged;                       // when merging made a new set
+    std::string error;                    // a broken .htaccess on the way
+  };
   Facts facts_for(const http::Request& request, std::string_view uri) const;
-  const DirectoryRuleset* directory_for(const std::string& filename) const;
+  void directory_rules(const std::string& filename, DirRules& out) const;
 
   Ruleset server_;
   std::vector<DirectoryRuleset> directories_;  // shortest first
@@ -40,6 +50,7 @@ class HostRewriter {
   std::string server_admin_;
   int limit_internal_recursion_ = 10;
   bool active_ = false;
+  std::unique_ptr<HtaccessFiles> htaccess_;  // null when AllowOverride is None everywhere
 };
 
 // The file tests of RewriteCond (-f -d -s -l -x) on the real file system.

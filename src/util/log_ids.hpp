@@ -97,5 +97,8 @@ inline constexpr std::string_view kRewriteOutsideRoot =
 inline constexpr std::string_view kRewriteBadLocation =
     "MPMD0342";  // a RewriteRule redirect's Location would hold control characters (a decoded
                  // newline under NE): 500 instead of a header injection (rewrite)
+inline constexpr std::string_view kHtaccessError =
+    "MPMD0343";  // an .htaccess file is broken or uses a directive AllowOverride does not allow
+                 // (file:line): requests below its directory answer 500 (rewrite)
 
 }  // namespace mpmd::log::ids

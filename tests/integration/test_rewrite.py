@@ -55,6 +55,21 @@ DirectoryIndex index.html index.php
     RewriteRule ^(.*)$ x$1
 </Directory>
 
+<Directory "{root}/ht">
+    AllowOverride All
+</Directory>
+<Directory "{root}/ht/limited">
+    AllowOverride Indexes
+</Directory>
+<Directory "{root}/ht/none">
+    AllowOverride None
+</Directory>
+
+<VirtualHost *:{port}>
+    ServerName ht.test
+    DocumentRoot "{root}/ht"
+</VirtualHost>
+
 <VirtualHost *:{port}>
     ServerName certbot.test
     ServerAlias www.certbot.test
@@ -193,6 +208,40 @@ FILES = {
     "abc.html": "abc\n",
 }
 
+# A WordPress-style tree served from its .htaccess files, unchanged.
+WORDPRESS_HTACCESS = """\
+# BEGIN WordPress
+<IfModule mod_rewrite.c>
+RewriteEngine On
+RewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]
+RewriteBase /
+RewriteRule ^index\\.php$ - [L]
+RewriteCond %{REQUEST_FILENAME} !-f
+RewriteCond %{REQUEST_FILENAME} !-d
+RewriteRule . /index.php [L]
+</IfModule>
+# END WordPress
+"""
+HT_FILES = {
+    ".htaccess": WORDPRESS_HTACCESS,
+    "index.php": "wordpress front controller\n",
+    "exists.html": "an existing file\n",
+    "wp-content/style.css": "body {}\n",
+    "dir/index.html": "dir index\n",
+    "limited/.htaccess": "RewriteEngine On\nRewriteRule ^ /index.php\n",
+    "limited/file.html": "limited\n",
+    "broken/.htaccess": "RewriteEngine On\nRewriteRule ^(\n",
+    "broken/file.html": "broken\n",
+    "typo/.htaccess": "RewriteEngin On\n",
+    "typo/file.html": "typo\n",
+    "none/.htaccess": "RewriteEngine On\nRewriteRule ^ /index.php [L]\n",
+    "none/file.html": "none\n",
+    "sub/.htaccess": "RewriteEngine On\nRewriteRule ^a\\.html$ b.html [L]\n",
+    "sub/b.html": "sub b\n",
+    "off/.htaccess": "RewriteEngine Off\n",
+    "off/file.html": "off\n",
+}
+
 R = "rules.test"
 REQUESTS = [
     # certbot
@@ -290,6 +339,28 @@ REQUESTS = [
     (R, "/abc.html"),
 ]
 
+H = "ht.test"
+REQUESTS += [
+    (H, "/"),
+    (H, "/exists.html"),
+    (H, "/hello-world/"),
+    (H, "/2024/01/post?x=1"),
+    (H, "/wp-content/style.css"),
+    (H, "/wp-content/missing.css"),
+    (H, "/dir/"),
+    (H, "/index.php"),
+    (H, "/limited/file.html"),
+    (H, "/broken/file.html"),
+    (H, "/typo/file.html"),
+    (H, "/none/file.html"),
+    (H, "/none/missing"),
+    (H, "/sub/a.html"),
+    (H, "/sub/b.html"),
+    (H, "/off/missing"),
+    (H, "/.htaccess"),
+    (H, "/sub/.htaccess"),
+]
+
 # Rows that send request headers.
 HEADER_REQUESTS = [
     (R, "/hdr", {"X-Mode": "beta"}),
@@ -304,10 +375,11 @@ HEADER_REQUESTS = [
 
 
 def make_tree(root):
-    for name, text in FILES.items():
-        p = root / "www" / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+    for top, files in (("www", FILES), ("ht", HT_FILES)):
+        for name, text in files.items():
+            p = root / top / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text)
 
 
 def request(port, host, path, headers=None, method="GET"):
@@ -357,6 +429,12 @@ Options FollowSymLinks
 <Directory "{tmp.parent}/www">
     Require all granted
 </Directory>
+<Directory "{tmp.parent}/ht">
+    Require all granted
+</Directory>
+<Files ".ht*">
+    Require all denied
+</Files>
 Include "{sites}"
 """)
 
@@ -386,6 +464,9 @@ TypesConfig /etc/mime.types
     Require all denied
 </Directory>
 <Directory "{cls.root}/www">
+    Require all granted
+</Directory>
+<Directory "{cls.root}/ht">
     Require all granted
 </Directory>
 Include "{mpmd_sites}"
@@ -436,6 +517,23 @@ Include "{mpmd_sites}"
                 self.assertEqual(cookie, "", (host, path))
                 self.assertNotIn("\n", location)
                 self.assertNotIn("\r", location)
+
+    def test_broken_htaccess_is_logged_with_file_and_line(self):
+        self.assertEqual(request(self.mpmd.port, H, "/broken/file.html")[0], 500)
+        self.assertEqual(request(self.mpmd.port, H, "/exists.html")[0], 200)  # others serve
+        needle = "MPMD0343: %s/ht/broken/.htaccess:2: RewriteRule" % self.root
+        h.wait_until(lambda: needle in self.mpmd.error_log.read_text(), timeout=10)
+
+    def test_htaccess_changes_are_seen_within_a_second_or_two(self):
+        path = self.root / "ht" / "sub" / ".htaccess"
+        self.assertEqual(request(self.mpmd.port, H, "/sub/a.html")[2], b"sub b\n")
+        original = path.read_text()
+        try:
+            path.write_text("RewriteEngine On\nRewriteRule ^a\\.html$ /exists.html [L]\n")
+            h.wait_until(lambda: request(self.mpmd.port, H, "/sub/a.html")[2]
+                         == b"an existing file\n", timeout=10)
+        finally:
+            path.write_text(original)
 
     def test_recursion_limit_is_logged(self):
         status = request(self.mpmd.port, R, "/loop/a.html")[0]
