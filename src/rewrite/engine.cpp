@@ -13,6 +13,9 @@ namespace {
 using detail::State;
 
 constexpr int kDefaultMaxRounds = 10000;  // N without a limit (Apache's REWRITE_MAX_ROUNDS)
+// The longest URL or variable value a rule may build: [N] rounds that double
+// it would otherwise exhaust memory (Apache has no such bound).
+constexpr size_t kMaxValue = 64 * 1024;
 
 enum class Action {
   none,       // the rule did not match
@@ -245,6 +248,12 @@ bool contains_3f(std::string_view s) {
   return false;
 }
 
+Action too_long(const Rule& rule, Outcome& out) {
+  out.status = 500;
+  out.error = "RewriteRule at " + rule.origin + ": its result is longer than 64 KiB";
+  return Action::status;
+}
+
 Action apply_rule(const Rule& rule, State& s, Outcome& out, const PerDir* dir) {
   std::string_view subject = s.value;
   if (dir != nullptr && subject.starts_with(dir->prefix)) subject.remove_prefix(dir->prefix.size());
@@ -266,6 +275,7 @@ Action apply_rule(const Rule& rule, State& s, Outcome& out, const PerDir* dir) {
       out.env.emplace_back(name.substr(1), std::string(1, '\0'));
     } else {
       std::string v = detail::expand(value, s, false);
+      if (v.size() > kMaxValue) return too_long(rule, out);
       s.env[name] = v;
       out.env.emplace_back(name, std::move(v));
     }
@@ -279,6 +289,7 @@ Action apply_rule(const Rule& rule, State& s, Outcome& out, const PerDir* dir) {
   if (!rule.type.empty()) out.type = detail::expand(rule.type, s, false);
   if (rule.substitution == "-") return Action::matched;
   std::string uri = detail::expand(rule.substitution, s, rule.escape_backrefs);
+  if (uri.size() > kMaxValue) return too_long(rule, out);
   // CVE-2023-25690: an encoded '?' of the request never becomes a query
   // string unless the rule says UnsafeAllow3F (Apache answers 403 then).
   if (!rule.allow_3f && uri.find('?') != std::string::npos && contains_3f(s.facts.target)) {

@@ -150,6 +150,7 @@ TEST(RewriteEngine, Table) {
       {"RewriteRule ^/n/(.*)-(.*)$ /n/$1_$2 [N]", "/n/a-b-c", "", "/n/a_b_c"},
       {"RewriteRule ^/n/(.*)$ /n/x$1 [N=5]", "/n/", "", "status 500"},
       {"RewriteRule ^/pt$ /other [PT]", "/pt", "", "pt /other"},
+      {"RewriteRule ^/d/(.*)$ /d/$1$1 [N]", "/d/x", "", "status 500"},  // doubles: bounded
       {"RewriteRule ^/e$ - [E=FOO:bar]\nRewriteCond %{ENV:FOO} =bar\nRewriteRule ^/e$ /env-ok",
        "/e", "", "/env-ok"},
       {"RewriteRule ^/t$ - [T=text/plain]", "/t", "", "unchanged"},
