@@ -77,8 +77,12 @@ void redirect(http::Response& response, const std::string& location, int status,
 FileInfo stat_file(const std::string& path) {
   FileInfo fi;
   struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) fi.link = true;
-  if (::stat(path.c_str(), &st) != 0) return fi;
+  // One system call unless the path is a symbolic link.
+  if (::lstat(path.c_str(), &st) != 0) return fi;
+  if (S_ISLNK(st.st_mode)) {
+    fi.link = true;
+    if (::stat(path.c_str(), &st) != 0) return fi;
+  }
   fi.exists = true;
   fi.regular = S_ISREG(st.st_mode);
   fi.directory = S_ISDIR(st.st_mode);

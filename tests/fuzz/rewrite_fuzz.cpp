@@ -1,9 +1,11 @@
 // libFuzzer target: the mod_rewrite rule parser (parse_condition, parse_rule:
-// flags, PCRE2 patterns) and the engine (rewrite::apply) on a request.
+// flags, PCRE2 patterns), the .htaccess parser (parse_htaccess) and the engine
+// (rewrite::apply) on a request.
 //
-// Input layout: directive lines ("RewriteCond A B [F]", "RewriteRule A B [F]",
-// words split at spaces), then an empty line, then the URL-path, optionally
-// "?query". Byte 0 of the input also picks per-directory context (bit 0).
+// Input layout: byte 0: bit 0 per-directory context, bit 1 the rules are an
+// .htaccess file (bits 2-6: its AllowOverride classes); then directive lines
+// ("RewriteCond A B [F]", "RewriteRule A B [F]", words split at spaces), an
+// empty line, the URL-path, optionally "?query".
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "rewrite/engine.hpp"
+#include "rewrite/htaccess.hpp"
 
 namespace {
 
@@ -41,7 +44,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t split = text.find("\n\n");
   std::string rules_text = text.substr(0, split);
   std::string request = split == std::string::npos ? "/" : text.substr(split + 2);
-  rewrite::Ruleset rules = rewrite::ruleset_from_text(rules_text);
+  rewrite::Ruleset rules;
+  if ((data[0] & 2) != 0) {
+    rewrite::Htaccess h = rewrite::parse_htaccess(rules_text, "/f/.htaccess", data[0] >> 2);
+    check(h.error.empty() || h.error.starts_with("/f/.htaccess"), "errors name the file");
+    check(!(h.rules && !h.error.empty()), "rules or an error, not both");
+    if (!h.rules) return 0;
+    rules = *h.rules;
+    rules.engine = 1;
+  } else {
+    rules = rewrite::ruleset_from_text(rules_text);
+  }
   if (rules.rules.size() > 16) return 0;
   for (auto& r : rules.rules) {
     if (r.next) r.next_limit = std::min(r.next_limit == 0 ? 50 : r.next_limit, 50);
