@@ -16,6 +16,10 @@
 #include "util/privileges.hpp"
 #include "util/regex.hpp"
 
+namespace mpmd::rewrite {
+struct Settings;  // rewrite/rules.hpp: RewriteEngine, RewriteCond, RewriteRule, ...
+}  // namespace mpmd::rewrite
+
 namespace mpmd::config {
 
 using Millis = std::chrono::milliseconds;
@@ -348,6 +352,26 @@ struct VhostSite {
   std::vector<EnvRule> env_rules;              // the server's, then the vhost's
 };
 
+// AllowOverride and AccessFileName: which .htaccess files are read, and what
+// they may say (read by src/rewrite/htaccess.*).
+struct Overrides {
+  enum Class : unsigned {
+    kAuthConfig = 1u << 0,
+    kFileInfo = 1u << 1,
+    kIndexes = 1u << 2,
+    kLimit = 1u << 3,
+    kOptions = 1u << 4,
+    kAll = (1u << 5) - 1,
+  };
+  struct Rule {
+    int vhost = -1;        // the <VirtualHost> it is written in (-1: every host)
+    std::string dir;       // the <Directory>, absolute, no trailing '/' ("/" for the root)
+    unsigned classes = 0;  // Class bits; 0 = None
+  };
+  std::vector<Rule> allow;                           // in file order
+  std::vector<std::string> file_names{".htaccess"};  // AccessFileName
+};
+
 // One <VirtualHost ADDR...> block.
 struct VirtualHost {
   std::vector<std::string> addresses;  // as written: "*:443", "_default_:443", "[::1]:8443"
@@ -406,6 +430,10 @@ struct Config {
   // Modules whose directives were accepted but are not enforced (warned once
   // each at -t; config/accepted_directives.hpp).
   std::vector<std::string> unenforced_modules;
+  // mod_rewrite's directives, patterns compiled (rewrite/directives.cpp);
+  // null when none is used. Shared by copies of the configuration.
+  std::shared_ptr<rewrite::Settings> rewrite;
+  Overrides overrides;  // AllowOverride, AccessFileName
 };
 
 // Every CustomLog: the server's, then each <VirtualHost>'s (a path may repeat).

@@ -250,10 +250,34 @@ std::string set_add_default_charset(Config&, const DirectiveCall& c) {
   return "";
 }
 
-std::string set_allow_override(Config&, const DirectiveCall& c) {
-  if (!(c.args.size() == 1 && util::iequals(c.args[0], "none"))) {
-    c.warn("ignored: mpmd never reads .htaccess files");
+// AllowOverride None|All|AuthConfig FileInfo Indexes Limit Options[=...]:
+// recorded for the .htaccess reader (rewrite/htaccess.cpp).
+std::string set_allow_override(Config& cfg, const DirectiveCall& c) {
+  static constexpr std::pair<std::string_view, unsigned> kClasses[] = {
+      {"none", 0},
+      {"all", Overrides::kAll},
+      {"authconfig", Overrides::kAuthConfig},
+      {"fileinfo", Overrides::kFileInfo},
+      {"indexes", Overrides::kIndexes},
+      {"limit", Overrides::kLimit},
+      {"options", Overrides::kOptions},
+  };
+  unsigned classes = 0;
+  for (const std::string& a : c.args) {
+    std::string word = util::to_lower(a.substr(0, a.find('=')));
+    if (word == "nonfatal") continue;
+    auto it = std::find_if(std::begin(kClasses), std::end(kClasses),
+                           [&](const auto& k) { return k.first == word; });
+    if (it == std::end(kClasses)) return "unknown override class '" + a + "'";
+    classes |= it->second;
   }
+  cfg.overrides.allow.push_back(
+      Overrides::Rule{.vhost = c.virtual_host, .dir = c.directory, .classes = classes});
+  return "";
+}
+
+std::string set_access_file_name(Config& cfg, const DirectiveCall& c) {
+  cfg.overrides.file_names = c.args;
   return "";
 }
 
@@ -509,11 +533,13 @@ std::vector<Directive> core_directives() {
        "HostnameLookups On|Off|Double - only Off is supported (On warns)"},
       {"AddDefaultCharset", 1, 1, kServer | kLocation | kDirectory, set_add_default_charset,
        "AddDefaultCharset On|Off|CHARSET - only Off is supported (others warn)"},
-      {"AccessFileName", 1, -1, kServer, ignored,
-       "AccessFileName NAME... - accepted and ignored (.htaccess files are never read)"},
-      {"AllowOverride", 1, -1, kDirectory, set_allow_override,
-       "AllowOverride None|All|... - accepted; anything but None warns (.htaccess files are "
-       "never read)"},
+      {"AccessFileName", 1, -1, kServer, set_access_file_name,
+       "AccessFileName NAME... - the per-directory files read where AllowOverride allows "
+       "(default .htaccess)"},
+      {"AllowOverride", 1, -1, kDirectory | kVhostAware, set_allow_override,
+       "AllowOverride None|All|AuthConfig FileInfo Indexes Limit Options - whether .htaccess "
+       "files are read in this <Directory> and which directives they may use (default None; "
+       "mpmd runs their mod_rewrite directives)"},
 
       // MPM.
       {"MPM", 1, 1, kServer, set_mpm,

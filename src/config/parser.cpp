@@ -48,6 +48,7 @@ constexpr std::string_view kBuiltinModules[] = {
     "proxy_balancer_module",  "mod_proxy_balancer.c",
     "setenvif_module",        "mod_setenvif.c",
     "env_module",             "mod_env.c",
+    "rewrite_module",         "mod_rewrite.c",
 };
 // clang-format on
 

@@ -130,6 +130,7 @@ void Response::release_memory() {
   clear();
   std::vector<ResponseHeader>().swap(spare_headers_);
   std::vector<ResponseHeader>().swap(headers);
+  keep.reset();
 }
 
 std::string_view reason_phrase(int status) {

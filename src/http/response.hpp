@@ -158,6 +158,11 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> environment;
   // The value of `name` in environment, if set.
   const std::string* env(std::string_view name) const;
+  // What the handler's request points into when the site handed it a copy
+  // (mod_rewrite's internal rewrite: src/rewrite/): kept while the response
+  // may still be answered, replaced by the next such copy, freed with
+  // release_memory().
+  std::shared_ptr<const void> keep;
 
   void set_header(std::string_view name, std::string value);
   void add_header(std::string_view name, std::string value);

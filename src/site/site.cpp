@@ -24,6 +24,7 @@
 #include "proxy/handler.hpp"
 #include "python/hosting.hpp"
 #include "python/wsgi_handler.hpp"
+#include "rewrite/host_rewriter.hpp"
 #include "site/directory_rules.hpp"
 #include "site/environment.hpp"
 #include "site/recorders.hpp"
@@ -109,7 +110,11 @@ class ThreadSite final : public mpm::SiteThread,
     if (worker_) show_vhost(h, request);
     HostThread& host = *hosts_[h];
     if (!host.env_rules.empty()) apply_environment(host.env_rules, request, response.environment);
-    host.router.handle(request, response);
+    if (const rewrite::HostRewriter& rw = rewriters_[h]; rw.active()) {  // mod_rewrite
+      rw.handle(request, response, host.router);
+    } else {
+      host.router.handle(request, response);
+    }
     if (!host.error_documents.empty() && response.status >= 400 && !response.deferred) {
       error_document(host, request, response);
     }
@@ -131,9 +136,10 @@ class ThreadSite final : public mpm::SiteThread,
   void show_vhost(size_t host, const http::Request& request);
 
   const VhostMap& vhosts_;
-  std::vector<std::unique_ptr<HostThread>> hosts_;  // [0] the main server, [1 + v] vhost v
-  bool logging_ = false;                            // whether any host has an access log
-  scoreboard::Worker* worker_ = nullptr;            // this thread's scoreboard slot, if any
+  const std::vector<rewrite::HostRewriter>& rewriters_;  // per host, as hosts_
+  std::vector<std::unique_ptr<HostThread>> hosts_;       // [0] the main server, [1 + v] vhost v
+  bool logging_ = false;                                 // whether any host has an access log
+  scoreboard::Worker* worker_ = nullptr;                 // this thread's scoreboard slot, if any
   std::optional<handlers::status::StatusHandler> status_;
   std::optional<handlers::status::MetricsHandler> metrics_;
   std::unique_ptr<http::Handler> wsgi_;                // WSGIScriptAlias
@@ -159,6 +165,8 @@ class ChildSite final : public mpm::Site {
         threads_per_child_(env.threads_per_child),
         facts_(status_facts(env, options.async_handlers)),
         vhosts_(config_.virtual_hosts, server_name(config_)) {
+    for (int v = -1; v < int(config_.virtual_hosts.size()); ++v)
+      rewriters_.emplace_back(config_, v);
     add_host(config_.files, config_.aliases, "");
     locations_.push_back(effective_locations(config_.files, config_.aliases, config_.directories,
                                              config_.locations));
@@ -248,12 +256,13 @@ class ChildSite final : public mpm::Site {
   std::vector<std::unique_ptr<static_files::StaticFiles>> match_files_;
   // Per host, as files_: its ProxyPass backends and their pools; null = none.
   std::vector<std::unique_ptr<proxy::HostProxy>> proxies_;
+  std::vector<rewrite::HostRewriter> rewriters_;  // per host, as files_
   // Per host, as files_: its <Directory> rules as URL prefixes, then its <Location>s.
   std::vector<std::vector<config::Location>> locations_;
 };
 
 ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_pool)
-    : vhosts_(site.vhosts_) {
+    : vhosts_(site.vhosts_), rewriters_(site.rewriters_) {
   const config::Config& config = site.config_;
   for (size_t h = 0; h < site.files_.size(); ++h) {
     const auto& documents =

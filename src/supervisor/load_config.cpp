@@ -20,6 +20,7 @@
 #include "offload/directives.hpp"
 #include "proxy/directives.hpp"
 #include "python/directives.hpp"
+#include "rewrite/directives.hpp"
 #include "session/directives.hpp"
 #include "site/environment.hpp"
 #include "supervisor/directives.hpp"
@@ -35,7 +36,7 @@ config::Parser make_parser() {
        handlers::alias_directives(), supervisor::directives(), app::directives(),
        session::directives(), offload::directives(), python::directives(), tls::directives(),
        auth::directives(), proxy::directives(), mpm::event::directives(),
-       site::environment_directives(), config::accepted_directives()},
+       site::environment_directives(), rewrite::directives(), config::accepted_directives()},
       std::move(engines));
 }
 

@@ -117,4 +117,17 @@ inline constexpr std::string_view kEventBackendRefused =
     "MPMD0401";  // the backend cannot wait for a connection's descriptor (select: at or above
                  // FD_SETSIZE): the connection is closed, logged once a minute (mpm)
 
+// mod_rewrite (src/rewrite/): MPMD0340-MPMD0369.
+inline constexpr std::string_view kRewriteRecursion =
+    "MPMD0340";  // more internal redirects than LimitInternalRecursion, or an [N] loop over
+                 // its limit: 500 (rewrite)
+inline constexpr std::string_view kRewriteOutsideRoot =
+    "MPMD0341";  // a RewriteRule built a file path outside DocumentRoot: refused with 403 (rewrite)
+inline constexpr std::string_view kRewriteBadLocation =
+    "MPMD0342";  // a RewriteRule redirect's Location would hold control characters (a decoded
+                 // newline under NE): 500 instead of a header injection (rewrite)
+inline constexpr std::string_view kHtaccessError =
+    "MPMD0343";  // an .htaccess file is broken or uses a directive AllowOverride does not allow
+                 // (file:line): requests below its directory answer 500 (rewrite)
+
 }  // namespace mpmd::log::ids

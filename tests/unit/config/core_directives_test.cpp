@@ -82,11 +82,11 @@ TEST(Mpm, TwoDifferentMpmsIsAnError) {
 
 TEST(Mpm, OtherLoadModuleLinesWarn) {
   auto r = parse(
-      "LoadModule rewrite_module modules/mod_rewrite.so\n"
+      "LoadModule cgi_module modules/mod_cgi.so\n"
       "LoadModule status_module modules/mod_status.so\n");
   ASSERT_TRUE(r.ok);
   ASSERT_EQ(r.warnings.size(), 1u);  // status_module is built in
-  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:1: LoadModule: module rewrite_module ignored"),
+  EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:1: LoadModule: module cgi_module ignored"),
             std::string::npos);
 }
 
