@@ -554,6 +554,7 @@ class Run {
                                                           : std::move(scratch.logs.custom_logs);
       site.directories = std::move(scratch.directories);
       site.error_documents = std::move(scratch.error_documents);
+      site.compress = std::move(scratch.compress);
       site.aliases = std::move(scratch.aliases);
       site.aliases.insert(site.aliases.end(), cfg_.aliases.begin(), cfg_.aliases.end());
     }

@@ -12,6 +12,7 @@
 #include "app/directives.hpp"
 #include "config/accepted_directives.hpp"
 #include "handlers/alias.hpp"
+#include "handlers/compress/directives.hpp"
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
 #include "mpm/engines.hpp"
@@ -29,7 +30,7 @@ config::Parser make_parser() {
   return config::Parser({config::core_directives(), log::directives(), static_files::directives(),
                          handlers::alias_directives(), supervisor::directives(), app::directives(),
                          session::directives(), offload::directives(), python::directives(),
-                         tls::directives(), config::accepted_directives()},
+                         tls::directives(), compress::directives(), config::accepted_directives()},
                         std::move(engines));
 }
 
