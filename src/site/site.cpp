@@ -102,8 +102,15 @@ class ThreadSite final : public mpm::SiteThread,
     size_t h = host_index(request);
     if (worker_) show_vhost(h, request);
     HostThread& host = *hosts_[h];
-    host.router.handle(request, response);
-    if (host.compress) compress::filter_response(*host.compress, request, response);
+    if (host.compress) {
+      auto* later = compress::DeferredFilter::install(*host.compress, request, response);
+      host.router.handle(request, response);
+      if (compress::DeferredFilter::settle(later, response.deferred)) {
+        compress::filter_response(*host.compress, request, response);
+      }
+    } else {
+      host.router.handle(request, response);
+    }
     if (!host.error_documents.empty() && response.status >= 400 && !response.deferred) {
       error_document(host, request, response);
     }

@@ -214,6 +214,9 @@ def make_tree(root):
         p = root / name
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data)
+        # An hour old: Apache makes the ETag of a file changed in the last second weak.
+        old = time.time() - 3600
+        os.utime(p, (old, old))
 
 
 class Apache(test_vhosts.Apache):
@@ -439,6 +442,92 @@ Include "{site}"
                                  capture_output=True, text=True, timeout=30)
             self.assertIn("content-encoding: %s" % ae, out.stdout.lower(), out.stderr)
             self.assertEqual((self.root / "curl.out").read_bytes(), FILES["big.html"], ae)
+
+
+WSGI_APP = """\
+def application(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    line = b"a line of text from the application, number %d\\n"
+    if path == "/whole":
+        body = b"".join(line % i for i in range(2000))
+        start_response("200 OK", [("Content-Type", "text/plain"),
+                                  ("Content-Length", str(len(body))), ("ETag", '"w1"')])
+        return [body]
+    if path == "/stream":
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        return (line % i for i in range(20000))
+    if path == "/json":
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"a": 1}' * 500]
+    if path == "/encoded":
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")])
+        return [WHOLE_GZ]
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"no such page here, sorry, nothing to see, move along please, thank you" * 3]
+
+
+import zlib  # noqa: E402
+_c = zlib.compressobj(6, zlib.DEFLATED, 31)
+WHOLE_GZ = _c.compress(b"precompressed by the application " * 100) + _c.flush()
+"""
+
+
+class Applications(unittest.TestCase):
+    """WSGI responses (answered later, on the handler pool under event) go
+    through the compressor: whole bodies get a Content-Length, generators
+    stream chunked."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = h.server_dir("mpmd-integ-compress-wsgi-", writable=True)
+        app = cls.root / "app.wsgi"
+        app.write_text(WSGI_APP)
+        cls.mpmd = h.Server(f"""\
+WSGIScriptAlias /w "{app}"
+AddOutputFilterByType DEFLATE text/plain
+""")
+        try:
+            cls.mpmd.start()
+        except BaseException:
+            cls.mpmd.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mpmd.stop()
+        if not os.environ.get("MPMD_KEEP_TMP"):
+            shutil.rmtree(cls.root, ignore_errors=True)
+
+    def test_whole_and_streamed_bodies(self):
+        line = b"a line of text from the application, number %d\n"
+        whole = b"".join(line % i for i in range(2000))
+        stream = b"".join(line % i for i in range(20000))
+        for ae in ("gzip", "br", "zstd"):
+            status, hdrs, body = fetch(self.mpmd.port, "GET", "/w/whole", {"Accept-Encoding": ae})
+            self.assertEqual((status, hdrs.get("content-encoding")), (200, ae))
+            self.assertEqual(hdrs.get("vary"), "Accept-Encoding")
+            self.assertEqual(hdrs.get("etag"), '"w1-%s"' % ae)
+            self.assertEqual(int(hdrs["content-length"]), len(body))
+            self.assertEqual(decode(ae, body), whole)
+            status, hdrs, body = fetch(self.mpmd.port, "GET", "/w/stream", {"Accept-Encoding": ae})
+            self.assertEqual((status, hdrs.get("content-encoding")), (200, ae))
+            self.assertEqual(hdrs.get("transfer-encoding"), "chunked")
+            self.assertEqual(decode(ae, body), stream)
+            self.assertLess(len(body), len(stream) / 5)
+
+    def test_left_alone(self):
+        status, hdrs, body = fetch(self.mpmd.port, "GET", "/w/whole", {})
+        self.assertEqual((status, hdrs.get("content-encoding"), hdrs.get("vary")),
+                         (200, None, "Accept-Encoding"))
+        _, hdrs, body = fetch(self.mpmd.port, "GET", "/w/json", {"Accept-Encoding": "gzip"})
+        self.assertIsNone(hdrs.get("content-encoding"))
+        _, hdrs, body = fetch(self.mpmd.port, "GET", "/w/encoded", {"Accept-Encoding": "br"})
+        self.assertEqual(hdrs.get("content-encoding"), "gzip")  # the application's own
+        self.assertEqual(decode("gzip", body), b"precompressed by the application " * 100)
+        status, hdrs, _ = fetch(self.mpmd.port, "GET", "/w/missing", {"Accept-Encoding": "gzip"})
+        self.assertEqual((status, hdrs.get("content-encoding")), (404, None))
+        status, hdrs, body = fetch(self.mpmd.port, "HEAD", "/w/whole", {"Accept-Encoding": "gzip"})
+        self.assertEqual((status, hdrs.get("content-encoding"), body), (200, None, b""))
 
 
 def _gzip(data, level):

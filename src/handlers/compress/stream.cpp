@@ -7,8 +7,12 @@
 namespace mpmd::compress {
 
 CompressingSource::CompressingSource(std::vector<http::Segment> input,
-                                     std::unique_ptr<Encoder> encoder, size_t buffer_size)
-    : input_(std::move(input)), encoder_(std::move(encoder)), buffer_size_(buffer_size) {}
+                                     std::unique_ptr<Encoder> encoder, size_t buffer_size,
+                                     bool flush_on_wait)
+    : input_(std::move(input)),
+      encoder_(std::move(encoder)),
+      buffer_size_(buffer_size),
+      flush_on_wait_(flush_on_wait) {}
 
 void CompressingSource::cancel() {
   for (const http::Segment& s : input_) {
@@ -57,7 +61,7 @@ http::BodySource::Pull CompressingSource::produce(const std::shared_ptr<http::Wa
         offset_ = 0;
       }
       if (!part.empty() && !encoder_->write(part, Op::process, pending_)) return Pull::error;
-      flushed_ = flushed_ && part.empty();
+      unflushed_ += part.size();
     } else if (const http::Segment::File* f = s.file()) {
       uint64_t left = f->length - offset_;
       chunk_.resize(size_t(std::min<uint64_t>(left, buffer_size_)));
@@ -73,22 +77,23 @@ http::BodySource::Pull CompressingSource::produce(const std::shared_ptr<http::Wa
       }
       if (!encoder_->write(std::string_view(chunk_.data(), size_t(n)), Op::process, pending_))
         return Pull::error;
-      flushed_ = false;
+      unflushed_ += size_t(n);
     } else if (http::BodySource* src = s.source()) {
       chunk_.clear();
       Pull p = src->pull(chunk_, buffer_size_, waker);
       if (p == Pull::error) return Pull::error;
       if (!chunk_.empty()) {
         if (!encoder_->write(chunk_, Op::process, pending_)) return Pull::error;
-        flushed_ = false;
+        unflushed_ += chunk_.size();
       }
       if (p == Pull::end) {
         ++segment_;
       } else if (p == Pull::again && pending_.empty()) {
-        // The producer waits: what it wrote so far reaches the client now.
-        if (!flushed_) {
+        // The producer waits: what it wrote so far reaches the client now,
+        // or once enough has gathered.
+        if (unflushed_ > 0 && (flush_on_wait_ || unflushed_ >= buffer_size_)) {
           if (!encoder_->write({}, Op::flush, pending_)) return Pull::error;
-          flushed_ = true;
+          unflushed_ = 0;
         }
         if (pending_.empty()) return Pull::again;
       }
@@ -116,7 +121,8 @@ http::BodySource::Pull CompressingSource::pull(std::string& out, size_t max,
   return emit(out, max);
 }
 
-bool compress_body(http::Body& body, Coding coding, const Levels& levels, size_t buffer_size) {
+bool compress_body(http::Body& body, Coding coding, const Levels& levels, size_t buffer_size,
+                   bool flush_on_wait) {
   bool memory_only = true;
   for (const http::Segment& s : body.segments()) memory_only = memory_only && s.is_memory();
   if (memory_only) {
@@ -139,8 +145,8 @@ bool compress_body(http::Body& body, Coding coding, const Levels& levels, size_t
   if (!encoder) return false;
   std::vector<http::Segment> input = body.segments();
   body.clear();
-  body.append_stream(
-      std::make_shared<CompressingSource>(std::move(input), std::move(encoder), buffer_size));
+  body.append_stream(std::make_shared<CompressingSource>(std::move(input), std::move(encoder),
+                                                         buffer_size, flush_on_wait));
   return true;
 }
 

@@ -15,8 +15,12 @@ namespace mpmd::compress {
 
 class CompressingSource final : public http::BodySource {
  public:
+  // `flush_on_wait`: whenever the producer waits, what it gave so far is
+  // flushed to the client (server-sent events); otherwise only once
+  // buffer_size bytes have gathered since the last flush (a generator that
+  // yields line by line still compresses well).
   CompressingSource(std::vector<http::Segment> input, std::unique_ptr<Encoder> encoder,
-                    size_t buffer_size);
+                    size_t buffer_size, bool flush_on_wait);
 
   Pull pull(std::string& out, size_t max, const std::shared_ptr<http::Waker>& waker) override;
   void cancel() override;
@@ -36,13 +40,15 @@ class CompressingSource final : public http::BodySource {
   std::string pending_;    // encoded, not yet handed out
   size_t pending_at_ = 0;  // first byte of pending_ not handed out
   std::string chunk_;      // input read from a file or stream
-  bool flushed_ = true;    // nothing encoded since the last flush
+  size_t unflushed_ = 0;   // input bytes encoded since the last flush
+  bool flush_on_wait_;
   State state_ = State::reading;
 };
 
 // Replaces `body` with its compressed form: memory bodies are encoded at
 // once (their length is then known); bodies with files or a stream become a
 // CompressingSource. False (body untouched) if the codec cannot be set up.
-bool compress_body(http::Body& body, Coding coding, const Levels& levels, size_t buffer_size);
+bool compress_body(http::Body& body, Coding coding, const Levels& levels, size_t buffer_size,
+                   bool flush_on_wait = false);
 
 }  // namespace mpmd::compress

@@ -235,7 +235,7 @@ class Stalled final : public http::BodySource {
 TEST(CompressingSource, WhatAWaitingProducerGaveIsFlushed) {
   http::Body body;
   body.append_stream(std::make_shared<Stalled>());
-  ASSERT_TRUE(compress_body(body, Coding::gzip, {}, 8096));
+  ASSERT_TRUE(compress_body(body, Coding::gzip, {}, 8096, true));
   std::string wire;
   auto p = http::BodySource::Pull::data;
   for (int i = 0; i < 10 && p == http::BodySource::Pull::data; ++i) {
