@@ -314,6 +314,34 @@ TEST(Directives, DebianDeflateConfAndSections) {
   EXPECT_EQ(p.levels().gzip, 9);
 }
 
+TEST(Directives, PerVirtualHost) {
+  auto r = parse(
+      "AddOutputFilterByType DEFLATE text/html\n"
+      "<VirtualHost *:80>\n"
+      "  ServerName a.test\n"
+      "  AddOutputFilterByType DEFLATE text/css\n"
+      "  CompressEncodings gzip\n"
+      "  <Location /all>\n"
+      "    SetOutputFilter DEFLATE\n"
+      "  </Location>\n"
+      "</VirtualHost>\n"
+      "<VirtualHost *:80>\n"
+      "  ServerName b.test\n"
+      "</VirtualHost>\n");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0]);
+  ASSERT_EQ(r.config.virtual_hosts.size(), 2u);
+  const config::Compress& a = r.config.virtual_hosts[0].site.compress;
+  const config::Compress& b = r.config.virtual_hosts[1].site.compress;
+  EXPECT_EQ(a.types, (std::vector<std::string>{"text/html", "text/css"}));
+  EXPECT_EQ(a.encodings, kGzipBit);
+  Policy pa(a, {}, {});
+  EXPECT_TRUE(pa.filters("/all/x.png", "image/png"));
+  EXPECT_EQ(b.types, (std::vector<std::string>{"text/html"}));
+  EXPECT_EQ(b.encodings, kAllCodings);
+  EXPECT_FALSE(Policy(b, {}, {}).filters("/all/x.png", "image/png"));
+  EXPECT_TRUE(r.config.compress.sections.empty());
+}
+
 TEST(Directives, BadValuesAndNothingConfigured) {
   EXPECT_FALSE(parse("DeflateCompressionLevel 10\n").ok);
   EXPECT_FALSE(parse("CompressEncodings gzip lzma\n").ok);
