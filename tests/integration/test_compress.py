@@ -31,9 +31,10 @@ DEFLATE_CONF = Path("/etc/apache2/mods-available/deflate.conf")
 
 
 def html(n):
-    out, i = [], 0
-    while sum(len(x) for x in out) < n:
+    out, i, size = [], 0, 0
+    while size < n:
         out.append("<p>paragraph %d: the quick brown fox %d</p>\n" % (i, i * 7919 % 1013))
+        size += len(out[-1])
         i += 1
     return "".join(out)[:n].encode()
 
