@@ -40,18 +40,21 @@ const std::vector<Module>& modules() {
        "accepted, not enforced (negotiation_module): see mpmd -t",
        "no content negotiation: LanguagePriority and MultiViews do nothing",
        {"LanguagePriority", "ForceLanguagePriority", "CacheNegotiatedDocs"}},
+      // DeflateCompressionLevel, DeflateBufferSize, AddOutputFilterByType and
+      // SetOutputFilter are enforced (handlers/compress/directives.cpp).
       {"deflate_module",
        "mod_deflate.c",
        "accepted, not enforced (deflate_module): see mpmd -t",
-       "responses are not compressed",
-       {"DeflateCompressionLevel", "DeflateBufferSize", "DeflateMemLevel", "DeflateWindowSize",
-        "DeflateFilterNote", "DeflateInflateLimitRequestBody", "DeflateAlterETag"}},
+       "DeflateMemLevel, DeflateWindowSize, DeflateFilterNote, DeflateInflateLimitRequestBody and "
+       "DeflateAlterETag are not applied (compression itself is: AddOutputFilterByType DEFLATE)",
+       {"DeflateMemLevel", "DeflateWindowSize", "DeflateFilterNote",
+        "DeflateInflateLimitRequestBody", "DeflateAlterETag"}},
       {"filter_module",
        "mod_filter.c",
        "accepted, not enforced (filter_module): see mpmd -t",
-       "output filters (AddOutputFilterByType DEFLATE ...) are not run",
-       {"AddOutputFilterByType", "FilterDeclare", "FilterProvider", "FilterChain", "FilterProtocol",
-        "FilterTrace"}},
+       "FilterDeclare, FilterProvider and FilterChain are not run (AddOutputFilterByType DEFLATE "
+       "is)",
+       {"FilterDeclare", "FilterProvider", "FilterChain", "FilterProtocol", "FilterTrace"}},
   };
   return all;
 }

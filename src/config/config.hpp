@@ -338,6 +338,28 @@ struct Proxy {
   uint64_t io_buffer_size = 65536;  // ProxyIOBufferSize: bytes moved per read/write
 };
 
+// Compression (src/handlers/compress/): mod_deflate's and mod_filter's
+// directives, with brotli and zstd beside gzip. Rows in
+// handlers/compress/directives.cpp.
+struct CompressSection {
+  std::string path;                // the <Location>'s URL-path, or the <Directory>'s absolute path
+  bool directory = false;          // path is a <Directory>
+  std::vector<std::string> types;  // AddOutputFilterByType DEFLATE, added to the enclosing ones
+  int all = -1;                    // SetOutputFilter DEFLATE: 1, other filters only: 0, -1 unset
+  int precompressed = -1;          // CompressStatic On|Off, -1 unset
+};
+struct Compress {
+  std::vector<std::string> types;         // AddOutputFilterByType DEFLATE (media types, lower case)
+  bool all = false;                       // SetOutputFilter DEFLATE: every type
+  int gzip_level = 6;                     // DeflateCompressionLevel (zlib's default)
+  int brotli_level = 5;                   // CompressBrotliLevel
+  int zstd_level = 3;                     // CompressZstdLevel
+  uint64_t buffer_size = 8096;            // DeflateBufferSize: bytes read or compressed at a time
+  unsigned encodings = 7;                 // CompressEncodings: bit 0 gzip, 1 br, 2 zstd
+  bool precompressed = false;             // CompressStatic: serve FILE.br / .zst / .gz when fresh
+  std::vector<CompressSection> sections;  // per <Location> / <Directory>, in file order
+};
+
 // What a <VirtualHost> gives the requests it serves. Each field is the main
 // server's unless a directive inside the block sets it (Apache's merge: the
 // server level counts wherever it is written, before or after the block).
@@ -350,6 +372,7 @@ struct VhostSite {
   std::map<int, std::string> error_documents;  // the server's, each status overridable
   Proxy proxy;                                 // the server's routes, then the vhost's
   std::vector<EnvRule> env_rules;              // the server's, then the vhost's
+  Compress compress;                           // the server's, with the vhost's on top
 };
 
 // AllowOverride and AccessFileName: which .htaccess files are read, and what
@@ -427,6 +450,7 @@ struct Config {
   std::vector<EnvRule> env_rules;          // SetEnvIf, BrowserMatch, SetEnv, UnsetEnv, PassEnv
   Tls tls;                                 // SSL* directives (src/tls/)
   RunAs run_as;                            // User, Group
+  Compress compress;  // AddOutputFilterByType DEFLATE, ... (handlers/compress/)
   // Modules whose directives were accepted but are not enforced (warned once
   // each at -t; config/accepted_directives.hpp).
   std::vector<std::string> unenforced_modules;

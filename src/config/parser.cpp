@@ -648,6 +648,7 @@ class Run {
       site.error_documents = std::move(scratch.error_documents);
       site.proxy = std::move(scratch.proxy);
       site.env_rules = std::move(scratch.env_rules);
+      site.compress = std::move(scratch.compress);
       site.aliases = std::move(scratch.aliases);
       site.aliases.insert(site.aliases.end(), cfg_.aliases.begin(), cfg_.aliases.end());
     }

@@ -13,6 +13,7 @@
 #include "app/applications.hpp"
 #include "app/dispatcher.hpp"
 #include "handlers/alias.hpp"
+#include "handlers/compress/filter.hpp"
 #include "handlers/router.hpp"
 #include "handlers/static_files/responses.hpp"
 #include "handlers/static_files/static_files.hpp"
@@ -71,6 +72,7 @@ struct HostThread {
         env_rules(env_rules) {}
   handlers::Router router;
   http::Handler& files;                                // the host's static files (DocumentRoot)
+  const compress::Policy* compress = nullptr;          // null: nothing to compress in this host
   const std::map<int, std::string>& error_documents;   // ErrorDocument
   const std::vector<config::EnvRule>& env_rules;       // SetEnvIf, SetEnv, ...
   std::vector<std::unique_ptr<app::Dispatcher>> apps;  // one per LoadApplication
@@ -110,10 +112,16 @@ class ThreadSite final : public mpm::SiteThread,
     if (worker_) show_vhost(h, request);
     HostThread& host = *hosts_[h];
     if (!host.env_rules.empty()) apply_environment(host.env_rules, request, response.environment);
+    compress::DeferredFilter* later =
+        host.compress ? compress::DeferredFilter::install(*host.compress, request, response)
+                      : nullptr;
     if (const rewrite::HostRewriter& rw = rewriters_[h]; rw.active()) {  // mod_rewrite
       rw.handle(request, response, host.router);
     } else {
       host.router.handle(request, response);
+    }
+    if (host.compress && compress::DeferredFilter::settle(later, response.deferred)) {
+      compress::filter_response(*host.compress, request, response);
     }
     if (!host.error_documents.empty() && response.status >= 400 && !response.deferred) {
       error_document(host, request, response);
@@ -167,11 +175,11 @@ class ChildSite final : public mpm::Site {
         vhosts_(config_.virtual_hosts, server_name(config_)) {
     for (int v = -1; v < int(config_.virtual_hosts.size()); ++v)
       rewriters_.emplace_back(config_, v);
-    add_host(config_.files, config_.aliases, "");
+    add_host(config_.files, config_.aliases, "", config_.compress);
     locations_.push_back(effective_locations(config_.files, config_.aliases, config_.directories,
                                              config_.locations));
     for (const auto& vh : config_.virtual_hosts) {
-      add_host(vh.site.files, vh.site.aliases, " (" + vh.origin + ")");
+      add_host(vh.site.files, vh.site.aliases, " (" + vh.origin + ")", vh.site.compress);
       locations_.push_back(effective_locations(vh.site.files, vh.site.aliases, vh.site.directories,
                                                vh.site.locations));
     }
@@ -200,7 +208,9 @@ class ChildSite final : public mpm::Site {
 
   std::unique_ptr<static_files::StaticFiles> make_files(const config::StaticFiles& settings,
                                                         const std::string& where) {
-    auto files = std::make_unique<static_files::StaticFiles>(settings, clock_);
+    static_files::Options options;
+    if (compress_.back()->active()) options.compress = compress_.back().get();
+    auto files = std::make_unique<static_files::StaticFiles>(settings, clock_, options);
     if (!files->ok()) {
       log::emit(log::LogLevel::error, log::ids::kConfigError,
                 "static files" + where + ": " + files->error() + "; answering 500");
@@ -211,7 +221,8 @@ class ChildSite final : public mpm::Site {
   // A host's files, and its Redirect and Alias rules: every Redirect before
   // any Alias, each kind in file order (mod_alias).
   void add_host(const config::StaticFiles& settings, const std::vector<config::AliasRule>& rules,
-                const std::string& where) {
+                const std::string& where, const config::Compress& compress) {
+    compress_.push_back(std::make_unique<compress::Policy>(compress, settings, rules));
     files_.push_back(make_files(settings, where));
     AliasHandlers handlers;
     for (bool redirects : {true, false}) {
@@ -249,6 +260,7 @@ class ChildSite final : public mpm::Site {
   util::SystemClock clock_;
   VhostMap vhosts_;
   // [0] the main server's, [1 + v] vhost v's; each thread-safe.
+  std::vector<std::unique_ptr<compress::Policy>> compress_;  // as files_
   std::vector<std::unique_ptr<static_files::StaticFiles>> files_;
   std::vector<AliasHandlers> aliases_;  // per host, as files_
   // The files of the AliasMatch rules (of every host): the directory before
@@ -270,6 +282,7 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
     const auto& env_rules = h == 0 ? config.env_rules : config.virtual_hosts[h - 1].site.env_rules;
     hosts_.push_back(
         std::make_unique<HostThread>(site.locations_[h], *site.files_[h], documents, env_rules));
+    if (site.compress_[h]->active()) hosts_.back()->compress = site.compress_[h].get();
   }
   if (site.scoreboard_) {
     scoreboard::Worker& worker = site.scoreboard_->worker(site.slot_, thread);

@@ -13,6 +13,7 @@
 #include "config/accepted_directives.hpp"
 #include "handlers/alias.hpp"
 #include "handlers/auth/directives.hpp"
+#include "handlers/compress/directives.hpp"
 #include "handlers/static_files/directives.hpp"
 #include "log/directives.hpp"
 #include "mpm/engines.hpp"
@@ -36,7 +37,8 @@ config::Parser make_parser() {
        handlers::alias_directives(), supervisor::directives(), app::directives(),
        session::directives(), offload::directives(), python::directives(), tls::directives(),
        auth::directives(), proxy::directives(), mpm::event::directives(),
-       site::environment_directives(), rewrite::directives(), config::accepted_directives()},
+       site::environment_directives(), rewrite::directives(), compress::directives(),
+       config::accepted_directives()},
       std::move(engines));
 }
 

@@ -26,6 +26,7 @@ import unittest
 from pathlib import Path
 
 import mpmd_harness as h
+from apache_oracle import Apache, available
 from proxy_backend import Backend, children_rss_kb, log_text, raw, wait_port
 
 GUNICORN = shutil.which("gunicorn")
@@ -425,8 +426,6 @@ class Streaming(unittest.TestCase):
         self.assertEqual(self.backend.records[-1].header("transfer-encoding"), "chunked")
 
 
-APACHE = "/usr/sbin/apache2"
-MODULES = "/usr/lib/apache2/modules"
 
 # Requests whose forwarding mpmd and Apache agree on.
 SAME_AS_APACHE = [
@@ -444,7 +443,7 @@ SAME_AS_APACHE = [
 ]
 
 
-@unittest.skipUnless(os.access(APACHE, os.X_OK), "Debian's apache2 is not installed")
+@unittest.skipUnless(available(), "Debian's apache2 is not installed")
 class SameAsApache(unittest.TestCase):
     """Debian's Apache (mod_proxy_http) and mpmd on the same ProxyPass lines,
     in front of the same test backend: the same answers, and the backend
@@ -463,37 +462,12 @@ ProxyPassReverse /app/ {b}/
         self.backend, self.mpmd = serve(self, lambda b: self.ROUTES.format(b=b))
         tmp = self.mpmd.tmp / "apache"
         tmp.mkdir()
+        os.chmod(tmp, 0o1777)
         self.apache_port = h.free_port()
-        (tmp / "apache2.conf").write_text(f"""\
-ServerRoot "{tmp}"
-Listen 127.0.0.1:{self.apache_port}
-PidFile "{tmp}/apache2.pid"
-DefaultRuntimeDir "{tmp}"
-Mutex file:{tmp} default
-ErrorLog "{tmp}/error.log"
-LogLevel warn
-LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
-LoadModule authz_core_module {MODULES}/mod_authz_core.so
-LoadModule proxy_module {MODULES}/mod_proxy.so
-LoadModule proxy_http_module {MODULES}/mod_proxy_http.so
-User www-data
-Group www-data
-DocumentRoot "{tmp}"
-""" + self.ROUTES.format(b="http://127.0.0.1:%d" % self.backend.port))
-        self.apache = subprocess.Popen([APACHE, "-f", str(tmp / "apache2.conf"), "-DFOREGROUND"],
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL, start_new_session=True)
-        self.addCleanup(self.stop_apache)
-        self.assertTrue(wait_port(self.apache_port), "apache2 did not start")
-
-    def stop_apache(self):
-        if self.apache.poll() is None:
-            os.killpg(self.apache.pid, signal.SIGTERM)
-            try:
-                self.apache.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.apache.pid, signal.SIGKILL)
-                self.apache.wait()
+        self.apache = Apache(tmp, self.apache_port, 'DocumentRoot "%s"\n' % tmp + self.ROUTES.format(
+            b="http://127.0.0.1:%d" % self.backend.port), modules=("proxy", "proxy_http"))
+        self.addCleanup(self.apache.stop)
+        self.apache.start()
 
     def answer(self, port, data):
         n = len(self.backend.records)

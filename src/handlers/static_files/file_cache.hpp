@@ -47,6 +47,7 @@ struct FileEntry {
   bool in_memory = false;
   std::string content;
   std::shared_ptr<const http::OpenFile> file;
+  std::string rel_path;  // the file opened, relative to the root (for FILE.gz sidecars)
 
   mutable std::atomic<util::Usec> validated_at{0};
   mutable std::atomic<bool> referenced{false};  // second-chance bit for eviction

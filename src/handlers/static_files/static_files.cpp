@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "handlers/compress/stream.hpp"
 #include "handlers/static_files/path.hpp"
 #include "handlers/static_files/preconditions.hpp"
 #include "handlers/static_files/preopened.hpp"
@@ -118,7 +119,8 @@ StaticFiles::StaticFiles(const config::StaticFiles& settings, const util::Clock&
                          Options options)
     : settings_(settings),
       clock_(clock),
-      cache_(settings.max_cached_file_size == 0 ? CacheLimits{0, 0} : options.cache) {
+      cache_(settings.max_cached_file_size == 0 ? CacheLimits{0, 0} : options.cache),
+      compress_(options.compress) {
   boundary_seed_ = mix64(uint64_t(clock.now()) ^ uint64_t(reinterpret_cast<uintptr_t>(this)) ^
                          uint64_t(::getpid()) << 32);
   mime_ = shared_mime_types(settings_, error_);
@@ -280,6 +282,7 @@ std::shared_ptr<const FileEntry> StaticFiles::resolve(
   }
   std::shared_ptr<FileEntry> entry = make_entry(std::move(fd), st, name, now);
   if (!entry) return fail(500);
+  entry->rel_path = rel + index_name;
   if (entry->in_memory && !fallback && request.path.size() <= kMaxKeyLength) {
     cache_.put(request.path, entry);
   } else if (cached) {
@@ -329,20 +332,31 @@ void StaticFiles::serve(const http::Request& request, const std::shared_ptr<cons
                         http::Response& response, util::Usec now) {
   const FileEntry& e = *entry;
   const uint64_t size = e.id.size;
-  response.headers.reserve(5);
+  response.headers.reserve(7);
   Conditions c = scan_conditions(request.headers);
+
+  // A range is of the file as it is; a full answer may be compressed.
+  std::vector<ByteRange> ranges;
+  RangeResult range_result = RangeResult::ignore;
+  if (!c.range.empty() && (c.if_range.empty() || if_range_holds(c.if_range, e))) {
+    range_result = parse_range(c.range, size, ranges);
+  }
+  Variant v = choose_variant(request, e, range_result != RangeResult::ignore);
 
   // RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; If-None-Match, else
   // If-Modified-Since; then Range / If-Range.
   if (c.has_if_match) {
-    if (!etag_matches(c.if_match, e.etag, false)) return http::error_page(response, 412);
+    if (!etag_matches(c.if_match, v.etag, false)) return http::error_page(response, 412);
   } else if (!c.if_unmodified_since.empty()) {
     auto date = util::parse_http_date(util::trim_ows(c.if_unmodified_since));
     if (date && e.mtime > *date) return http::error_page(response, 412);
   }
   bool not_modified = false;
   if (c.has_if_none_match) {
-    not_modified = etag_matches(c.if_none_match, e.etag, true);
+    // The compressed representation's tag, or the file's (as Apache answers that).
+    not_modified =
+        etag_matches(c.if_none_match, v.etag, true) ||
+        (v.coding != compress::Coding::identity && etag_matches(c.if_none_match, e.etag, true));
   } else if (!c.if_modified_since.empty()) {
     auto date = util::parse_http_date(util::trim_ows(c.if_modified_since));
     // Like Apache: a date in the future is ignored.
@@ -351,17 +365,18 @@ void StaticFiles::serve(const http::Request& request, const std::shared_ptr<cons
   if (not_modified) {
     response.status = 304;
     add_field(response, "Last-Modified", e.last_modified);
-    if (!e.etag.empty()) add_field(response, "ETag", e.etag);
+    if (!v.etag.empty()) add_field(response, "ETag", v.etag);
+    if (v.vary) add_field(response, "Vary", "Accept-Encoding");
     return;
   }
 
   add_field(response, "Last-Modified", e.last_modified);
-  if (!e.etag.empty()) add_field(response, "ETag", e.etag);
+  if (!v.etag.empty()) add_field(response, "ETag", v.etag);
   add_field(response, "Accept-Ranges", "bytes");
+  if (v.vary) add_field(response, "Vary", "Accept-Encoding");
 
-  if (!c.range.empty() && (c.if_range.empty() || if_range_holds(c.if_range, e))) {
-    std::vector<ByteRange> ranges;
-    switch (parse_range(c.range, size, ranges)) {
+  if (range_result != RangeResult::ignore) {
+    switch (range_result) {
       case RangeResult::ignore:
         break;
       case RangeResult::unsatisfiable: {
@@ -399,6 +414,23 @@ void StaticFiles::serve(const http::Request& request, const std::shared_ptr<cons
   }
   response.status = 200;
   add_field(response, "Content-Type", e.content_type);
+  if (v.coding != compress::Coding::identity) {
+    if (v.stream) {  // a large file, compressed as it is sent
+      append_range(response, entry, 0, size);
+      if (!compress::compress_body(response.body, v.coding, compress_->levels(),
+                                   compress_->buffer_size())) {
+        return;  // the codec could not be set up: the file as it is
+      }
+    }
+    add_field(response, "Content-Encoding", compress::token(v.coding));
+    if (v.memory) {
+      response.body.append_shared(std::shared_ptr<const std::string>(v.memory, &v.memory->content),
+                                  0, v.memory->content.size());
+    } else if (v.sidecar) {
+      response.body.append_file(v.sidecar, 0, v.sidecar_size);
+    }
+    return;
+  }
   if (size > 0) append_range(response, entry, 0, size);
 }
 

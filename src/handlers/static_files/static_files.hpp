@@ -16,6 +16,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "handlers/compress/policy.hpp"
 #include "handlers/static_files/file_cache.hpp"
 #include "handlers/static_files/mime_types.hpp"
 #include "handlers/static_files/opener.hpp"
@@ -28,6 +29,9 @@ namespace mpmd::static_files {
 struct Options {
   CacheLimits cache;
   bool force_realpath_fallback = false;  // tests: behave as on a kernel without openat2
+  // The host's compression settings (AddOutputFilterByType DEFLATE, CompressStatic);
+  // null or inactive: files are sent as they are. Must outlive the handler.
+  const compress::Policy* compress = nullptr;
 };
 
 class StaticFiles final : public http::Handler {
@@ -71,6 +75,22 @@ class StaticFiles final : public http::Handler {
                                         std::string_view name, util::Usec now) const;
   void serve(const http::Request& request, const std::shared_ptr<const FileEntry>& entry,
              http::Response& response, util::Usec now);
+  // The representation a full (200 or 304) answer sends: compressed (from
+  // the cache, a sidecar file, or encoded now) when the policy and the
+  // client's Accept-Encoding say so (handlers/static_files/compressed.cpp).
+  struct Variant {
+    compress::Coding coding = compress::Coding::identity;
+    bool vary = false;                              // the choice depended on Accept-Encoding
+    std::string etag;                               // the representation's ("" = none)
+    std::shared_ptr<const FileEntry> memory;        // compressed bytes in memory (content)
+    std::shared_ptr<const http::OpenFile> sidecar;  // FILE.br / .zst / .gz
+    uint64_t sidecar_size = 0;
+    bool stream = false;  // compress the file as it is sent (large files)
+  };
+  // `ranged`: a range is sent, of the file as it is (only Vary is decided).
+  Variant choose_variant(const http::Request& request, const FileEntry& e, bool ranged);
+  // Fills in v's body source for v.coding; false if none can be had (send identity).
+  bool load_variant(const http::Request& request, const FileEntry& e, Variant& v, bool typed);
   std::string next_boundary();
   void root_unavailable(http::Response& response);
 
@@ -81,6 +101,7 @@ class StaticFiles final : public http::Handler {
   std::shared_ptr<const MimeTypes> mime_;
   Opener opener_;
   FileCache cache_;
+  const compress::Policy* compress_ = nullptr;
   std::string error_;
   std::string root_error_;
   std::atomic<util::Usec> root_logged_at_{0};
