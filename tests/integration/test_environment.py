@@ -27,6 +27,10 @@ SetEnv site_name demo
 SetEnv browser not-overridden
 SetEnv dropped yes
 UnsetEnv debug dropped
+SetEnvIf Request_URI "^/plain/" no-gzip
+<IfModule deflate_module>
+AddOutputFilterByType DEFLATE text/plain
+</IfModule>
 LogFormat "%U %{image}e %{from_curl}e %{is_bot}e %{browser}e %{last_octet}e %{debug}e %{quiet}e %{posted}e %{site_name}e %{dropped}e" envf
 CustomLog "{logs}/all.log" envf
 CustomLog "{logs}/no-images.log" "%U" env=!image
@@ -65,6 +69,9 @@ class Environment(unittest.TestCase):
         root = cls.mpmd.docroot
         (root / "a.txt").write_text("a\n")
         (root / "img.png").write_text("png\n")
+        (root / "plain").mkdir()
+        for d in (root, root / "plain"):
+            (d / "long.txt").write_text("compressible text " * 50)
         (root / "pics").mkdir()
         (root / "pics" / "x.png").write_text("x\n")
         cls.logs = {}
@@ -106,6 +113,17 @@ class Environment(unittest.TestCase):
                 self.assertEqual(lines("mpmd", log), lines("apache", log))
         self.assertEqual(len(lines("mpmd", "all.log")), len(REQUESTS))
         self.assertEqual(lines("mpmd", "bots.log"), ["/a.txt"])  # the PNG bot was unset
+
+    def test_no_gzip_turns_compression_off(self):
+        def encoding(path):
+            with socket.create_connection(("127.0.0.1", self.mpmd.port), timeout=10) as s:
+                s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n"
+                           "Connection: close\r\n\r\n" % path).encode())
+                r = Reader(s).read_response()
+            return r.status, r.header("content-encoding")
+
+        self.assertEqual(encoding("/long.txt"), (200, "gzip"))
+        self.assertEqual(encoding("/plain/long.txt"), (200, None))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ namespace {
 
 void apply(const Policy& policy, const http::Request& request, http::Response& response) {
   if (!policy.active() || response.body.empty()) return;
+  if (response.env("no-gzip") != nullptr) return;  // SetEnvIf ... no-gzip, as mod_deflate
   Candidate c;
   c.status = response.status;
   c.content_encoding = response.header("Content-Encoding");

@@ -341,7 +341,10 @@ void StaticFiles::serve(const http::Request& request, const std::shared_ptr<cons
   if (!c.range.empty() && (c.if_range.empty() || if_range_holds(c.if_range, e))) {
     range_result = parse_range(c.range, size, ranges);
   }
-  Variant v = choose_variant(request, e, range_result != RangeResult::ignore);
+  // SetEnvIf ... no-gzip: sent as it is, as mod_deflate does.
+  Variant v = response.env("no-gzip") != nullptr
+                  ? Variant{}
+                  : choose_variant(request, e, range_result != RangeResult::ignore);
 
   // RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; If-None-Match, else
   // If-Modified-Since; then Range / If-Range.
