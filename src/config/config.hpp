@@ -360,6 +360,18 @@ struct Compress {
   std::vector<CompressSection> sections;  // per <Location> / <Directory>, in file order
 };
 
+// mod_headers' Header: a change to the response's header fields, made when
+// its head is written.
+struct HeaderRule {
+  enum class Action { set, append, add, unset, merge, setifempty };
+  Action action = Action::set;
+  bool always = false;  // "always": error responses too (Apache's err_headers_out)
+  std::string name;
+  std::string value;  // may hold %{VAR}e and %%
+  std::string env;    // env=VAR ("" = every response)
+  bool env_negated = false;
+};
+
 // What a <VirtualHost> gives the requests it serves. Each field is the main
 // server's unless a directive inside the block sets it (Apache's merge: the
 // server level counts wherever it is written, before or after the block).
@@ -373,6 +385,7 @@ struct VhostSite {
   Proxy proxy;                                 // the server's routes, then the vhost's
   std::vector<EnvRule> env_rules;              // the server's, then the vhost's
   Compress compress;                           // the server's, with the vhost's on top
+  std::vector<HeaderRule> headers;             // the server's, then the vhost's
 };
 
 // AllowOverride and AccessFileName: which .htaccess files are read, and what
@@ -448,6 +461,7 @@ struct Config {
   Proxy proxy;                             // ProxyPass, ProxyPassReverse, ... (src/proxy/)
   std::vector<VirtualHost> virtual_hosts;  // in file order
   std::vector<EnvRule> env_rules;          // SetEnvIf, BrowserMatch, SetEnv, UnsetEnv, PassEnv
+  std::vector<HeaderRule> headers;         // Header (mod_headers)
   Tls tls;                                 // SSL* directives (src/tls/)
   RunAs run_as;                            // User, Group
   Compress compress;  // AddOutputFilterByType DEFLATE, ... (handlers/compress/)

@@ -48,6 +48,7 @@ constexpr std::string_view kBuiltinModules[] = {
     "proxy_balancer_module",  "mod_proxy_balancer.c",
     "setenvif_module",        "mod_setenvif.c",
     "env_module",             "mod_env.c",
+    "headers_module",         "mod_headers.c",
     "rewrite_module",         "mod_rewrite.c",
 };
 // clang-format on
@@ -648,6 +649,7 @@ class Run {
       site.error_documents = std::move(scratch.error_documents);
       site.proxy = std::move(scratch.proxy);
       site.env_rules = std::move(scratch.env_rules);
+      site.headers = std::move(scratch.headers);
       site.compress = std::move(scratch.compress);
       site.aliases = std::move(scratch.aliases);
       site.aliases.insert(site.aliases.end(), cfg_.aliases.begin(), cfg_.aliases.end());

@@ -185,6 +185,7 @@ void Connection::Impl::fail(int status, bool plain_http_on_tls) {
 }
 
 void Connection::Impl::queue_response(bool error) {
+  if (observer) observer->before_head(request, response);
   const uint32_t max = settings.max_keepalive_requests;
   close_after = close_after || error || draining || response.close || !settings.keep_alive ||
                 !request.keep_alive || info.must_close || (max != 0 && requests + 1 >= max) ||

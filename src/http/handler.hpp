@@ -54,6 +54,13 @@ class ExchangeObserver {
   // `request` may be only partly filled for requests rejected while parsing.
   virtual void on_exchange(const Request& request, const Response& response,
                            const Exchange& exchange) = 0;
+  // Called when the head of a response (the handler's, or the core's own
+  // error) is about to be written: the last word on its header fields
+  // (mod_headers). `request` may be only partly filled.
+  virtual void before_head(const Request& request, Response& response) {
+    (void)request;
+    (void)response;
+  }
 };
 
 }  // namespace mpmd::http

@@ -49,6 +49,9 @@ class ScoreboardRecorder final : public http::ExchangeObserver {
     }
     access_.on_exchange(request, response, exchange);
   }
+  void before_head(const http::Request& request, http::Response& response) override {
+    access_.before_head(request, response);
+  }
 
  private:
   scoreboard::Worker& worker_;

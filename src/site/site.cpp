@@ -28,6 +28,7 @@
 #include "rewrite/host_rewriter.hpp"
 #include "site/directory_rules.hpp"
 #include "site/environment.hpp"
+#include "site/headers.hpp"
 #include "site/recorders.hpp"
 #include "site/vhosts.hpp"
 #include "util/error_log.hpp"
@@ -71,11 +72,12 @@ struct HostThread {
         error_documents(error_documents),
         env_rules(env_rules) {}
   handlers::Router router;
-  http::Handler& files;                                // the host's static files (DocumentRoot)
-  const compress::Policy* compress = nullptr;          // null: nothing to compress in this host
-  const std::map<int, std::string>& error_documents;   // ErrorDocument
-  const std::vector<config::EnvRule>& env_rules;       // SetEnvIf, SetEnv, ...
-  std::vector<std::unique_ptr<app::Dispatcher>> apps;  // one per LoadApplication
+  http::Handler& files;                               // the host's static files (DocumentRoot)
+  const compress::Policy* compress = nullptr;         // null: nothing to compress in this host
+  const std::map<int, std::string>& error_documents;  // ErrorDocument
+  const std::vector<config::EnvRule>& env_rules;      // SetEnvIf, SetEnv, ...
+  const std::vector<config::HeaderRule>* headers = nullptr;  // Header; null = none
+  std::vector<std::unique_ptr<app::Dispatcher>> apps;        // one per LoadApplication
   log::AccessLog access;
 };
 
@@ -93,7 +95,7 @@ class ThreadSite final : public mpm::SiteThread,
   }
   http::ExchangeObserver* observer() override {
     if (recorder_) return &*recorder_;
-    return logging_ ? this : nullptr;
+    return logging_ || headers_ ? this : nullptr;
   }
   void tick(util::Usec now) override {
     if (now - last_flush_ >= 1'000'000) {
@@ -127,6 +129,12 @@ class ThreadSite final : public mpm::SiteThread,
       error_document(host, request, response);
     }
   }
+  // http::ExchangeObserver: the host's Header rules have the last word.
+  void before_head(const http::Request& request, http::Response& response) override {
+    if (!headers_) return;
+    const HostThread& host = *hosts_[host_index(request)];
+    if (host.headers) apply_headers(*host.headers, response);
+  }
   // http::ExchangeObserver: the host's access log writes.
   void on_exchange(const http::Request& request, const http::Response& response,
                    const http::Exchange& exchange) override {
@@ -147,6 +155,7 @@ class ThreadSite final : public mpm::SiteThread,
   const std::vector<rewrite::HostRewriter>& rewriters_;  // per host, as hosts_
   std::vector<std::unique_ptr<HostThread>> hosts_;       // [0] the main server, [1 + v] vhost v
   bool logging_ = false;                                 // whether any host has an access log
+  bool headers_ = false;                                 // whether any host has Header rules
   scoreboard::Worker* worker_ = nullptr;                 // this thread's scoreboard slot, if any
   std::optional<handlers::status::StatusHandler> status_;
   std::optional<handlers::status::MetricsHandler> metrics_;
@@ -335,6 +344,11 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
     }
     host.access.set_server_name(site.vhosts_.name(int(h) - 1));
     logging_ = logging_ || host.access.sink_count() > 0;
+    const auto& headers = h == 0 ? config.headers : config.virtual_hosts[h - 1].site.headers;
+    if (!headers.empty()) {
+      host.headers = &headers;
+      headers_ = true;
+    }
     for (const auto& name : host.router.unknown_handlers()) unknown.insert(name);
   }
   for (const auto& name : unknown) {

@@ -24,6 +24,7 @@
 #include "rewrite/directives.hpp"
 #include "session/directives.hpp"
 #include "site/environment.hpp"
+#include "site/headers.hpp"
 #include "supervisor/directives.hpp"
 #include "tls/directives.hpp"
 
@@ -37,8 +38,8 @@ config::Parser make_parser() {
        handlers::alias_directives(), supervisor::directives(), app::directives(),
        session::directives(), offload::directives(), python::directives(), tls::directives(),
        auth::directives(), proxy::directives(), mpm::event::directives(),
-       site::environment_directives(), rewrite::directives(), compress::directives(),
-       config::accepted_directives()},
+       site::environment_directives(), site::header_directives(), rewrite::directives(),
+       compress::directives(), config::accepted_directives()},
       std::move(engines));
 }
 

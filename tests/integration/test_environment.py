@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Suite environment: mod_setenvif and mod_env (SetEnvIf, SetEnvIfNoCase,
 BrowserMatch, BrowserMatchNoCase, SetEnv, UnsetEnv), the access log lines they
-select (CustomLog env=VAR, env=!VAR) and the values %{VAR}e logs, under every
-engine, checked against Debian's Apache on the same directives and requests.
+select (CustomLog env=VAR, env=!VAR), the values %{VAR}e logs, and mod_headers'
+Header rules (with env= and %{VAR}e), under every engine, checked against
+Debian's Apache on the same directives and requests.
 """
 
 import socket
@@ -28,6 +29,17 @@ SetEnv browser not-overridden
 SetEnv dropped yes
 UnsetEnv debug dropped
 SetEnvIf Request_URI "^/plain/" no-gzip
+Header set X-Frame-Options "SAMEORIGIN"
+Header always set X-Always "yes"
+Header add X-Multi a
+Header add X-Multi b
+Header merge X-Merge one
+Header merge X-Merge one
+Header append X-Merge two
+Header unset ETag
+Header set X-Img "image=%{image}e, 100%%" env=image
+Header always set X-Not-Img no env=!image
+Header onsuccess setifempty X-Empty filled
 <IfModule deflate_module>
 AddOutputFilterByType DEFLATE text/plain
 </IfModule>
@@ -86,7 +98,7 @@ class Environment(unittest.TestCase):
         cls.apache = Apache(apache_dir, h.free_port(),
                             'DocumentRoot "%s"\n%s' % (root, RULES.replace("{logs}", str(
                                 cls.logs["apache"]))),
-                            modules=("setenvif", "env"))
+                            modules=("setenvif", "env", "headers"))
         cls.apache.start_beside(cls.mpmd)
 
     @classmethod
@@ -111,8 +123,26 @@ class Environment(unittest.TestCase):
                 time.sleep(0.1)
             with self.subTest(log=log):
                 self.assertEqual(lines("mpmd", log), lines("apache", log))
-        self.assertEqual(len(lines("mpmd", "all.log")), len(REQUESTS))
+        self.assertGreaterEqual(len(lines("mpmd", "all.log")), len(REQUESTS))
         self.assertEqual(lines("mpmd", "bots.log"), ["/a.txt"])  # the PNG bot was unset
+
+    def test_header_rules_match_apache(self):
+        fields = ("x-frame-options", "x-always", "x-multi", "x-merge", "etag", "x-img",
+                  "x-not-img", "x-empty")
+
+        def answer(port, path, extra=""):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\n%sConnection: close\r\n\r\n"
+                           % (path, extra)).encode())
+                r = Reader(s).read_response()
+            return (r.status,) + tuple(", ".join(r.header_all(f)) or None for f in fields)
+
+        since = "If-Modified-Since: Sat, 01 Jan 2050 00:00:00 GMT\r\n"
+        for path, extra in (("/a.txt", ""), ("/img.png", ""), ("/missing", ""),
+                            ("/pics", ""), ("/a.txt", since)):
+            with self.subTest(path=path, extra=extra):
+                self.assertEqual(answer(self.mpmd.port, path, extra),
+                                 answer(self.apache.port, path, extra))
 
     def test_no_gzip_turns_compression_off(self):
         def encoding(path):
