@@ -25,6 +25,7 @@ from pathlib import Path
 import mpmd_harness as h
 from apache_oracle import Apache, available
 
+h.suppress_python_leaks()  # the Applications class runs a WSGI application
 DEFLATE_CONF = Path("/etc/apache2/mods-available/deflate.conf")
 
 

@@ -355,8 +355,14 @@ class KilledBackend(unittest.TestCase):
         self.assertIn("127.0.0.1:%d" % backend.port, log_text(server))
 
 
+# Under a sanitizer (MPMD_SANITIZER) ASan's quarantine keeps every freed
+# buffer for a while, so a child's RSS says nothing about what it holds:
+# smaller transfers, their bytes still checked, and no RSS bound.
+SANITIZED = bool(os.environ.get("MPMD_SANITIZER"))
+
+
 class Streaming(unittest.TestCase):
-    SIZE = 50 << 20
+    SIZE = (8 if SANITIZED else 50) << 20
 
     def setUp(self):
         self.backend, self.server = serve(
@@ -383,7 +389,8 @@ class Streaming(unittest.TestCase):
             self.assertEqual(total, self.SIZE)
         finally:
             conn.close()
-        self.assertLess(peak - before, 20 * 1024, "RSS grew by %d kB" % (peak - before))
+        if not SANITIZED:
+            self.assertLess(peak - before, 20 * 1024, "RSS grew by %d kB" % (peak - before))
 
     def test_large_upload_streams_with_bounded_memory(self):
         request(self.server.port, "GET", "/echo")
@@ -408,7 +415,9 @@ class Streaming(unittest.TestCase):
         import hashlib
         self.assertEqual(int(size), self.SIZE)
         self.assertEqual(md5, hashlib.md5(b"u" * self.SIZE).hexdigest())
-        self.assertLess(peak[0] - before, 20 * 1024, "RSS grew by %d kB" % (peak[0] - before))
+        if not SANITIZED:
+            self.assertLess(peak[0] - before, 20 * 1024,
+                            "RSS grew by %d kB" % (peak[0] - before))
 
     def test_chunked_upload(self):
         def body():
