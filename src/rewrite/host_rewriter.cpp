@@ -197,9 +197,22 @@ void HostRewriter::handle(const http::Request& request, http::Response& response
   bool end = false;
   std::string type;
   std::vector<std::string> cookies;
+  // The request's variables (SetEnvIf, SetEnv) for %{ENV:x}; E= joins them,
+  // so CustomLog env=, %{VAR}e and WSGI see what the rules set.
+  std::map<std::string, std::string> env(response.environment.begin(), response.environment.end());
   auto finish = [&](Outcome& o) {
     if (!o.type.empty()) type = o.type;
     cookies.insert(cookies.end(), o.set_cookies.begin(), o.set_cookies.end());
+    for (const auto& [name, value] : o.env) {
+      auto& vars = response.environment;
+      std::erase_if(vars, [&](const auto& kv) { return kv.first == name; });
+      if (value == std::string(1, '\0')) {
+        env.erase(name);
+      } else {
+        env[name] = value;
+        vars.emplace_back(name, value);
+      }
+    }
   };
   auto add_cookies = [&] {
     for (const auto& c : cookies) response.add_header("Set-Cookie", c);
@@ -216,6 +229,7 @@ void HostRewriter::handle(const http::Request& request, http::Response& response
     std::string url_query = query.value_or("");
     Facts facts = facts_for(request, uri);
     facts.query = url_query;
+    facts.env = &env;
     // Per-server rules: the URL-path becomes another URL-path or file.
     std::string filename;
     if (!end && server_.on() && !server_.rules.empty()) {
@@ -267,6 +281,7 @@ void HostRewriter::handle(const http::Request& request, http::Response& response
     std::string original = filename;
     Facts dir_facts = facts_for(request, uri);
     dir_facts.query = url_query;
+    dir_facts.env = &env;
     Outcome o = apply(*dir.rules, dir_facts, stat_file, &per, filename);
     finish(o);
     end = end || o.end;

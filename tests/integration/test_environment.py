@@ -29,6 +29,10 @@ SetEnv browser not-overridden
 SetEnv dropped yes
 UnsetEnv debug dropped
 SetEnvIf Request_URI "^/plain/" no-gzip
+RewriteEngine On
+RewriteRule ^/a\.txt$ - [E=rewritten:yes]
+RewriteCond %{ENV:image} =1
+RewriteRule ^ - [E=img_seen:%{ENV:image}]
 Header set X-Frame-Options "SAMEORIGIN"
 Header always set X-Always "yes"
 Header add X-Multi a
@@ -43,7 +47,7 @@ Header onsuccess setifempty X-Empty filled
 <IfModule deflate_module>
 AddOutputFilterByType DEFLATE text/plain
 </IfModule>
-LogFormat "%U %{image}e %{from_curl}e %{is_bot}e %{browser}e %{last_octet}e %{debug}e %{quiet}e %{posted}e %{site_name}e %{dropped}e" envf
+LogFormat "%U %{image}e %{from_curl}e %{is_bot}e %{browser}e %{last_octet}e %{debug}e %{quiet}e %{posted}e %{site_name}e %{dropped}e %{rewritten}e %{img_seen}e" envf
 CustomLog "{logs}/all.log" envf
 CustomLog "{logs}/no-images.log" "%U" env=!image
 CustomLog "{logs}/bots.log" "%U" env=is_bot
@@ -98,7 +102,7 @@ class Environment(unittest.TestCase):
         cls.apache = Apache(apache_dir, h.free_port(),
                             'DocumentRoot "%s"\n%s' % (root, RULES.replace("{logs}", str(
                                 cls.logs["apache"]))),
-                            modules=("setenvif", "env", "headers"))
+                            modules=("setenvif", "env", "headers", "rewrite"))
         cls.apache.start_beside(cls.mpmd)
 
     @classmethod
