@@ -129,6 +129,11 @@ class Environment(unittest.TestCase):
                 self.assertEqual(lines("mpmd", log), lines("apache", log))
         self.assertGreaterEqual(len(lines("mpmd", "all.log")), len(REQUESTS))
         self.assertEqual(lines("mpmd", "bots.log"), ["/a.txt"])  # the PNG bot was unset
+        # RewriteRule's E= reaches the log; %{ENV:image} reads SetEnvIf's.
+        fields = [ln.split() for ln in lines("mpmd", "all.log")]
+        self.assertTrue(all(f[11] == ("yes" if f[0] == "/a.txt" else "-") for f in fields), fields)
+        self.assertTrue(all(f[12] == ("1" if f[0].endswith(".png") else "-") for f in fields),
+                        fields)
 
     def test_header_rules_match_apache(self):
         fields = ("x-frame-options", "x-always", "x-multi", "x-merge", "etag", "x-img",
