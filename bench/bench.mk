@@ -1,9 +1,9 @@
 # Benchmark targets, included by the top Makefile.
-#   make bench        full matrix, 3 interleaved rounds, then bench-offload and bench-tls (~35 minutes)
+#   make bench        full matrix, 3 interleaved rounds, then bench-offload, bench-tls and bench-proxy (~41 minutes)
 #   make bench-quick  fewer servers and workloads, 1 round (at most ~2 minutes)
 # Extra harness options: make bench BENCH_ARGS='--unpinned --rounds 5'
 # Results go to bench/results/<timestamp>/ (results.csv, report.md, *.png).
-.PHONY: bench bench-quick bench-build bench-publish bench-offload bench-wsgi bench-wsgi-preload bench-tls bench-vhosts
+.PHONY: bench bench-quick bench-build bench-publish bench-offload bench-wsgi bench-wsgi-preload bench-tls bench-vhosts bench-proxy
 
 BENCH_ARGS ?=
 
@@ -17,6 +17,7 @@ bench: bench-build
 	python3 bench/run.py --build $(BUILD) $(BENCH_ARGS)
 	$(MAKE) bench-offload
 	$(MAKE) bench-tls
+	$(MAKE) bench-proxy
 
 # TLS: full and resumed handshakes/s (ECDSA P-256, RSA-2048), 4 KB keep-alive at
 # 64 and 1,000 connections, a 1 MB file at 16, memory per idle TLS connection;
@@ -64,3 +65,13 @@ bench-wsgi: bench-build
 bench-wsgi-preload: bench-build
 	cmake --build $(BUILD) --target mpmd_python_host
 	python3 bench/wsgi.py --preload --build $(BUILD) --out bench/results/wsgi-preload-$$(date +%Y%m%d-%H%M%S)
+
+# Reverse proxies, wrk -> front -> backend (nginx with 4 KB and 1 MB files, a
+# gunicorn hello world on a Unix socket; backend on CPU 0, front on CPU 1):
+# mpmd event and worker against nginx (upstream keepalive), Apache event
+# mod_proxy_http, h2o and lighttpd; 4 KB at 64 and 1,000 connections, gunicorn,
+# 1 MB to 64 slow clients (peak RSS). Writes docs/benchmarks/proxy.md
+# (bench/proxy.py; about 6 minutes, BENCH_PROXY_ARGS=--quick about 1).
+BENCH_PROXY_ARGS ?=
+bench-proxy: bench-build
+	python3 bench/proxy.py --build $(BUILD) $(BENCH_PROXY_ARGS)
