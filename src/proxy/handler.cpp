@@ -33,18 +33,47 @@ HostProxy::HostProxy(const config::Proxy& settings, config::Millis timeout, std:
   }
 }
 
+namespace {
+
+// Where a ProxyPassMatch pattern can match: below the literal directory of an
+// anchored pattern without alternatives ("^/api/v(\d+)/" -> "/api"), else
+// anywhere ("/").
+std::string regex_mount(std::string_view pattern) {
+  if (!pattern.starts_with("^/") || pattern.find('|') != std::string_view::npos) return "/";
+  size_t end = 1;
+  while (end < pattern.size() &&
+         std::string_view(".[]()*+?{}|\\$^").find(pattern[end]) == std::string_view::npos) {
+    ++end;
+  }
+  // A quantifier applies to the character before it: that one is not literal.
+  if (end < pattern.size() &&
+      std::string_view("*?{").find(pattern[end]) != std::string_view::npos) {
+    --end;
+  }
+  std::string_view literal = pattern.substr(1, end - 1);
+  size_t slash = literal.rfind('/');
+  return slash == 0 || slash == std::string_view::npos ? "/"
+                                                       : std::string(literal.substr(0, slash));
+}
+
+}  // namespace
+
 std::vector<std::string> HostProxy::mount_points() const {
   std::vector<std::string> out;
   for (const config::ProxyRoute& r : settings_.routes) {
-    if (!r.excluded) out.push_back(r.path);
+    // ProxyPassMatch: below its literal directory (else the static files'
+    // and Alias's "/"; the handler falls back to the files where it does not match).
+    if (!r.excluded) out.push_back(r.regex ? regex_mount(r.path) : r.path);
   }
   return out;
 }
 
 namespace {
 
-bool route_matches(std::string_view prefix, std::string_view path) {
-  return prefix == "/" || handlers::location_matches(prefix, path);
+bool route_matches(const config::ProxyRoute& route, std::string_view path,
+                   std::vector<std::string_view>& groups) {
+  if (route.regex) return route.regex->match(path, groups);
+  return route.path == "/" || handlers::location_matches(route.path, path);
 }
 
 // ProxyRequests Off: an absolute-form request (GET http://host/...) is a
@@ -76,14 +105,16 @@ class ProxyHandler final : public http::Handler {
     }
     const auto& routes = proxy_.settings().routes;
     size_t i = 0;
-    while (i < routes.size() && !route_matches(routes[i].path, path)) ++i;
+    std::vector<std::string_view> groups;
+    while (i < routes.size() && !route_matches(routes[i], path, groups)) ++i;
     if (i == routes.size() || routes[i].excluded) return fallback_.handle(request, response);
     if (foreign_absolute_form(request, proxy_.server_name())) {
       http::error_page(response, 403);
       return;
     }
     Target target{&proxy_, proxy_.backend(i), proxy_.balancer(i),
-                  backend_target(routes[i], path, request.query)};
+                  routes[i].regex ? match_target(routes[i], path, groups, request.query)
+                                  : backend_target(routes[i], path, request.query)};
     const util::Usec now = util::monotonic_usec();
     if (!routes[i].balancer.empty()) {
       target.backend = target.balancer ? target.balancer->pick(now, {}) : nullptr;

@@ -72,6 +72,8 @@ ProxyPass /keep {b}/echo retry=0
     ProxyPass {b}/echo retry=0
 </Location>
 ProxyPass /preserve {b}/echo retry=0
+ProxyPassMatch ^/m/skip !
+ProxyPassMatch ^/m/(\\w+)/(.*)$ {b}/echo/$2/$1 retry=0
 """, timeout=10)
         try:
             cls.server.start()
@@ -107,6 +109,13 @@ ProxyPass /preserve {b}/echo retry=0
         self.assertEqual(status, 404)
         status, _, body = request(self.port, "GET", "/4k.txt")
         self.assertEqual((status, body), (200, h.content_4k()))
+
+    def test_proxy_pass_match_with_groups_and_exclusion(self):
+        status, _, body = request(self.port, "GET", "/m/ab/c%20d?x=1")
+        self.assertEqual((status, body), (200, b"GET /echo/c%20d/ab?x=1 0"))
+        n = len(self.backend.records)
+        status, _, _ = request(self.port, "GET", "/m/skip")
+        self.assertEqual((status, len(self.backend.records)), (404, n))
 
     def test_hop_by_hop_request_fields_removed_and_forwarded_added(self):
         r = raw(self.port, b"GET /app/echo HTTP/1.1\r\nHost: front.test\r\n"
@@ -441,6 +450,9 @@ SAME_AS_APACHE = [
     b"GET /app/redirect HTTP/1.1\r\nHost: front.test:8080\r\n\r\n",
     b"GET /app/nobody HTTP/1.1\r\nHost: a\r\n\r\n",
     b"GET /app/chunked HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /m/ab/caf%C3%A9%20x;y?z=1 HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /other/y.cgi?q HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /q/ab?z=1 HTTP/1.1\r\nHost: a\r\n\r\n",
 ]
 
 
@@ -457,6 +469,9 @@ ProxyPassReverse /app/ {b}/
 <Location /loc>
     ProxyPass {b}/echo retry=0
 </Location>
+ProxyPassMatch ^/m/(\\w+)/(.*)$ {b}/echo/$2/$1 retry=0
+ProxyPassMatch \\.cgi$ {b} retry=0
+ProxyPassMatch ^/q/(\\w+)$ {b}/echo?v=$1 retry=0
 """
 
     def setUp(self):
