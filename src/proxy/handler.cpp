@@ -33,37 +33,11 @@ HostProxy::HostProxy(const config::Proxy& settings, config::Millis timeout, std:
   }
 }
 
-namespace {
-
-// Where a ProxyPassMatch pattern can match: below the literal directory of an
-// anchored pattern without alternatives ("^/api/v(\d+)/" -> "/api"), else
-// anywhere ("/").
-std::string regex_mount(std::string_view pattern) {
-  if (!pattern.starts_with("^/") || pattern.find('|') != std::string_view::npos) return "/";
-  size_t end = 1;
-  while (end < pattern.size() &&
-         std::string_view(".[]()*+?{}|\\$^").find(pattern[end]) == std::string_view::npos) {
-    ++end;
-  }
-  // A quantifier applies to the character before it: that one is not literal.
-  if (end < pattern.size() &&
-      std::string_view("*?{").find(pattern[end]) != std::string_view::npos) {
-    --end;
-  }
-  std::string_view literal = pattern.substr(1, end - 1);
-  size_t slash = literal.rfind('/');
-  return slash == 0 || slash == std::string_view::npos ? "/"
-                                                       : std::string(literal.substr(0, slash));
-}
-
-}  // namespace
-
 std::vector<std::string> HostProxy::mount_points() const {
   std::vector<std::string> out;
   for (const config::ProxyRoute& r : settings_.routes) {
-    // ProxyPassMatch: below its literal directory (else the static files'
-    // and Alias's "/"; the handler falls back to the files where it does not match).
-    if (!r.excluded) out.push_back(r.regex ? regex_mount(r.path) : r.path);
+    // ProxyPassMatch: any path may match (claims() tells which do).
+    if (!r.excluded) out.push_back(r.regex ? "/" : r.path);
   }
   return out;
 }
@@ -89,6 +63,18 @@ bool foreign_absolute_form(const http::Request& request, const std::string& serv
   if (util::iequals(host, server_name) || util::iequals(host, "localhost")) return false;
   return !(request.peer && host == request.peer->local_address);
 }
+
+}  // namespace
+
+bool HostProxy::claims(std::string_view path) const {
+  std::vector<std::string_view> groups;
+  for (const config::ProxyRoute& r : settings_.routes) {
+    if (route_matches(r, path, groups)) return !r.excluded;
+  }
+  return false;
+}
+
+namespace {
 
 class ProxyHandler final : public http::Handler {
  public:

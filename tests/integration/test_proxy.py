@@ -60,8 +60,12 @@ class ProxyToTestBackend(unittest.TestCase):
     def setUpClass(cls):
         cls.backend = Backend()
         b = "http://127.0.0.1:%d" % cls.backend.port
+        cls.aliased = tempfile.mkdtemp()
+        os.chmod(cls.aliased, 0o755)
+        Path(cls.aliased, "a.txt").write_text("aliased")
         cls.server = h.Server(f"""
 ServerName proxy.test
+Alias /m/skip "{cls.aliased}"
 ProxyRequests Off
 ProxyTimeout 2
 ProxyPass /static !
@@ -80,12 +84,14 @@ ProxyPassMatch ^/m/(\\w+)/(.*)$ {b}/echo/$2/$1 retry=0
         except BaseException:
             cls.server.stop()
             cls.backend.stop()
+            shutil.rmtree(cls.aliased)
             raise
 
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
         cls.backend.stop()
+        shutil.rmtree(cls.aliased)
 
     @property
     def port(self):
@@ -114,7 +120,10 @@ ProxyPassMatch ^/m/(\\w+)/(.*)$ {b}/echo/$2/$1 retry=0
         status, _, body = request(self.port, "GET", "/m/ab/c%20d?x=1")
         self.assertEqual((status, body), (200, b"GET /echo/c%20d/ab?x=1 0"))
         n = len(self.backend.records)
-        status, _, _ = request(self.port, "GET", "/m/skip")
+        # What a `!` exclusion leaves goes to Alias (then the files), as Apache's.
+        status, _, body = request(self.port, "GET", "/m/skip/a.txt")
+        self.assertEqual((status, body, len(self.backend.records)), (200, b"aliased", n))
+        status, _, _ = request(self.port, "GET", "/m/other")
         self.assertEqual((status, len(self.backend.records)), (404, n))
 
     def test_hop_by_hop_request_fields_removed_and_forwarded_added(self):
