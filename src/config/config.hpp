@@ -317,6 +317,9 @@ struct ProxyRoute {
   bool hot_standby = false;  // status=+H: used only while every other member is in error
   std::string member_route;  // route=
   std::string origin;        // "file:line"
+
+  // ProxyPassMatch: `path` is its pattern, compiled here and matched instead.
+  std::optional<util::Regex> regex;
 };
 // <Proxy balancer://NAME> with its BalancerMembers and ProxySet.
 struct ProxyBalancer {

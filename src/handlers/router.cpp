@@ -67,19 +67,20 @@ void Router::add(const std::string& name, http::Handler* handler) {
   named_[name] = handler;
 }
 
-void Router::mount(const std::string& prefix, http::Handler* handler) {
-  mounts_.emplace_back(prefix, handler);
+void Router::mount(const std::string& prefix, http::Handler* handler,
+                   std::function<bool(std::string_view)> claims) {
+  mounts_.push_back({prefix, handler, std::move(claims)});
 }
 
 http::Handler& Router::mounted_or_fallback(std::string_view path) const {
-  const std::pair<std::string, http::Handler*>* best = nullptr;
-  for (const auto& m : mounts_) {
-    if ((m.first == "/" || location_matches(m.first, path)) &&
-        (!best || m.first.size() > best->first.size())) {
+  const Mount* best = nullptr;
+  for (const Mount& m : mounts_) {
+    if ((m.prefix == "/" || location_matches(m.prefix, path)) &&
+        (!best || m.prefix.size() > best->prefix.size()) && (!m.claims || m.claims(path))) {
       best = &m;
     }
   }
-  if (best) return *best->second;
+  if (best) return *best->handler;
   for (const auto& [rule, handler] : aliases_) {
     if (rule->regex ? rule->regex->search(path) : location_matches(rule->url, path)) {
       return *handler;

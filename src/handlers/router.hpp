@@ -3,6 +3,7 @@
 // default handler (static files).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,7 +21,11 @@ class Router final : public http::Handler {
   void add(const std::string& name, http::Handler* handler);
   // Makes `handler` answer below URL `prefix` (WSGIScriptAlias) where no
   // <Location> sets a handler of its own; the longest prefix wins. Not owned.
-  void mount(const std::string& prefix, http::Handler* handler);
+  // With `claims`, the mount counts only for the (decoded, normalised) paths
+  // it returns true for (ProxyPassMatch, ProxyPass ... !); the others go on
+  // to shorter mounts, Alias and the fallback.
+  void mount(const std::string& prefix, http::Handler* handler,
+             std::function<bool(std::string_view)> claims = {});
   // Makes `handler` answer below URL-path `prefix` (Alias, Redirect) where no
   // mount or SetHandler does; these are tried in the order added, the first
   // that matches wins. Not owned.
@@ -46,7 +51,12 @@ class Router final : public http::Handler {
   const std::vector<config::Location>& locations_;
   http::Handler& fallback_;
   std::map<std::string, http::Handler*, std::less<>> named_;
-  std::vector<std::pair<std::string, http::Handler*>> mounts_;
+  struct Mount {
+    std::string prefix;
+    http::Handler* handler;
+    std::function<bool(std::string_view)> claims;  // empty: every path below prefix
+  };
+  std::vector<Mount> mounts_;
   std::vector<std::pair<const config::AliasRule*, http::Handler*>> aliases_;
 };
 

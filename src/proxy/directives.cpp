@@ -41,10 +41,16 @@ std::string set_key(config::ProxyRoute& r, const std::string& arg) {
   return e.empty() ? "" : key + "=" + value + ": " + e;
 }
 
-std::string proxy_pass(Config& c, const DirectiveCall& call) {
+std::string add_route(Config& c, const DirectiveCall& call, bool regex) {
   config::ProxyRoute r;
   size_t i = 0;
-  if (call.location) {
+  if (regex) {
+    if (call.args.size() < 2) return "takes a regular expression and a URL (or '!')";
+    r.path = call.args[i++];
+    auto re = util::Regex::compile(r.path);
+    if (!re) return re.error().message;
+    r.regex = std::move(*re);
+  } else if (call.location) {
     r.path = call.location->path;
   } else {
     if (call.args.size() < 2) return "takes a URL-path and a URL (or '!') outside <Location>";
@@ -58,6 +64,11 @@ std::string proxy_pass(Config& c, const DirectiveCall& call) {
     r.excluded = true;
   } else if (std::string e = parse_backend_url(url, r); !e.empty()) {
     return e;
+  } else if (regex && url_path(r.url).data() != r.url.data() &&
+             std::string_view(r.url.data(), size_t(url_path(r.url).data() - r.url.data()))
+                     .find_first_of("$&") != std::string_view::npos) {
+    // The backend (a pool per route) is fixed: $N only in the URL's path.
+    return "$N and & are taken in the URL's path only, not in its host: '" + url + "'";
   }
   for (; i < call.args.size(); ++i) {
     if (std::string e = set_key(r, call.args[i]); !e.empty()) return e;
@@ -65,6 +76,14 @@ std::string proxy_pass(Config& c, const DirectiveCall& call) {
   r.origin = call.file + ":" + std::to_string(call.line);
   c.proxy.routes.push_back(std::move(r));
   return "";
+}
+
+std::string proxy_pass(Config& c, const DirectiveCall& call) {
+  return add_route(c, call, false);
+}
+
+std::string proxy_pass_match(Config& c, const DirectiveCall& call) {
+  return add_route(c, call, true);
 }
 
 std::string proxy_pass_reverse(Config& c, const DirectiveCall& call) {
@@ -178,6 +197,10 @@ const config::Directive kDirectives[] = {
      "ProxyPass PATH URL|! [key=value...] (one URL inside <Location>): forward requests below "
      "PATH to http://host:port/path or unix:/socket|http://host/; keys timeout, "
      "connectiontimeout, retry, ttl, keepalive, disablereuse, max"},
+    {"ProxyPassMatch", 2, -1, kContexts, proxy_pass_match,
+     "ProxyPassMatch REGEX URL|! [key=value...]: as ProxyPass, for the decoded paths REGEX "
+     "matches (PCRE, as Apache); $1..$9 and & in the URL's path take its groups; a URL with "
+     "none gets the whole path appended"},
     {"ProxyPassReverse", 1, 2, kContexts | config::kLocation, proxy_pass_reverse,
      "ProxyPassReverse PATH URL (one URL inside <Location>): rewrite URL in the backend's "
      "Location, Content-Location and URI fields to PATH"},

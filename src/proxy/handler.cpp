@@ -36,15 +36,18 @@ HostProxy::HostProxy(const config::Proxy& settings, config::Millis timeout, std:
 std::vector<std::string> HostProxy::mount_points() const {
   std::vector<std::string> out;
   for (const config::ProxyRoute& r : settings_.routes) {
-    if (!r.excluded) out.push_back(r.path);
+    // ProxyPassMatch: any path may match (claims() tells which do).
+    if (!r.excluded) out.push_back(r.regex ? "/" : r.path);
   }
   return out;
 }
 
 namespace {
 
-bool route_matches(std::string_view prefix, std::string_view path) {
-  return prefix == "/" || handlers::location_matches(prefix, path);
+bool route_matches(const config::ProxyRoute& route, std::string_view path,
+                   std::vector<std::string_view>& groups) {
+  if (route.regex) return route.regex->match(path, groups);
+  return route.path == "/" || handlers::location_matches(route.path, path);
 }
 
 // ProxyRequests Off: an absolute-form request (GET http://host/...) is a
@@ -61,6 +64,18 @@ bool foreign_absolute_form(const http::Request& request, const std::string& serv
   return !(request.peer && host == request.peer->local_address);
 }
 
+}  // namespace
+
+bool HostProxy::claims(std::string_view path) const {
+  std::vector<std::string_view> groups;
+  for (const config::ProxyRoute& r : settings_.routes) {
+    if (route_matches(r, path, groups)) return !r.excluded;
+  }
+  return false;
+}
+
+namespace {
+
 class ProxyHandler final : public http::Handler {
  public:
   ProxyHandler(const HostProxy& proxy, http::Handler& fallback, util::Executor* pool)
@@ -76,14 +91,16 @@ class ProxyHandler final : public http::Handler {
     }
     const auto& routes = proxy_.settings().routes;
     size_t i = 0;
-    while (i < routes.size() && !route_matches(routes[i].path, path)) ++i;
+    std::vector<std::string_view> groups;
+    while (i < routes.size() && !route_matches(routes[i], path, groups)) ++i;
     if (i == routes.size() || routes[i].excluded) return fallback_.handle(request, response);
     if (foreign_absolute_form(request, proxy_.server_name())) {
       http::error_page(response, 403);
       return;
     }
     Target target{&proxy_, proxy_.backend(i), proxy_.balancer(i),
-                  backend_target(routes[i], path, request.query)};
+                  routes[i].regex ? match_target(routes[i], path, groups, request.query)
+                                  : backend_target(routes[i], path, request.query)};
     const util::Usec now = util::monotonic_usec();
     if (!routes[i].balancer.empty()) {
       target.backend = target.balancer ? target.balancer->pick(now, {}) : nullptr;

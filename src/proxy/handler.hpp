@@ -39,8 +39,12 @@ class HostProxy {
   Backend* backend(size_t i) const { return backends_[i].get(); }
   // Balancer of routes()[i] (ProxyPass PATH balancer://NAME), else null.
   Balancer* balancer(size_t i) const { return route_balancers_[i]; }
-  // The URL-path prefixes to mount the handler at.
+  // The URL-path prefixes to mount the handler at ("/" for a ProxyPassMatch).
   std::vector<std::string> mount_points() const;
+  // Whether a route forwards `path` (decoded, normalised): the first that
+  // matches is not an exclusion (`!`). The others are the host's own (Alias,
+  // static files), as Apache's.
+  bool claims(std::string_view path) const;
 
  private:
   const config::Proxy& settings_;

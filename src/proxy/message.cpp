@@ -1,6 +1,7 @@
 #include "proxy/message.hpp"
 
 #include "handlers/static_files/path.hpp"
+#include "util/regex.hpp"
 #include "util/strings.hpp"
 
 namespace mpmd::proxy {
@@ -102,6 +103,28 @@ std::string backend_target(const config::ProxyRoute& route, std::string_view pat
   std::string encoded = static_files::encode_path(rest);
   if (!encoded.empty() && encoded[0] == '/' && target.ends_with('/')) encoded.erase(0, 1);
   target += encoded;
+  if (!query.empty()) {
+    target += '?';
+    target += query;
+  }
+  return target;
+}
+
+std::string_view url_path(std::string_view url) {
+  size_t scheme = url.rfind("://");
+  if (scheme == std::string_view::npos) return url.substr(url.size());
+  size_t slash = url.find('/', scheme + 3);
+  return slash == std::string_view::npos ? url.substr(url.size()) : url.substr(slash);
+}
+
+std::string match_target(const config::ProxyRoute& route, std::string_view path,
+                         const std::vector<std::string_view>& groups, std::string_view query) {
+  const std::string_view written = url_path(route.url);
+  std::string found = util::substitute(written, groups);
+  if (found == written) found += path;
+  // As Apache: all of it is a path, re-encoded ('?' too: %3F), the client's query after it.
+  std::string target = static_files::encode_path(found);
+  if (target.empty() || target[0] != '/') target.insert(0, "/");
   if (!query.empty()) {
     target += '?';
     target += query;

@@ -31,6 +31,17 @@ bool is_hop_by_hop(std::string_view name, std::string_view connection);
 std::string backend_target(const config::ProxyRoute& route, std::string_view path,
                            std::string_view query);
 
+// The path of a backend URL as written ("/x/$1" of "http://h:8/x/$1", "" of
+// "http://h"), a view into `url`.
+std::string_view url_path(std::string_view url);
+
+// ProxyPassMatch's backend target, as mod_proxy: the URL's path with $N and &
+// replaced by `groups` (the match on the decoded `path`); when nothing was
+// replaced, `path` appended. Then re-encoded (a '?' of the URL too, as
+// Apache: %3F), "?" `query`.
+std::string match_target(const config::ProxyRoute& route, std::string_view path,
+                         const std::vector<std::string_view>& groups, std::string_view query);
+
 struct RequestFacts {
   std::string_view target;         // from backend_target()
   std::string_view host;           // the Host field to send

@@ -333,7 +333,9 @@ ThreadSite::ThreadSite(ChildSite& site, int thread, util::Executor* blocking_poo
     if (site.proxies_[h]) {
       proxy_.push_back(proxy::make_handler(*site.proxies_[h], host.files, blocking_pool));
       for (const auto& p : site.proxies_[h]->mount_points()) {
-        host.router.mount(p, proxy_.back().get());
+        const proxy::HostProxy* hp = site.proxies_[h].get();
+        host.router.mount(p, proxy_.back().get(),
+                          [hp](std::string_view x) { return hp->claims(x); });
       }
     }
     for (const auto& [rule, handler] : site.aliases_[h]) host.router.alias(*rule, handler.get());

@@ -61,8 +61,12 @@ class ProxyToTestBackend(unittest.TestCase):
     def setUpClass(cls):
         cls.backend = Backend()
         b = "http://127.0.0.1:%d" % cls.backend.port
+        cls.aliased = tempfile.mkdtemp()
+        os.chmod(cls.aliased, 0o755)
+        Path(cls.aliased, "a.txt").write_text("aliased")
         cls.server = h.Server(f"""
 ServerName proxy.test
+Alias /m/skip "{cls.aliased}"
 ProxyRequests Off
 ProxyTimeout 2
 ProxyPass /static !
@@ -73,18 +77,22 @@ ProxyPass /keep {b}/echo retry=0
     ProxyPass {b}/echo retry=0
 </Location>
 ProxyPass /preserve {b}/echo retry=0
+ProxyPassMatch ^/m/skip !
+ProxyPassMatch ^/m/(\\w+)/(.*)$ {b}/echo/$2/$1 retry=0
 """, timeout=10)
         try:
             cls.server.start()
         except BaseException:
             cls.server.stop()
             cls.backend.stop()
+            shutil.rmtree(cls.aliased)
             raise
 
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
         cls.backend.stop()
+        shutil.rmtree(cls.aliased)
 
     @property
     def port(self):
@@ -108,6 +116,16 @@ ProxyPass /preserve {b}/echo retry=0
         self.assertEqual(status, 404)
         status, _, body = request(self.port, "GET", "/4k.txt")
         self.assertEqual((status, body), (200, h.content_4k()))
+
+    def test_proxy_pass_match_with_groups_and_exclusion(self):
+        status, _, body = request(self.port, "GET", "/m/ab/c%20d?x=1")
+        self.assertEqual((status, body), (200, b"GET /echo/c%20d/ab?x=1 0"))
+        n = len(self.backend.records)
+        # What a `!` exclusion leaves goes to Alias (then the files), as Apache's.
+        status, _, body = request(self.port, "GET", "/m/skip/a.txt")
+        self.assertEqual((status, body, len(self.backend.records)), (200, b"aliased", n))
+        status, _, _ = request(self.port, "GET", "/m/other")
+        self.assertEqual((status, len(self.backend.records)), (404, n))
 
     def test_hop_by_hop_request_fields_removed_and_forwarded_added(self):
         r = raw(self.port, b"GET /app/echo HTTP/1.1\r\nHost: front.test\r\n"
@@ -449,6 +467,9 @@ SAME_AS_APACHE = [
     b"GET /app/redirect HTTP/1.1\r\nHost: front.test:8080\r\n\r\n",
     b"GET /app/nobody HTTP/1.1\r\nHost: a\r\n\r\n",
     b"GET /app/chunked HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /m/ab/caf%C3%A9%20x;y?z=1 HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /other/y.cgi?q HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /q/ab?z=1 HTTP/1.1\r\nHost: a\r\n\r\n",
 ]
 
 
@@ -465,6 +486,9 @@ ProxyPassReverse /app/ {b}/
 <Location /loc>
     ProxyPass {b}/echo retry=0
 </Location>
+ProxyPassMatch ^/m/(\\w+)/(.*)$ {b}/echo/$2/$1 retry=0
+ProxyPassMatch \\.cgi$ {b} retry=0
+ProxyPassMatch ^/q/(\\w+)$ {b}/echo?v=$1 retry=0
 """
 
     def setUp(self):

@@ -18,12 +18,15 @@ struct Recorder final : http::Handler {
 
 struct RouterTest : ::testing::Test {
   std::vector<config::Location> locations;
-  Recorder fallback, app, mounted;
+  Recorder fallback, app, mounted, picky;
 
   int get(std::string_view path, std::string_view peer = "10.0.0.1") {
     Router router(locations, fallback);
     router.add("app", &app);
     router.mount("/wsgi", &mounted);
+    // A mount that takes only some paths (ProxyPassMatch): the others go on.
+    router.mount("/", &picky, [](std::string_view p) { return p.ends_with(".php"); });
+    router.mount("/wsgi/x", &picky, [](std::string_view p) { return p.ends_with(".php"); });
     http::Peer p;
     p.address = std::string(peer);
     http::Request request;
@@ -53,6 +56,17 @@ TEST_F(RouterTest, LocationsMatchTheCleanedPathSoAccessRulesCannotBeWalkedAround
   EXPECT_EQ(get("/%70rivate/x", "127.0.0.1"), 200);
   EXPECT_TRUE(app.seen.empty());
   EXPECT_EQ(fallback.seen.size(), 1u);
+}
+
+TEST_F(RouterTest, MountsThatDoNotClaimAPathLeaveItToTheOthers) {
+  EXPECT_EQ(get("/a/b.php"), 200);
+  EXPECT_EQ(get("/wsgi/x/y.php"), 200);
+  EXPECT_EQ(picky.seen.size(), 2u);
+  EXPECT_EQ(get("/wsgi/x/y.py"), 200);  // the shorter mount
+  EXPECT_EQ(mounted.seen.size(), 1u);
+  EXPECT_EQ(get("/a/b.html"), 200);  // the fallback
+  EXPECT_EQ(fallback.seen.size(), 1u);
+  EXPECT_EQ(picky.seen.size(), 2u);
 }
 
 TEST_F(RouterTest, HandlersAndMountsAreFoundThroughTheCleanedPath) {

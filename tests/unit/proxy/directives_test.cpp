@@ -77,6 +77,24 @@ TEST(ProxyDirectives, Balancer) {
   EXPECT_EQ(r.config.proxy.routes.at(0).base_path, "/shop");
 }
 
+TEST(ProxyDirectives, ProxyPassMatch) {
+  auto r = parse(
+      "ProxyPassMatch ^/img/.*\\.svg$ !\n"
+      "ProxyPassMatch ^/img/(\\w+)/(.*)$ http://127.0.0.1:8000/i/$2?s=$1 retry=0\n");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0]);
+  const config::Proxy& p = r.config.proxy;
+  ASSERT_EQ(p.routes.size(), 2u);
+  EXPECT_TRUE(p.routes[0].excluded);
+  ASSERT_TRUE(p.routes[0].regex);
+  EXPECT_TRUE(p.routes[0].regex->search("/img/a/b.svg"));
+  ASSERT_TRUE(p.routes[1].regex);
+  EXPECT_EQ(p.routes[1].port, 8000);
+  EXPECT_EQ(p.routes[1].retry, config::Millis(0));
+  EXPECT_TRUE(has(parse("ProxyPassMatch ^/(a http://b/\n").errors, "ProxyPassMatch"));
+  EXPECT_TRUE(has(parse("ProxyPassMatch ^/(\\w+) http://$1/\n").errors, "not in its host"));
+  EXPECT_TRUE(has(parse("ProxyPassMatch ^/a\n").errors, "ProxyPassMatch"));
+}
+
 TEST(ProxyDirectives, Errors) {
   EXPECT_TRUE(has(parse("ProxyPass /a https://b/\n").errors, "only http://"));
   EXPECT_TRUE(has(parse("ProxyPass /a http://b/ bogus=1\n").errors, "unknown key 'bogus'"));

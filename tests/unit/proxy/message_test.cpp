@@ -65,6 +65,25 @@ TEST(ProxyTarget, PrefixReplacedLikeApache) {
   EXPECT_EQ(backend_target(route("/", "http://b"), "/", ""), "/");
 }
 
+TEST(ProxyTarget, MatchSubstitutesGroupsLikeApache) {
+  std::vector<std::string_view> g = {"/m/ab/c d", "ab", "c d"};
+  EXPECT_EQ(match_target(route("", "http://b/echo/$2/$1"), "/m/ab/c d", g, "x=1"),
+            "/echo/c%20d/ab?x=1");
+  // No $N: the whole path is appended (Apache's ProxyPassMatch \.gif$ http://b).
+  EXPECT_EQ(match_target(route("", "http://b"), "/m/ab/c d", g, ""), "/m/ab/c%20d");
+  EXPECT_EQ(match_target(route("", "http://b/x"), "/y", {"/y"}, "q"), "/x/y?q");
+  // A '?' in the URL is a path character, as Apache's (checked in integration.proxy).
+  EXPECT_EQ(match_target(route("", "http://b/e?v=$1"), "/m/ab/c d", g, "z"), "/e%3Fv=ab?z");
+  EXPECT_EQ(match_target(route("", "unix:/s|http://h/u&"), "/p", {"/p"}, ""), "/u/p");
+}
+
+TEST(ProxyTarget, UrlPath) {
+  EXPECT_EQ(url_path("http://h:8/x/$1"), "/x/$1");
+  EXPECT_EQ(url_path("http://h"), "");
+  EXPECT_EQ(url_path("unix:/run/s.sock|http://localhost/a"), "/a");
+  EXPECT_EQ(url_path("balancer://app/shop"), "/shop");
+}
+
 TEST(ProxyRequestHead, FiltersAndForwards) {
   http::Request req;
   req.method = http::Method::post;
