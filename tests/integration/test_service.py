@@ -133,6 +133,10 @@ class Service(unittest.TestCase):
         self.assertTrue(pids, [h.cmdline(p) for p in h.children_of(s.proc.pid)])
         access_pid = [p for p in pids if os.readlink("/proc/%d/fd/1" % p) == str(access)][0]
         os.kill(access_pid, signal.SIGKILL)
+        # Dead and reaped first: a program the signal has not stopped yet could
+        # still read the next line from the pipe and die with it unwritten.
+        self.assertTrue(h.wait_until(lambda: "(pid %d) ended" % access_pid in errors.read_text(), 10),
+                        h.tail(errors))
         # Written while no program reads: waits in the pipe.
         self.assertEqual(get(s, "/index.html?two"), 200)
         restarted = h.wait_until(lambda: [p for p in logger_pids() if p not in pids], 5)
