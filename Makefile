@@ -37,16 +37,16 @@ run: build-server
 # and integration suites run under AddressSanitizer+UBSan and the threaded ones
 # (event engine) under ThreadSanitizer (scripts/sanitize-tests, in build-asan/
 # and build-tsan/); then the normal tree runs what only it can check: the
-# fuzzers, the install/package/man/README suites and the integration suites
-# whose checks are lighter under a sanitizer (ctest labels fuzz, single and
-# full_size). The normal tree does not build the unit tests that ASan ran.
+# fuzzers, the install/package/man/README suites, the integration suites
+# whose checks are lighter under a sanitizer and the event engine's select,
+# poll and io_uring runs (ctest labels fuzz, single, full_size and backends). The normal tree does not build the unit tests that ASan ran.
 # The fuzzers' clang tree and the TSan tree build at the lowest priority in the
 # background while the ASan tests run, and the packages that only tests use
 # install in the background while the trees build.
 # `make test SANITIZE=no` builds everything and runs every test in the normal
 # tree only.
 SANITIZE ?= yes
-NORMAL_TREE_TESTS = fuzz|single|full_size
+NORMAL_TREE_TESTS = fuzz|single|full_size|backends
 ifneq ($(SANITIZE),no)
 test: deps-build $(BUILD)/build.ninja
 	scripts/install-deps --background $(BUILD)/deps.log
