@@ -407,9 +407,9 @@ TEST_F(ParserTest, VirtualHostKeepsItsLocationsAndWarnsOncePerServerWideDirectiv
 }
 
 TEST_F(ParserTest, UnsupportedSectionsAreSkippedWithWarning) {
-  auto r =
-      parse("<LocationMatch \"^/x\">\n  Require all denied\n  Bogus\n</LocationMatch>\n"
-            "Record after\n");
+  auto r = parse(
+      "<LocationMatch \"^/x\">\n  Require all denied\n  Bogus\n</LocationMatch>\n"
+      "Record after\n");
   ASSERT_TRUE(r.ok) << r.errors[0];
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_NE(r.warnings[0].find("conf/mpmd.conf:1: <LocationMatch>: section not supported"),
