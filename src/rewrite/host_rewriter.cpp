@@ -203,9 +203,11 @@ void HostRewriter::handle(const http::Request& request, http::Response& response
   auto finish = [&](Outcome& o) {
     if (!o.type.empty()) type = o.type;
     cookies.insert(cookies.end(), o.set_cookies.begin(), o.set_cookies.end());
-    for (const auto& [name, value] : o.env) {
+    for (const auto& var : o.env) {
+      const std::string& name = var.first;
+      const std::string& value = var.second;
       auto& vars = response.environment;
-      std::erase_if(vars, [&](const auto& kv) { return kv.first == name; });
+      std::erase_if(vars, [&name](const auto& kv) { return kv.first == name; });
       if (value == std::string(1, '\0')) {
         env.erase(name);
       } else {
