@@ -212,8 +212,9 @@ class StuckChildKilled(StuckBase):
         self.assertTrue(kids, "child %d not replaced: children %s" % (victim,
                                                                         self.server.children()))
         self.assertTrue(set(kids) - set(self.kids), "no new child")
-        self.assertTrue(error_lines(self.server,
-                                    "MPMD0003: child pid %d exit signal: signal 9" % victim))
+        exit_line = "MPMD0003: child pid %d exit signal: signal 9" % victim
+        self.assertTrue(h.wait_until(lambda: error_lines(self.server, exit_line), 5),
+                        h.tail(self.server.error_log))
         self.load.stop()
         for _ in range(10):
             self.assertEqual(h.http_get(self.server.port, "/index.html", timeout=5)[0], 200)
