@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from lib import parse, procs  # noqa: E402
+from lib.servers import accepts, free_port  # noqa: E402
 
 FRONTS = ["mpmd-event", "mpmd-worker", "nginx", "apache-event", "h2o", "lighttpd"]
 HELLO = "hello-world"
@@ -43,20 +44,6 @@ APP = '''def application(environ, start_response):
                               ("Content-Length", str(len(body)))])
     return [body]
 '''
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def accepts(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def backend_conf(d, port):

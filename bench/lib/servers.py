@@ -38,6 +38,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def accepts(port):
+    """Whether something accepts connections on 127.0.0.1:PORT now."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def mpm_block(mpm, procs_n, for_apache):
     if mpm == "prefork":
         n = BLOCKING_WORKERS
