@@ -124,6 +124,7 @@ void Response::clear() {
   deferred = false;
   remote_user.reset();
   environment.clear();
+  site_host = -1;
 }
 
 void Response::release_memory() {

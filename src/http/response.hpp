@@ -156,6 +156,10 @@ struct Response {
   // The request's environment variables (SetEnvIf, SetEnv): CustomLog
   // env=VAR, %{VAR}e, WSGI's environ. Apache's r->subprocess_env.
   std::vector<std::pair<std::string, std::string>> environment;
+  // Which host of the site answers (the main server or a vhost), chosen once
+  // in the site's handle() for its later steps (header rules, access log);
+  // -1 until chosen (a request the core refused never gets one).
+  int site_host = -1;
   // The value of `name` in environment, if set.
   const std::string* env(std::string_view name) const;
   // What the handler's request points into when the site handed it a copy

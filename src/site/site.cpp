@@ -111,6 +111,7 @@ class ThreadSite final : public mpm::SiteThread,
   void handle(const http::Request& request, http::Response& response) override {
     if (misdirected(request)) return http::error_page(response, 421);
     size_t h = host_index(request);
+    response.site_host = int(h);
     if (worker_) show_vhost(h, request);
     HostThread& host = *hosts_[h];
     if (!host.env_rules.empty()) apply_environment(host.env_rules, request, response.environment);
@@ -132,18 +133,22 @@ class ThreadSite final : public mpm::SiteThread,
   // http::ExchangeObserver: the host's Header rules have the last word.
   void before_head(const http::Request& request, http::Response& response) override {
     if (!headers_) return;
-    const HostThread& host = *hosts_[host_index(request)];
+    const HostThread& host = *hosts_[host_of(request, response)];
     if (host.headers) apply_headers(*host.headers, response);
   }
   // http::ExchangeObserver: the host's access log writes.
   void on_exchange(const http::Request& request, const http::Response& response,
                    const http::Exchange& exchange) override {
-    log::AccessLog& access = hosts_[host_index(request)]->access;
+    log::AccessLog& access = hosts_[host_of(request, response)]->access;
     if (access.sink_count() > 0) access.on_exchange(request, response, exchange);
   }
 
  private:
   size_t host_index(const http::Request& request) const;  // in hosts_
+  // The host handle() chose, or host_index() for a request it never saw.
+  size_t host_of(const http::Request& request, const http::Response& response) const {
+    return response.site_host >= 0 ? size_t(response.site_host) : host_index(request);
+  }
   bool misdirected(const http::Request& request) const;
   // ErrorDocument: replaces an error's body (message, local URL) or the error
   // itself (a redirect to a remote URL).
@@ -383,6 +388,24 @@ void ThreadSite::error_document(HostThread& host, const http::Request& request,
   const std::string& doc = it->second;
   int status = response.status;
   bool head = response.head_only;
+  // What the site learnt of the request outlives the page it answers with,
+  // as Apache keeps r->user, r->subprocess_env and err_headers_out across
+  // ErrorDocument: a 401 still asks for a login.
+  struct Kept {
+    http::Response& r;
+    std::optional<std::string> user = std::move(r.remote_user);
+    std::vector<std::pair<std::string, std::string>> env = std::move(r.environment);
+    int host = r.site_host;
+    std::string challenge = std::string(r.header("WWW-Authenticate"));
+    ~Kept() {
+      r.remote_user = std::move(user);
+      r.environment = std::move(env);
+      r.site_host = host;
+      if (!challenge.empty() && r.header("WWW-Authenticate").empty()) {
+        r.add_header("WWW-Authenticate", std::move(challenge));
+      }
+    }
+  } kept{response};
   if (doc[0] == '"') {  // a message
     response.clear();
     response.status = status;

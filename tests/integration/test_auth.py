@@ -34,6 +34,7 @@ USERS = {
 
 # Sections, each below the shared document root; {dir} is its directory.
 SECTIONS = """\
+ErrorDocument 401 "Please log in"
 <Directory "{root}/valid">
     AuthType Basic
     AuthName "Members only"
