@@ -179,6 +179,18 @@ class BasicAuth(unittest.TestCase):
         self.assertEqual(sorted(mpmd), sorted(apache), "\n".join(mpmd + ["vs"] + apache))
         self.assertIn("alice 200 /valid/a.txt", mpmd)
 
+    def test_curl_logs_in(self):
+        def curl(*args):
+            r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", *args,
+                                "http://127.0.0.1:%d/valid/a.txt" % self.mpmd.port],
+                               capture_output=True, text=True, timeout=30)
+            return r.stdout
+
+        self.assertEqual(curl(), "401")
+        self.assertEqual(curl("-u", "alice:wonder land"), "200")
+        self.assertEqual(curl("-u", "alice:wrong"), "401")
+        self.assertEqual(curl("--basic", "-u", "bob:b0b:with:colons"), "200")
+
     def test_a_new_password_applies_at_once(self):
         etc = self.mpmd.tmp / "etc"
         subprocess.run(["htpasswd", "-b", str(etc / "htpasswd"), "grace", "new-user"],
